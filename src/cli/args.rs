@@ -1,0 +1,245 @@
+//! The command line, as clap reads it. Completions and the man page are
+//! generated from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use invitectl::duration::parse_ttl;
+use invitectl::Kind;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 ok, 1 runtime failure (store unreadable, locked or damaged),
+2 usage error (bad option, host, username, token or duration), 3 an invite
+named by token was not found.
+
+Environment: INVITECTL_STORE (the store when --store is not given),
+INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
+colour), XDG_DATA_HOME (where the default store lives).";
+
+/// Create, list, revoke and prune XMPP invitations in Prosody's own store.
+///
+/// invitectl works directly on the invite store that the server reads
+/// (Prosody's SQL table on SQLite), so what it writes is honoured by a
+/// running, unmodified Prosody.
+#[derive(Debug, Parser)]
+#[command(name = "invitectl", version, after_help = AFTER_HELP)]
+#[command(
+    override_usage = "invitectl [OPTIONS] <HOST> <COMMAND>\n       invitectl completions <SHELL>\n       invitectl man"
+)]
+pub struct Args {
+    /// The invite store: Prosody's SQLite database (e.g.
+    /// /var/lib/prosody/prosody.sqlite). Default:
+    /// $XDG_DATA_HOME/invitectl/invites.sqlite
+    #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+
+    /// When to colour output: auto colours a terminal unless NO_COLOR is set
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// The virtual host the invites are for, e.g. example.com
+    pub host: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create invites and print their links
+    Generate(GenerateArgs),
+    /// List pending invites, newest first
+    List(ListArgs),
+    /// Show everything about one invite
+    Show(ShowArgs),
+    /// Remove invites by token
+    Revoke(RevokeArgs),
+    /// Remove every expired invite of the host
+    Expire(ExpireArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}
+
+/// `generate`'s options.
+#[derive(Debug, ClapArgs)]
+pub struct GenerateArgs {
+    /// Bind the invite to this username: only NAME@HOST can register
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["reset", "contact"])]
+    pub username: Option<String>,
+
+    /// A password reset for this existing account (default lifetime 1 day)
+    #[arg(long, value_name = "USER", conflicts_with_all = ["contact", "groups", "roles", "admin", "reusable"])]
+    pub reset: Option<String>,
+
+    /// A contact invite from this local user; the invitee may also register
+    #[arg(long, value_name = "USER")]
+    pub contact: Option<String>,
+
+    /// With --contact: for existing accounts only, no registration
+    #[arg(long, requires = "contact")]
+    pub no_register: bool,
+
+    /// Add the new account to this group (repeatable)
+    #[arg(long = "group", value_name = "ID", action = ArgAction::Append)]
+    pub groups: Vec<String>,
+
+    /// Let many people register with the invite until it expires
+    #[arg(long)]
+    pub reusable: bool,
+
+    /// Grant this role to the new account (repeatable; the first is primary)
+    #[arg(long = "role", value_name = "ROLE", action = ArgAction::Append)]
+    pub roles: Vec<String>,
+
+    /// Grant prosody:admin (same as --role prosody:admin)
+    #[arg(long)]
+    pub admin: bool,
+
+    /// How roles are stored: list for Prosody 13, map for 0.12
+    #[arg(long, value_enum, default_value_t = RolesFormatArg::List, value_name = "FORMAT")]
+    pub roles_format: RolesFormatArg,
+
+    /// Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]
+    #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
+    pub ttl: Option<std::time::Duration>,
+
+    /// A note for admins, stored with the invite
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// How many invites to create, in one transaction: all or none
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_COUNT))]
+    pub count: u64,
+
+    /// Landing-page template, e.g. https://{host}/invite/{invite.token}/
+    #[arg(long, env = "INVITECTL_LANDING_PAGE", value_name = "TEMPLATE")]
+    pub landing_page: Option<String>,
+
+    /// Print one JSON object per invite instead of its link
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The most invites one `generate` makes.
+pub const MAX_COUNT: u64 = 10_000_000;
+
+/// `list`'s options.
+#[derive(Debug, ClapArgs)]
+pub struct ListArgs {
+    /// Include expired invites
+    #[arg(long, conflicts_with = "expired")]
+    pub all: bool,
+
+    /// Show only expired invites
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Show only invites of this kind
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<KindArg>,
+
+    /// Print one JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `show`'s options.
+#[derive(Debug, ClapArgs)]
+pub struct ShowArgs {
+    /// The invite's token
+    pub token: String,
+
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `revoke`'s options.
+#[derive(Debug, ClapArgs)]
+pub struct RevokeArgs {
+    /// The tokens to revoke, matched exactly
+    #[arg(required = true, value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+
+    /// Print one JSON object per token: {"token", "revoked"}
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `expire`'s options.
+#[derive(Debug, ClapArgs)]
+pub struct ExpireArgs {
+    /// List what would be removed, and remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print nothing on success (for cron)
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Print JSON: {"removed": N}, or with --dry-run one object per invite
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--color`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// `--roles-format`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RolesFormatArg {
+    /// An ordered list (Prosody 13)
+    List,
+    /// A map of role to true (Prosody 0.12)
+    Map,
+}
+
+/// `--kind`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Account invites
+    Account,
+    /// Password resets
+    Reset,
+    /// Contact invites
+    Contact,
+    /// Reusable (group) invites
+    Group,
+}
+
+impl From<KindArg> for Kind {
+    fn from(kind: KindArg) -> Kind {
+        match kind {
+            KindArg::Account => Kind::Account,
+            KindArg::Reset => Kind::Reset,
+            KindArg::Contact => Kind::Contact,
+            KindArg::Group => Kind::Group,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        super::Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,111 @@
+//! Exit codes: the one place they are decided.
+
+use invitectl::output::escape_for_terminal;
+use invitectl::Error;
+
+use super::UsageError;
+
+/// How invitectl exits. Documented in README.md and the man page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Everything asked for was done.
+    Success = 0,
+    /// A runtime failure: the store is unreadable, locked, damaged or not
+    /// writable. Nothing was written.
+    Failure = 1,
+    /// A usage error: a bad option, host, username, token, duration or
+    /// template. Nothing was written.
+    Usage = 2,
+    /// An invite named by token does not exist. Others named with it were
+    /// still acted on.
+    NotFound = 3,
+}
+
+impl Exit {
+    /// The exit code for a library error.
+    pub fn for_error(error: &Error) -> Exit {
+        match error {
+            Error::InvalidHost { .. }
+            | Error::InvalidUsername { .. }
+            | Error::InvalidDuration { .. }
+            | Error::MalformedToken { .. }
+            | Error::InvalidTemplate { .. }
+            | Error::InvalidRequest(_) => Exit::Usage,
+            Error::NotFound(_) => Exit::NotFound,
+            _ => Exit::Failure,
+        }
+    }
+}
+
+/// Reports a failed command in one line on stderr and decides the exit
+/// code. A closed pipe is no failure: `invitectl ... | head -1` exits 0.
+pub fn report(err: &anyhow::Error) -> Exit {
+    let broken_pipe = err
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+    if broken_pipe {
+        return Exit::Success;
+    }
+    let exit = if let Some(error) = err.downcast_ref::<Error>() {
+        Exit::for_error(error)
+    } else if err.downcast_ref::<UsageError>().is_some() {
+        Exit::Usage
+    } else {
+        Exit::Failure
+    };
+    eprintln!("invitectl: {}", one_line(&err.to_string()));
+    exit
+}
+
+/// Reports a command line clap refused, in one line; `--help` and
+/// `--version` print as usual and succeed.
+pub fn report_usage(err: &clap::Error) -> Exit {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return Exit::Success;
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid command line");
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("invitectl: {} (see invitectl --help)", one_line(message));
+    Exit::Usage
+}
+
+/// Folds a message onto one line, with control characters escaped.
+fn one_line(message: &str) -> String {
+    escape_for_terminal(&message.replace('\n', " ")).into_owned()
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(Exit::Success as u8, 0);
+        assert_eq!(Exit::Failure as u8, 1);
+        assert_eq!(Exit::Usage as u8, 2);
+        assert_eq!(Exit::NotFound as u8, 3);
+    }
+
+    #[test]
+    fn errors_map_to_codes() {
+        let bad_host = invitectl::Host::parse("a b").unwrap_err();
+        assert_eq!(Exit::for_error(&bad_host), Exit::Usage);
+        let bad_token = invitectl::Token::parse("%").unwrap_err();
+        assert_eq!(Exit::for_error(&bad_token), Exit::Usage);
+        assert_eq!(
+            Exit::for_error(&Error::NotFound("x".into())),
+            Exit::NotFound
+        );
+        assert_eq!(Exit::for_error(&Error::Random("x".into())), Exit::Failure);
+    }
+}

@@ -1,0 +1,33 @@
+//! `invitectl HOST expire`: remove every expired invite of the host.
+
+use std::io::Write;
+
+use anyhow::Result;
+use invitectl::OpenMode;
+
+use super::args::ExpireArgs;
+use super::list::print_entries;
+use super::{Context, Exit};
+
+pub fn run(ctx: &Context, args: ExpireArgs) -> Result<Exit> {
+    let now = invitectl::now();
+    if args.dry_run {
+        let store = ctx.open(OpenMode::Existing)?;
+        let mut listing = store.list_expired(&ctx.host, now)?;
+        print_entries(ctx, &mut listing, |_| true, args.json, now)?;
+        return Ok(Exit::Success);
+    }
+    let mut store = ctx.open(OpenMode::Existing)?;
+    let removed = store.prune(&ctx.host, now)?;
+    if !args.quiet {
+        let mut out = ctx.style.stdout();
+        if args.json {
+            writeln!(out, "{}", serde_json::json!({ "removed": removed }))?;
+        } else {
+            let plural = if removed == 1 { "" } else { "s" };
+            writeln!(out, "removed {removed} expired invite{plural}")?;
+        }
+        out.flush()?;
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,114 @@
+//! The library's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library.
+///
+/// Messages are one line, name the offending input where that helps, and
+/// never echo a token unless the token is what the message is about.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The host is not a domain name.
+    #[error("invalid host {input:?}: {reason}")]
+    InvalidHost {
+        /// What was given.
+        input: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The username cannot be the local part of a JID.
+    #[error("invalid username {input:?}: {reason}")]
+    InvalidUsername {
+        /// What was given.
+        input: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A lifetime that does not parse, or is zero, negative or absurd.
+    #[error("invalid duration {input:?}: {reason}")]
+    InvalidDuration {
+        /// What was given.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A string that cannot be an invite token.
+    #[error("malformed token: {reason}")]
+    MalformedToken {
+        /// Why it was refused (the token itself is not echoed).
+        reason: &'static str,
+    },
+
+    /// A landing-page template that cannot be rendered.
+    #[error("invalid landing-page template {template:?}: {reason}")]
+    InvalidTemplate {
+        /// The template.
+        template: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// An invite request whose options contradict each other.
+    #[error("{0}")]
+    InvalidRequest(String),
+
+    /// No invite of the host has this token.
+    #[error("no invite with token {0}")]
+    NotFound(String),
+
+    /// The invite exists but its stored record cannot be read.
+    #[error("the invite {token} is damaged: {reason}")]
+    Damaged {
+        /// The invite's token.
+        token: String,
+        /// What is wrong with the record.
+        reason: String,
+    },
+
+    /// The invite exists but has expired.
+    #[error("the invite {0} has expired")]
+    Expired(String),
+
+    /// The file exists but is not a Prosody SQL store.
+    #[error("{}: not a Prosody SQL store: {reason}", path.display())]
+    NotAStore {
+        /// The store's path.
+        path: PathBuf,
+        /// What is missing or wrong.
+        reason: String,
+    },
+
+    /// The database reported an error.
+    #[error("{}: {source}", path.display())]
+    Sqlite {
+        /// The store's path.
+        path: PathBuf,
+        /// The error from SQLite.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A file could not be read, written or created.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing output, from a callback that receives each invite, failed.
+    #[error("cannot write output: {0}")]
+    Output(#[source] std::io::Error),
+
+    /// The operating system's random number generator failed.
+    #[error("cannot read the system's random number generator: {0}")]
+    Random(String),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,62 @@
+//! Times as people and programs read them.
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Unix seconds as ISO 8601 in UTC, e.g. `2026-11-28T14:00:00Z`. Times
+/// outside what the calendar library covers come out as the raw number.
+pub fn iso8601(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// How far `then` is from `now`, in words: `in 6 days`, `2 hours ago`.
+pub fn relative(then: i64, now: i64) -> String {
+    let delta = then.saturating_sub(now);
+    let span = delta.unsigned_abs();
+    let (n, unit) = match span {
+        0..=59 => {
+            return if delta >= 0 {
+                "now".into()
+            } else {
+                "just now".into()
+            }
+        }
+        60..=3_599 => (span / 60, "minute"),
+        3_600..=86_399 => (span / 3_600, "hour"),
+        86_400..=5_183_999 => (span / 86_400, "day"),
+        5_184_000..=63_071_999 => (span / 2_592_000, "month"),
+        _ => (span / 31_536_000, "year"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    if delta > 0 {
+        format!("in {n} {unit}{plural}")
+    } else {
+        format!("{n} {unit}{plural} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1795876748), "2026-11-28T14:39:08Z");
+        assert_eq!(iso8601(i64::MAX), i64::MAX.to_string());
+    }
+
+    #[test]
+    fn relative_times() {
+        assert_eq!(relative(100, 100), "now");
+        assert_eq!(relative(100 + 6 * 86_400 + 5, 100), "in 6 days");
+        assert_eq!(relative(100 - 2 * 3_600, 100), "2 hours ago");
+        assert_eq!(relative(100 + 60, 100), "in 1 minute");
+        assert_eq!(relative(100 + 400 * 86_400, 100), "in 13 months");
+        assert_eq!(relative(100 + 800 * 86_400, 100), "in 2 years");
+        assert_eq!(relative(i64::MIN, i64::MAX), "292471208677 years ago");
+    }
+}

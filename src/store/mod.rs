@@ -1,0 +1,164 @@
+//! The invite store: the server's own storage, which invitectl reads and
+//! writes in place.
+//!
+//! Every backend offers the same operations, so commands never know which
+//! one they work on. Each operation that writes does so in one transaction.
+
+mod sql;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::invite::Invite;
+use crate::jid::Host;
+use crate::record::Entry;
+use crate::token::Token;
+
+pub use sql::{SqlListing, SqlStore};
+
+/// Where a store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file in Prosody's SQL schema.
+    Sqlite(PathBuf),
+}
+
+impl Location {
+    /// The store a user gets when naming none:
+    /// `$XDG_DATA_HOME/invitectl/invites.sqlite`, falling back to
+    /// `~/.local/share/invitectl/invites.sqlite`.
+    pub fn default_sqlite() -> Option<PathBuf> {
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share"))
+            })?;
+        Some(data_home.join("invitectl").join("invites.sqlite"))
+    }
+}
+
+/// An open invite store.
+pub enum Store {
+    /// Prosody's SQL storage on SQLite.
+    Sqlite(SqlStore),
+}
+
+/// Whether opening may create the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The store must exist.
+    Existing,
+    /// Create the store (with the server's schema) when it is missing.
+    CreateIfMissing,
+}
+
+impl Store {
+    /// Opens the store at `location`. Whether it was created is told by
+    /// [`Store::was_created`].
+    pub fn open(location: &Location, mode: OpenMode) -> Result<Store> {
+        match location {
+            Location::Sqlite(path) => SqlStore::open(path, mode).map(Store::Sqlite),
+        }
+    }
+
+    /// Whether opening created a new, empty store.
+    pub fn was_created(&self) -> bool {
+        match self {
+            Store::Sqlite(store) => store.was_created(),
+        }
+    }
+
+    /// Stores `count` new invites in one transaction: all or none.
+    ///
+    /// `make` builds each invite; `each` sees each one once it is written
+    /// into the transaction (not yet committed). Nothing holds all the
+    /// invites at once, so a million cost no more memory than one.
+    pub fn create(
+        &mut self,
+        host: &Host,
+        count: u64,
+        make: impl FnMut() -> Result<Invite>,
+        each: impl FnMut(&Invite) -> std::io::Result<()>,
+    ) -> Result<()> {
+        match self {
+            Store::Sqlite(store) => store.create(host, count, make, each),
+        }
+    }
+
+    /// Stores one invite.
+    pub fn insert(&mut self, host: &Host, invite: &Invite) -> Result<()> {
+        self.create(host, 1, || Ok(invite.clone()), |_| Ok(()))
+    }
+
+    /// Prepares a listing of every invite of `host`, newest first;
+    /// contact-only invites, whose creation time is not stored, come last.
+    /// Call [`Listing::iter`] to stream it.
+    pub fn list(&self, host: &Host) -> Result<Listing<'_>> {
+        match self {
+            Store::Sqlite(store) => store.list(host).map(Listing::Sqlite),
+        }
+    }
+
+    /// The invite with this token, if the host has one.
+    pub fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        match self {
+            Store::Sqlite(store) => store.get(host, token),
+        }
+    }
+
+    /// Removes every record of each token, in one transaction. Returns the
+    /// tokens that matched nothing.
+    pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+        match self {
+            Store::Sqlite(store) => store.revoke(host, tokens),
+        }
+    }
+
+    /// Prepares a listing of exactly the invites that [`Store::prune`]
+    /// would remove at `now`: what `expire --dry-run` shows.
+    pub fn list_expired(&self, host: &Host, now: i64) -> Result<Listing<'_>> {
+        match self {
+            Store::Sqlite(store) => store.list_expired(host, now).map(Listing::Sqlite),
+        }
+    }
+
+    /// Removes every invite of `host` that expired before `now`, both
+    /// record kinds, in one transaction, and returns how many. Records that
+    /// cannot be read are never touched.
+    pub fn prune(&mut self, host: &Host, now: i64) -> Result<u64> {
+        match self {
+            Store::Sqlite(store) => store.prune(host, now),
+        }
+    }
+
+    /// Checks a token as the server does at `now`, without using it.
+    pub fn check(&self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        match self {
+            Store::Sqlite(store) => crate::redeem::check(store.get(host, token)?, token, now),
+        }
+    }
+
+    /// Uses a token as the server does when an account registers: a
+    /// reusable invite stays, any other loses all its records, atomically.
+    pub fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        match self {
+            Store::Sqlite(store) => store.redeem(host, token, now),
+        }
+    }
+}
+
+/// A prepared listing; see [`Store::list`].
+pub enum Listing<'s> {
+    /// A listing of a SQLite store.
+    Sqlite(SqlListing<'s>),
+}
+
+impl Listing<'_> {
+    /// Streams the invites, reading them from the store as they are used.
+    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        match self {
+            Listing::Sqlite(listing) => listing.iter(),
+        }
+    }
+}

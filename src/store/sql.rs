@@ -1,0 +1,442 @@
+//! Prosody's SQL storage on SQLite: the `prosody` table, where invites are
+//! the rows with `store = 'invite_token'`.
+//!
+//! The schema, journal mode, owner and permissions of an existing database
+//! belong to the server and are left as they are. Every statement names
+//! the host and the store, so no other row is ever read or written.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+
+use super::OpenMode;
+use crate::error::{Error, Result};
+use crate::invite::Invite;
+use crate::jid::Host;
+use crate::record::{self, Entry};
+use crate::token::Token;
+
+/// How long a command waits for the server to release a lock. The server's
+/// own transactions are short; this only has to outlast a busy moment.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"];
+
+/// Prosody 13's schema, for a database that invitectl creates.
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");
+"#;
+
+/// A host-level record that has expired before `?2`. Records whose
+/// `expires` cannot be read are never matched.
+const EXPIRED_HOST_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user = '' \
+    AND type = 'json' AND json_valid(value) \
+    AND json_type(value, '$.expires') IN ('integer', 'real') \
+    AND json_extract(value, '$.expires') < ?2";
+
+/// A per-user record, expired before `?2`, whose invite has no host-level
+/// record (left): a contact-only invite, or what remains of a pruned one.
+const EXPIRED_LONE_USER_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user <> '' \
+    AND type = 'number' AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9.]*' \
+    AND value NOT GLOB '*.*.*' AND CAST(value AS REAL) < ?2 \
+    AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
+        AND h.store = 'invite_token' AND h.key = prosody.key)";
+
+/// Every invite of a host: host-level records, and per-user records that
+/// have no host-level record (contact-only invites). Newest first.
+const LIST: &str = "SELECT user, key, type, value, \
+        CASE WHEN user = '' AND json_valid(value) THEN json_extract(value, '$.created_at') END AS created \
+    FROM prosody \
+    WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
+        (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
+            AND h.store = 'invite_token' AND h.key = prosody.key)) \
+    ORDER BY created IS NULL, created DESC, key";
+
+/// An open SQLite store.
+pub struct SqlStore {
+    conn: Connection,
+    path: PathBuf,
+    created: bool,
+    /// Whether the server's schema has 13's unique index, which allows an
+    /// upsert; 0.12's plain index needs delete-then-insert.
+    unique_index: bool,
+}
+
+impl SqlStore {
+    /// Opens (and with [`OpenMode::CreateIfMissing`] creates) a store.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<SqlStore> {
+        let created = match mode {
+            OpenMode::CreateIfMissing => create_file(path)?,
+            OpenMode::Existing => false,
+        };
+        if !created && !path.exists() {
+            return Err(Error::Io {
+                path: path.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no store here (generate creates one)",
+                ),
+            });
+        }
+        let sqlite = |source| Error::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        // NO_MUTEX: a store is used from one thread; URI off so a path is a path.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let mut store = SqlStore {
+            conn,
+            path: path.to_owned(),
+            created,
+            unique_index: false,
+        };
+        if created || store.is_empty_database()? {
+            store.conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        }
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Whether this open created the database file.
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> Error {
+        if let rusqlite::Error::SqliteFailure(e, _) = &source {
+            if e.code == rusqlite::ErrorCode::NotADatabase {
+                return Error::NotAStore {
+                    path: self.path.clone(),
+                    reason: "not a SQLite database".into(),
+                };
+            }
+        }
+        Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn is_empty_database(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n == 0)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Refuses a database without Prosody's table, and learns which index
+    /// the server made.
+    fn check_schema(&mut self) -> Result<()> {
+        let mut columns = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('prosody')")
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(|e| self.sqlite(e))?;
+        for name in rows {
+            columns.push(name.map_err(|e| self.sqlite(e))?);
+        }
+        drop(stmt);
+        if columns.is_empty() {
+            return Err(self.not_a_store("it has no \"prosody\" table"));
+        }
+        if let Some(missing) = COLUMNS
+            .iter()
+            .find(|c| !columns.iter().any(|have| have == *c))
+        {
+            return Err(self.not_a_store(&format!(
+                "the \"prosody\" table has no \"{missing}\" column"
+            )));
+        }
+        self.unique_index = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM pragma_index_list('prosody') AS l \
+                 WHERE l.\"unique\" AND (SELECT group_concat(name, ',') FROM \
+                    (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno)) = 'host,user,store,key'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(|e| self.sqlite(e))?
+            > 0;
+        Ok(())
+    }
+
+    fn not_a_store(&self, reason: &str) -> Error {
+        Error::NotAStore {
+            path: self.path.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn begin(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        let path = self.path.clone();
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| Error::Sqlite { path, source })
+    }
+
+    pub(super) fn create(
+        &mut self,
+        host: &Host,
+        count: u64,
+        mut make: impl FnMut() -> Result<Invite>,
+        mut each: impl FnMut(&Invite) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let upsert = self.unique_index;
+        let path = self.path.clone();
+        let sqlite = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.begin()?;
+        {
+            let mut delete = tx
+                .prepare_cached(
+                    "DELETE FROM prosody WHERE host = ?1 AND user = ?2 AND store = 'invite_token' AND key = ?3",
+                )
+                .map_err(sqlite)?;
+            let mut insert = tx
+                .prepare_cached(if upsert {
+                    "INSERT INTO prosody (host, user, store, key, type, value) \
+                     VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5) \
+                     ON CONFLICT (host, user, store, key) DO UPDATE SET type = excluded.type, value = excluded.value"
+                } else {
+                    "INSERT INTO prosody (host, user, store, key, type, value) \
+                     VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5)"
+                })
+                .map_err(sqlite)?;
+            let mut put = |user: &str, key: &str, kind: &str, value: &str| -> Result<()> {
+                if !upsert {
+                    delete
+                        .execute(params![host.as_str(), user, key])
+                        .map_err(sqlite)?;
+                }
+                insert
+                    .execute(params![host.as_str(), user, key, kind, value])
+                    .map_err(sqlite)?;
+                Ok(())
+            };
+            for _ in 0..count {
+                let invite = make()?;
+                let token = invite.token.as_str();
+                if invite.allow_registration {
+                    put("", token, "json", &record::encode(&invite))?;
+                }
+                if let Some(inviter) = invite.inviter() {
+                    put(inviter, token, "number", &invite.expires.to_string())?;
+                }
+                each(&invite).map_err(Error::Output)?;
+            }
+        }
+        tx.commit().map_err(sqlite)
+    }
+
+    pub(super) fn list(&self, host: &Host) -> Result<SqlListing<'_>> {
+        let stmt = self.conn.prepare(LIST).map_err(|e| self.sqlite(e))?;
+        Ok(SqlListing {
+            stmt,
+            host: host.as_str().to_owned(),
+            now: None,
+            path: &self.path,
+        })
+    }
+
+    pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT user, key, type, value FROM prosody \
+                 WHERE host = ?1 AND store = 'invite_token' AND key = ?2 \
+                 ORDER BY user <> '', user LIMIT 1",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let mut rows = stmt
+            .query(params![host.as_str(), token.as_str()])
+            .map_err(|e| self.sqlite(e))?;
+        match rows.next().map_err(|e| self.sqlite(e))? {
+            Some(row) => decode_row(host.as_str(), row)
+                .map(Some)
+                .map_err(|e| self.sqlite(e)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+        let path = self.path.clone();
+        let sqlite = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.begin()?;
+        let mut unknown = Vec::new();
+        {
+            let mut delete = tx
+                .prepare_cached(
+                    "DELETE FROM prosody WHERE host = ?1 AND store = 'invite_token' AND key = ?2",
+                )
+                .map_err(sqlite)?;
+            for token in tokens {
+                if delete
+                    .execute(params![host.as_str(), token.as_str()])
+                    .map_err(sqlite)?
+                    == 0
+                {
+                    unknown.push(token.clone());
+                }
+            }
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(unknown)
+    }
+
+    pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<SqlListing<'_>> {
+        let sql = format!(
+            "SELECT user, key, type, value FROM prosody WHERE ({EXPIRED_LONE_USER_RECORD}) OR ({EXPIRED_HOST_RECORD})"
+        );
+        let stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(e))?;
+        Ok(SqlListing {
+            stmt,
+            host: host.as_str().to_owned(),
+            now: Some(now),
+            path: &self.path,
+        })
+    }
+
+    pub(super) fn prune(&mut self, host: &Host, now: i64) -> Result<u64> {
+        let path = self.path.clone();
+        let sqlite = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let delete_lone = format!("DELETE FROM prosody WHERE {EXPIRED_LONE_USER_RECORD}");
+        let delete_host = format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD}");
+        let args = params![host.as_str(), now];
+        let tx = self.begin()?;
+        // Contact-only invites first: once the host-level records are gone,
+        // the per-user records they leave look just the same, and are
+        // removed without being counted again.
+        let contact_only = tx.execute(&delete_lone, args).map_err(sqlite)?;
+        let with_host_record = tx.execute(&delete_host, args).map_err(sqlite)?;
+        tx.execute(&delete_lone, args).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok((contact_only + with_host_record) as u64)
+    }
+
+    pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        let path = self.path.clone();
+        let sqlite = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        // Check and use under one lock, so two redeemers cannot both use
+        // a single-use invite.
+        let tx = self.begin()?;
+        let entry = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT user, key, type, value FROM prosody \
+                     WHERE host = ?1 AND store = 'invite_token' AND key = ?2 \
+                     ORDER BY user <> '', user LIMIT 1",
+                )
+                .map_err(sqlite)?;
+            let mut rows = stmt
+                .query(params![host.as_str(), token.as_str()])
+                .map_err(sqlite)?;
+            match rows.next().map_err(sqlite)? {
+                Some(row) => Some(decode_row(host.as_str(), row).map_err(sqlite)?),
+                None => None,
+            }
+        };
+        let invite = crate::redeem::check(entry, token, now)?;
+        if !invite.reusable {
+            tx.execute(
+                "DELETE FROM prosody WHERE host = ?1 AND store = 'invite_token' AND key = ?2",
+                params![host.as_str(), token.as_str()],
+            )
+            .map_err(sqlite)?;
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(invite)
+    }
+}
+
+/// Creates the database file, readable by its owner only, unless it
+/// exists. Returns whether it was created.
+fn create_file(path: &Path) -> Result<bool> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Reads one row of `(user, key, type, value)`. A `type` or `value` that
+/// is not text makes a damaged entry, not an error.
+fn decode_row(host: &str, row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let user: String = row.get(0)?;
+    let key: String = row.get(1)?;
+    let (kind, value) = match (row.get_ref(2)?.as_str(), row.get_ref(3)?.as_str()) {
+        (Ok(kind), Ok(value)) => (kind, value),
+        _ => ("", ""),
+    };
+    Ok(if user.is_empty() {
+        record::decode_host_record(key, kind, value)
+    } else {
+        record::decode_user_record(host, user, key, kind, value)
+    })
+}
+
+/// A prepared listing of one host's invites.
+pub struct SqlListing<'s> {
+    stmt: rusqlite::Statement<'s>,
+    host: String,
+    /// The time for a listing of expired invites.
+    now: Option<i64>,
+    path: &'s Path,
+}
+
+impl SqlListing<'_> {
+    /// Streams the listing row by row.
+    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        let path = self.path;
+        let host = self.host.clone();
+        let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row);
+        let rows = match self.now {
+            Some(now) => self.stmt.query_map(params![self.host, now], decode),
+            None => self.stmt.query_map(params![self.host], decode),
+        }
+        .map_err(|source| Error::Sqlite {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Box::new(rows.map(move |row| {
+            row.map_err(|source| Error::Sqlite {
+                path: path.to_owned(),
+                source,
+            })
+        })))
+    }
+}

@@ -1,0 +1,124 @@
+//! Invite tokens: the secret in every invite link.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::TryRngCore;
+
+use crate::error::{Error, Result};
+
+/// Random bytes in a token: 144 bits, the size of Prosody's `util.id.medium()`.
+const TOKEN_BYTES: usize = 18;
+/// The length of a generated token: base64 of 18 bytes, no padding.
+pub const TOKEN_LEN: usize = 24;
+/// Tokens made by other tools may differ in length; these bound what a
+/// command line may name.
+const MIN_TOKEN_LEN: usize = 8;
+const MAX_TOKEN_LEN: usize = 128;
+
+/// An invite token: base64url characters (`A-Z a-z 0-9 - _`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Token(String);
+
+impl Token {
+    /// Makes a new token from the operating system's CSPRNG.
+    pub fn generate() -> Result<Token> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        OsRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(|e| Error::Random(e.to_string()))?;
+        Ok(Token(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Checks that a string given by a person can be a token.
+    ///
+    /// Only the alphabet and length are checked, so that tokens made by
+    /// other tools (of other lengths) can still be named.
+    pub fn parse(input: &str) -> Result<Token> {
+        if !(MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&input.len()) {
+            return Err(Error::MalformedToken {
+                reason: "a token has 8 to 128 characters (invitectl and Prosody make 24)",
+            });
+        }
+        if !input.bytes().all(is_token_byte) {
+            return Err(Error::MalformedToken {
+                reason: "a token holds only A-Z, a-z, 0-9, '-' and '_'",
+            });
+        }
+        Ok(Token(input.to_owned()))
+    }
+
+    /// Wraps a key read from the store, whatever its shape, so that even an
+    /// oddly named record can be listed and revoked.
+    pub(crate) fn from_store(key: String) -> Token {
+        Token(key)
+    }
+
+    /// The token's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Debug output hides most of the secret, so that logging a value that
+/// holds a token does not leak it.
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix: String = self.0.chars().take(4).collect();
+        write!(f, "Token({prefix}…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_tokens_have_prosodys_shape() {
+        for _ in 0..1000 {
+            let token = Token::generate().unwrap();
+            assert_eq!(token.as_str().len(), TOKEN_LEN);
+            assert!(token.as_str().bytes().all(is_token_byte));
+            assert_eq!(Token::parse(token.as_str()).unwrap(), token);
+        }
+    }
+
+    #[test]
+    fn generated_tokens_differ() {
+        let a = Token::generate().unwrap();
+        let b = Token::generate().unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused() {
+        for bad in [
+            "",
+            "short",
+            "ukwQ_kgBSGa5rFmRZCz62Xx%",
+            "' OR 1=1 --xxxxxxx",
+            "ukwQ*kgBSGa5rFmRZCz62XxG",
+            &"a".repeat(129),
+        ] {
+            assert!(Token::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn debug_does_not_show_the_secret() {
+        let token = Token::parse("ukwQ_kgBSGa5rFmRZCz62XxG").unwrap();
+        assert_eq!(format!("{token:?}"), "Token(ukwQ…)");
+    }
+}
