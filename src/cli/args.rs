@@ -154,7 +154,8 @@ pub struct ListArgs {
 /// `show`'s options.
 #[derive(Debug, ClapArgs)]
 pub struct ShowArgs {
-    /// The invite's token
+    /// The invite's token (it may begin with '-')
+    #[arg(allow_hyphen_values = true)]
     pub token: String,
 
     /// Print one JSON object
@@ -165,8 +166,9 @@ pub struct ShowArgs {
 /// `revoke`'s options.
 #[derive(Debug, ClapArgs)]
 pub struct RevokeArgs {
-    /// The tokens to revoke, matched exactly
-    #[arg(required = true, value_name = "TOKEN")]
+    /// The tokens to revoke, matched exactly (they may begin with '-', so
+    /// options go before them)
+    #[arg(required = true, value_name = "TOKEN", allow_hyphen_values = true)]
     pub tokens: Vec<String>,
 
     /// Print one JSON object per token: {"token", "revoked"}

@@ -6,9 +6,14 @@ use anyhow::Result;
 use invitectl::{OpenMode, Token};
 
 use super::args::RevokeArgs;
-use super::{Context, Exit};
+use super::{Context, Exit, UsageError};
 
 pub fn run(ctx: &Context, args: RevokeArgs) -> Result<Exit> {
+    // Tokens may begin with '-', so everything after the first token is a
+    // token; an option there is a mistake worth naming.
+    if let Some(option) = args.tokens.iter().find(|t| *t == "--json") {
+        return Err(UsageError(format!("put {option} before the tokens")).into());
+    }
     // Every token is checked before anything is written.
     let mut tokens = args
         .tokens

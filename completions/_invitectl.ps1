@@ -1,0 +1,152 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'invitectl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'invitectl' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Create invites and print their links')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List pending invites, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one invite')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove invites by token')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Remove every expired invite of the host')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'invitectl;generate' {
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Bind the invite to this username: only NAME@HOST can register')
+            [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'A password reset for this existing account (default lifetime 1 day)')
+            [CompletionResult]::new('--contact', '--contact', [CompletionResultType]::ParameterName, 'A contact invite from this local user; the invitee may also register')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Add the new account to this group (repeatable)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Grant this role to the new account (repeatable; the first is primary)')
+            [CompletionResult]::new('--roles-format', '--roles-format', [CompletionResultType]::ParameterName, 'How roles are stored: list for Prosody 13, map for 0.12')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]')
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note for admins, stored with the invite')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many invites to create, in one transaction: all or none')
+            [CompletionResult]::new('--landing-page', '--landing-page', [CompletionResultType]::ParameterName, 'Landing-page template, e.g. https://{host}/invite/{invite.token}/')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--no-register', '--no-register', [CompletionResultType]::ParameterName, 'With --contact: for existing accounts only, no registration')
+            [CompletionResult]::new('--reusable', '--reusable', [CompletionResultType]::ParameterName, 'Let many people register with the invite until it expires')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Grant prosody:admin (same as --role prosody:admin)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per invite instead of its link')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;list' {
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Show only invites of this kind')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include expired invites')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Show only expired invites')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;show' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;revoke' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per token: {"token", "revoked"}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;expire' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be removed, and remove nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success (for cron)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success (for cron)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"removed": N}, or with --dry-run one object per invite')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;completions' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;man' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'invitectl;help' {
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Create invites and print their links')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List pending invites, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one invite')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove invites by token')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Remove every expired invite of the host')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'invitectl;help;generate' {
+            break
+        }
+        'invitectl;help;list' {
+            break
+        }
+        'invitectl;help;show' {
+            break
+        }
+        'invitectl;help;revoke' {
+            break
+        }
+        'invitectl;help;expire' {
+            break
+        }
+        'invitectl;help;completions' {
+            break
+        }
+        'invitectl;help;man' {
+            break
+        }
+        'invitectl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,130 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[invitectl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'invitectl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'invitectl'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Create invites and print their links'
+            cand list 'List pending invites, newest first'
+            cand show 'Show everything about one invite'
+            cand revoke 'Remove invites by token'
+            cand expire 'Remove every expired invite of the host'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'invitectl;generate'= {
+            cand --username 'Bind the invite to this username: only NAME@HOST can register'
+            cand --reset 'A password reset for this existing account (default lifetime 1 day)'
+            cand --contact 'A contact invite from this local user; the invitee may also register'
+            cand --group 'Add the new account to this group (repeatable)'
+            cand --role 'Grant this role to the new account (repeatable; the first is primary)'
+            cand --roles-format 'How roles are stored: list for Prosody 13, map for 0.12'
+            cand --ttl 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]'
+            cand --note 'A note for admins, stored with the invite'
+            cand --count 'How many invites to create, in one transaction: all or none'
+            cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --no-register 'With --contact: for existing accounts only, no registration'
+            cand --reusable 'Let many people register with the invite until it expires'
+            cand --admin 'Grant prosody:admin (same as --role prosody:admin)'
+            cand --json 'Print one JSON object per invite instead of its link'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;list'= {
+            cand --kind 'Show only invites of this kind'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --all 'Include expired invites'
+            cand --expired 'Show only expired invites'
+            cand --json 'Print one JSON object per line'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;show'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --json 'Print one JSON object'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;revoke'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --json 'Print one JSON object per token: {"token", "revoked"}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;expire'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --dry-run 'List what would be removed, and remove nothing'
+            cand -q 'Print nothing on success (for cron)'
+            cand --quiet 'Print nothing on success (for cron)'
+            cand --json 'Print JSON: {"removed": N}, or with --dry-run one object per invite'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;completions'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;man'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'invitectl;help'= {
+            cand generate 'Create invites and print their links'
+            cand list 'List pending invites, newest first'
+            cand show 'Show everything about one invite'
+            cand revoke 'Remove invites by token'
+            cand expire 'Remove every expired invite of the host'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'invitectl;help;generate'= {
+        }
+        &'invitectl;help;list'= {
+        }
+        &'invitectl;help;show'= {
+        }
+        &'invitectl;help;revoke'= {
+        }
+        &'invitectl;help;expire'= {
+        }
+        &'invitectl;help;completions'= {
+        }
+        &'invitectl;help;man'= {
+        }
+        &'invitectl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,240 @@
+//! A store seeded with the server's own rows, and ways to run the binary
+//! on it.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const HOST: &str = "example.com";
+
+/// Which server generation's schema a store has.
+#[derive(Clone, Copy, Debug)]
+pub enum Schema {
+    /// 0.12: a plain index, so duplicates are possible.
+    Prosody012,
+    /// 13: a unique index.
+    Prosody13,
+}
+
+/// A temporary store in Prosody's schema, holding rows that are not
+/// invites of HOST: they must survive every command byte for byte.
+pub struct Store {
+    /// Keeps the folder alive as long as the store.
+    _dir: TempDir,
+    pub path: PathBuf,
+}
+
+const FOREIGN_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "example.com",
+        "alice",
+        "accounts",
+        "password",
+        "string",
+        "secret",
+    ),
+    (
+        "example.com",
+        "alice",
+        "roster",
+        "bob@example.com",
+        "json",
+        r#"{"subscription":"both"}"#,
+    ),
+    (
+        "example.com",
+        "",
+        "invite_token_x",
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+        "json",
+        r#"{"expires":1}"#,
+    ),
+    (
+        "example.com",
+        "",
+        "roles",
+        "alice",
+        "json",
+        r#"{"prosody:admin":true}"#,
+    ),
+    (
+        "other.example",
+        "",
+        "invite_token",
+        "BBBBBBBBBBBBBBBBBBBBBBBB",
+        "json",
+        r#"{"jid":"other.example","expires":1,"type":"register","token":"BBBBBBBBBBBBBBBBBBBBBBBB","uri":"xmpp:other.example?register;preauth=BBBBBBBBBBBBBBBBBBBBBBBB","created_at":0}"#,
+    ),
+    (
+        "other.example",
+        "carol",
+        "invite_token",
+        "CCCCCCCCCCCCCCCCCCCCCCCC",
+        "number",
+        "1",
+    ),
+    (
+        "EXAMPLE.COM",
+        "",
+        "invite_token",
+        "DDDDDDDDDDDDDDDDDDDDDDDD",
+        "json",
+        r#"{"jid":"EXAMPLE.COM","expires":1}"#,
+    ),
+];
+
+impl Store {
+    pub fn new(schema: Schema) -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prosody.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
+               CREATE TABLE "prosodyarchive" ("sort_id" INTEGER PRIMARY KEY AUTOINCREMENT, "host" TEXT, "user" TEXT, "store" TEXT, "when" INTEGER, "with" TEXT, "type" TEXT, "value" MEDIUMTEXT);
+               INSERT INTO prosodyarchive ("host","user","store","when","with","type","value") VALUES ('example.com','alice','archive',1,'bob@example.com','xml','<message/>');"#,
+        )
+        .unwrap();
+        conn.execute_batch(match schema {
+            Schema::Prosody012 => r#"CREATE INDEX "prosody_index" ON "prosody" ("host", "user", "store", "key");"#,
+            Schema::Prosody13 => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
+        })
+        .unwrap();
+        for row in FOREIGN_ROWS {
+            conn.execute(
+                "INSERT INTO prosody VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                [row.0, row.1, row.2, row.3, row.4, row.5],
+            )
+            .unwrap();
+        }
+        Store { _dir: dir, path }
+    }
+
+    /// Runs `invitectl --store <this> HOST <args>`.
+    pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        invitectl()
+            .arg("--store")
+            .arg(&self.path)
+            .arg(HOST)
+            .args(args)
+            .assert()
+    }
+
+    /// Runs a command that must succeed, and returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+
+    pub fn conn(&self) -> Connection {
+        Connection::open(&self.path).unwrap()
+    }
+
+    /// Inserts a row as the server (or someone else) would.
+    pub fn put(&self, user: &str, key: &str, kind: &str, value: &str) {
+        self.conn()
+            .execute(
+                "INSERT INTO prosody VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5)",
+                [HOST, user, key, kind, value],
+            )
+            .unwrap();
+    }
+
+    /// Every row that is not an invite of HOST, byte for byte, with the
+    /// schema and the other table: what must never change.
+    pub fn foreign_state(&self) -> Vec<String> {
+        let conn = self.conn();
+        let mut state: Vec<String> = conn
+            .prepare(
+                "SELECT rowid, host, user, store, key, type, typeof(value), hex(value) FROM prosody \
+                 WHERE NOT (host = ?1 AND store = 'invite_token') ORDER BY rowid",
+            )
+            .unwrap()
+            .query_map([HOST], |r| {
+                Ok((0..8).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect::<Result<Vec<_>, _>>()?.join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        state.extend(
+            conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+                .unwrap()
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{:?}|{:?}|{:?}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap),
+        );
+        state.extend(
+            conn.prepare("SELECT * FROM prosodyarchive ORDER BY sort_id")
+                .unwrap()
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{:?}",
+                        (r.get::<_, i64>(0)?, r.get::<_, String>(7)?)
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap),
+        );
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        state.push(mode);
+        state
+    }
+
+    /// The invite rows of HOST: (user, key, type, value).
+    pub fn invite_rows(&self) -> Vec<(String, String, String, String)> {
+        self.conn()
+            .prepare("SELECT user, key, type, value FROM prosody WHERE host = ?1 AND store = 'invite_token' ORDER BY rowid")
+            .unwrap()
+            .query_map([HOST], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    pub fn file_bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.path).unwrap()
+    }
+}
+
+pub fn invitectl() -> Command {
+    let mut cmd = Command::cargo_bin("invitectl").unwrap();
+    cmd.env_remove("INVITECTL_STORE")
+        .env_remove("INVITECTL_LANDING_PAGE")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+/// Parses JSON Lines.
+pub fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The token at the end of a link such as `xmpp:h?register;preauth=T`.
+pub fn token_of(link: &str) -> String {
+    let start = link.find("preauth=").unwrap() + "preauth=".len();
+    link[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+pub fn now() -> i64 {
+    invitectl::now()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}

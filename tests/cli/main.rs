@@ -1,0 +1,10 @@
+//! The `invitectl` binary on real SQLite files: the rows it writes, the
+//! rows it must leave alone, its output and its refusals.
+
+mod bad_input;
+mod common;
+mod damaged;
+mod docs;
+mod generate;
+mod list_show;
+mod revoke_expire;
