@@ -1,10 +1,11 @@
 //! `invitectl HOST generate`: create invites and print their links.
 
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 
 use anyhow::Result;
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
+use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
 use invitectl::{OpenMode, Username};
 use tempfile::SpooledTempFile;
@@ -23,19 +24,28 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     let now = invitectl::now();
     // Links are printed only after the transaction commits, so that every
     // printed link is one the server already accepts.
-    let mut spool = SpooledTempFile::new(SPOOL_IN_MEMORY);
+    let mut spool = BufWriter::new(SpooledTempFile::new(SPOOL_IN_MEMORY));
+    let mut tokens = TokenSource::new();
+    let mut written = 0;
     store.create(
         &ctx.host,
         args.count,
-        || request.build(&ctx.host, now),
+        || request.build_with_token(&ctx.host, now, tokens.next_token()?),
         |invite| {
             if args.json {
-                writeln!(spool, "{}", json::invite(invite, now))
+                writeln!(spool, "{}", json::invite(invite, now))?;
             } else {
-                writeln!(spool, "{}", invite.link())
+                writeln!(spool, "{}", invite.link())?;
             }
+            // The last invite: make sure the output is safe before commit.
+            written += 1;
+            if written == args.count {
+                spool.flush()?;
+            }
+            Ok(())
         },
     )?;
+    let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
     spool.rewind()?;
     copy_lines(&mut spool, &mut ctx.style.stdout())?;
     Ok(Exit::Success)

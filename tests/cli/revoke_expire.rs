@@ -55,8 +55,16 @@ fn revoke_matches_exactly_never_as_a_pattern() {
 fn tokens_may_begin_with_a_hyphen() {
     let store = Store::new(Schema::Prosody13);
     let token = "-cTChIJtJMxr26DtdIvAXxTR";
-    store.put("", token, "json", r#"{"jid":"example.com","expires":4102444800,"created_at":1}"#);
-    assert_eq!(json_lines(&store.ok(&["show", token, "--json"]))[0]["token"], token);
+    store.put(
+        "",
+        token,
+        "json",
+        r#"{"jid":"example.com","expires":4102444800,"created_at":1}"#,
+    );
+    assert_eq!(
+        json_lines(&store.ok(&["show", token, "--json"]))[0]["token"],
+        token
+    );
     store.run(&["revoke", token, "--json"]).code(2);
     store.ok(&["revoke", token]);
     assert!(store.invite_rows().is_empty());
