@@ -1,7 +1,7 @@
 //! The table `list` prints on a terminal.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ContentArrangement, Row, Table};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Row, Table};
 
 use super::{escape_for_terminal, iso8601, relative, SOON};
 use crate::invite::{Invite, Kind};
@@ -64,6 +64,13 @@ pub fn render<'a>(entries: impl IntoIterator<Item = &'a Entry>, now: i64, style:
         row.max_height(1);
         table.add_row(row);
     }
+    // Tokens, kinds, times and uses are never cut: admins copy them. Only
+    // "for" and the note give way to a narrow terminal.
+    for index in [0, 1, 3, 4] {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     table
 }
 
@@ -110,5 +117,29 @@ fn row(entry: &Entry, now: i64, color: bool) -> Row {
                 Cell::new(escape_for_terminal(&damaged.reason)),
             ])
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invite::InviteRequest;
+    use crate::jid::Host;
+
+    #[test]
+    fn a_narrow_table_cuts_the_note_never_the_token() {
+        let host = Host::parse("example.com").unwrap();
+        let invite = InviteRequest {
+            note: Some("a note far longer than any terminal could ever hope to show ".repeat(4)),
+            ..Default::default()
+        }
+        .build(&host, 0)
+        .unwrap();
+        let entries = [Entry::Invite(invite.clone())];
+        let text = render(&entries, 0, Style { color: false, width: Some(100) }).to_string();
+        assert!(text.contains(invite.token.as_str()), "{text}");
+        assert!(text.contains("1970-01-08 00:00:00 UTC (in 7 days)"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+        assert_eq!(text.lines().count(), 5, "a row wrapped: {text}");
     }
 }
