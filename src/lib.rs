@@ -27,6 +27,7 @@ pub mod duration;
 mod error;
 pub mod invite;
 pub mod jid;
+pub mod lua;
 pub mod output;
 pub mod record;
 mod redeem;

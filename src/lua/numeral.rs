@@ -29,7 +29,11 @@ pub(crate) fn read(src: &[u8], pos: usize) -> Result<(Tok, usize), ParseError> {
         (false, Some(tok)) => Ok((tok, end)),
         _ => {
             let shown = String::from_utf8_lossy(&src[pos..(end + 1).min(src.len())]);
-            Err(ParseError::new(src, pos, format!("malformed number near '{shown}'")))
+            Err(ParseError::new(
+                src,
+                pos,
+                format!("malformed number near '{shown}'"),
+            ))
         }
     }
 }
@@ -84,7 +88,10 @@ fn decimal_float(text: &[u8]) -> Option<f64> {
         return None;
     }
     if let Some(exp) = exponent {
-        let exp = exp.strip_prefix(b"+").or_else(|| exp.strip_prefix(b"-")).unwrap_or(exp);
+        let exp = exp
+            .strip_prefix(b"+")
+            .or_else(|| exp.strip_prefix(b"-"))
+            .unwrap_or(exp);
         if exp.is_empty() || !exp.iter().all(u8::is_ascii_digit) {
             return None;
         }
@@ -192,7 +199,10 @@ mod tests {
 
     #[test]
     fn floats() {
-        assert_eq!(num("9223372036854775808"), Tok::Float(9_223_372_036_854_775_808.0));
+        assert_eq!(
+            num("9223372036854775808"),
+            Tok::Float(9_223_372_036_854_775_808.0)
+        );
         assert_eq!(num("1.5"), Tok::Float(1.5));
         assert_eq!(num(".5"), Tok::Float(0.5));
         assert_eq!(num("5."), Tok::Float(5.0));
@@ -211,7 +221,9 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in ["1e", "1e+", "3x", "1f", "1..2", "0x", "0x.", "0x1p", "1_000", "0x1.2.3", "08a"] {
+        for bad in [
+            "1e", "1e+", "3x", "1f", "1..2", "0x", "0x.", "0x1p", "1_000", "0x1.2.3", "08a",
+        ] {
             assert!(read(bad.as_bytes(), 0).is_err(), "{bad}");
         }
     }

@@ -52,11 +52,6 @@ impl<'a> Parser<'a> {
         Self { src, tokens, pos }
     }
 
-    /// The index of the next token.
-    pub(crate) fn pos(&self) -> usize {
-        self.pos
-    }
-
     fn peek(&self) -> &'a Token {
         self.peek_at(0)
     }
@@ -148,12 +143,10 @@ impl<'a> Parser<'a> {
             (false, Tok::Int(1), true) => f64::INFINITY,
             (true, Tok::Int(1), true) => f64::NEG_INFINITY,
             (false, Tok::Int(0), true) => f64::NAN,
-            _ => {
-                return Err(self.error_at(
-                    open,
-                    "parenthesised expressions are not supported (only (1/0), (-1/0) and (0/0) are)",
-                ))
-            }
+            _ => return Err(self.error_at(
+                open,
+                "parenthesised expressions are not supported (only (1/0), (-1/0) and (0/0) are)",
+            )),
         };
         Ok(Value::Float(value))
     }
@@ -180,7 +173,9 @@ impl<'a> Parser<'a> {
 
     fn unsupported(&self, t: &Token) -> ParseError {
         let what = match &t.tok {
-            Tok::Name(n) => format!("variable '{n}' is not supported: only literal values are read"),
+            Tok::Name(n) => {
+                format!("variable '{n}' is not supported: only literal values are read")
+            }
             Tok::Keyword("function") => "functions are not supported".to_owned(),
             Tok::Symbol("...") => "'...' is not supported".to_owned(),
             Tok::Keyword("not") | Tok::Symbol("#" | "~") => {
@@ -292,8 +287,24 @@ fn show_key(key: &Key) -> String {
 fn is_binary_operator(s: &str) -> bool {
     matches!(
         s,
-        "+" | "-" | "*" | "/" | "//" | "%" | "^" | ".." | "==" | "~=" | "<" | "<=" | ">" | ">="
-            | "&" | "|" | "~" | "<<" | ">>"
+        "+" | "-"
+            | "*"
+            | "/"
+            | "//"
+            | "%"
+            | "^"
+            | ".."
+            | "=="
+            | "~="
+            | "<"
+            | "<="
+            | ">"
+            | ">="
+            | "&"
+            | "|"
+            | "~"
+            | "<<"
+            | ">>"
     )
 }
 

@@ -31,7 +31,13 @@ pub(crate) fn read_long(
     let mut out = Vec::new();
     loop {
         match src.get(i) {
-            None => return Err(ParseError::new(src, pos, "unfinished long string or comment")),
+            None => {
+                return Err(ParseError::new(
+                    src,
+                    pos,
+                    "unfinished long string or comment",
+                ))
+            }
             Some(b']') if closes(src, i, level) => return Ok((out, i + level + 2)),
             Some(b'\n' | b'\r') => {
                 out.push(b'\n');
@@ -47,8 +53,7 @@ pub(crate) fn read_long(
 
 fn closes(src: &[u8], i: usize, level: usize) -> bool {
     let eq = src.get(i + 1..i + 1 + level);
-    eq.is_some_and(|s| s.iter().all(|&b| b == b'='))
-        && src.get(i + 1 + level) == Some(&b']')
+    eq.is_some_and(|s| s.iter().all(|&b| b == b'=')) && src.get(i + 1 + level) == Some(&b']')
 }
 
 /// If a line break (`\n`, `\r`, `\r\n` or `\n\r`) starts at `i`, the
@@ -115,7 +120,9 @@ fn read_escape(src: &[u8], i: usize, out: &mut Vec<u8>) -> Result<usize, ParseEr
         b'x' => {
             let hex = src.get(i + 2..i + 4).and_then(|h| {
                 let h = std::str::from_utf8(h).ok()?;
-                u8::from_str_radix(h, 16).ok().filter(|_| !h.starts_with('+'))
+                u8::from_str_radix(h, 16)
+                    .ok()
+                    .filter(|_| !h.starts_with('+'))
             });
             match hex {
                 Some(byte) => {
@@ -134,7 +141,10 @@ fn read_escape(src: &[u8], i: usize, out: &mut Vec<u8>) -> Result<usize, ParseEr
         }
         b'u' => read_utf8_escape(src, i, out),
         b'0'..=b'9' => {
-            let digits = src[i + 1..].iter().take(3).take_while(|b| b.is_ascii_digit());
+            let digits = src[i + 1..]
+                .iter()
+                .take(3)
+                .take_while(|b| b.is_ascii_digit());
             let (mut value, mut n) = (0u32, 0);
             for &d in digits {
                 value = value * 10 + u32::from(d - b'0');
@@ -212,12 +222,18 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(quoted(r#""\a\b\f\n\r\t\v\\\"\'""#), b"\x07\x08\x0c\n\r\t\x0b\\\"'");
+        assert_eq!(
+            quoted(r#""\a\b\f\n\r\t\v\\\"\'""#),
+            b"\x07\x08\x0c\n\r\t\x0b\\\"'"
+        );
         assert_eq!(quoted(r#"'\0\65\0655\255'"#), b"\0A\x415\xff");
         assert_eq!(quoted(r#""\x41\xfF""#), b"A\xff");
         assert_eq!(quoted("\"a\\z  \n\t b\""), b"ab");
         assert_eq!(quoted("\"a\\\r\nb\\\nc\""), b"a\nb\nc");
-        assert_eq!(quoted(r#""\u{48}\u{e9}\u{20AC}\u{1F600}""#), "Hé€😀".as_bytes());
+        assert_eq!(
+            quoted(r#""\u{48}\u{e9}\u{20AC}\u{1F600}""#),
+            "Hé€😀".as_bytes()
+        );
         assert_eq!(quoted(r#""\u{7FFFFFFF}""#), b"\xfd\xbf\xbf\xbf\xbf\xbf");
         assert_eq!(quoted(r#""\u{D800}""#), b"\xed\xa0\x80");
     }
