@@ -29,15 +29,30 @@ fn reads_the_host_level_example() {
     let invites = table(&value);
     assert_eq!(invites.len(), 1);
     let invite = table(invites.get("zpEFMWvMjTRqIawWAPZce_Ps").expect("the token"));
-    assert_eq!(invite.get("jid").and_then(Value::as_str), Some("alice@example.com"));
+    assert_eq!(
+        invite.get("jid").and_then(Value::as_str),
+        Some("alice@example.com")
+    );
     assert_eq!(invite.get("expires"), Some(&Value::Int(1_795_358_368)));
     assert_eq!(invite.get("allow_registration"), Some(&Value::Bool(true)));
     let extra = table(invite.get("additional_data").expect("additional_data"));
-    assert_eq!(extra.get("allow_reset").and_then(Value::as_str), Some("alice"));
+    assert_eq!(
+        extra.get("allow_reset").and_then(Value::as_str),
+        Some("alice")
+    );
     let keys: Vec<_> = invite.keys().filter_map(Key::as_str).collect();
     assert_eq!(
         keys,
-        ["jid", "expires", "additional_data", "created_at", "allow_registration", "type", "uri", "token"]
+        [
+            "jid",
+            "expires",
+            "additional_data",
+            "created_at",
+            "allow_registration",
+            "type",
+            "uri",
+            "token"
+        ]
     );
 }
 
@@ -51,7 +66,10 @@ fn rewrites_the_host_level_example_byte_for_byte() {
 fn per_user_records_are_bare_numbers() {
     let value = parse(b"return 1795876775;\n").expect("parses");
     assert_eq!(value, Value::Int(1_795_876_775));
-    assert_eq!(to_prosody_string(&value).expect("writes"), "return 1795876775;\n");
+    assert_eq!(
+        to_prosody_string(&value).expect("writes"),
+        "return 1795876775;\n"
+    );
 }
 
 #[test]
@@ -91,11 +109,21 @@ string]], [==[with ]] inside]==];
     assert_eq!(t.get(3).and_then(Value::as_str), Some("long\nstring"));
     assert_eq!(t.get(4).and_then(Value::as_str), Some("with ]] inside"));
     assert_eq!(t.get(-2), Some(&Value::Float(-1500.0)));
-    assert_eq!(t.get_key(&Key::from_float(1.5).expect("key")), Some(&Value::Bool(false)));
-    assert_eq!(t.get(20).and_then(Value::as_str), Some("twenty"), "20.0 is key 20");
+    assert_eq!(
+        t.get_key(&Key::from_float(1.5).expect("key")),
+        Some(&Value::Bool(false))
+    );
+    assert_eq!(
+        t.get(20).and_then(Value::as_str),
+        Some("twenty"),
+        "20.0 is key 20"
+    );
     assert_eq!(t.get("esc").and_then(Value::as_str), Some("ABCD"));
     let nested = table(t.get("nested").expect("nested"));
-    assert_eq!(table(nested.get(1).expect("inner")).get("deep"), Some(&Value::Bool(true)));
+    assert_eq!(
+        table(nested.get(1).expect("inner")).get("deep"),
+        Some(&Value::Bool(true))
+    );
 }
 
 #[test]
@@ -112,12 +140,18 @@ fn prosody_special_floats() {
     assert_eq!(t.get(1), Some(&Value::Float(f64::INFINITY)));
     assert_eq!(t.get(2), Some(&Value::Float(f64::NEG_INFINITY)));
     assert!(t.get(3).and_then(Value::as_f64).is_some_and(f64::is_nan));
-    assert_eq!(t.get_key(&Key::from_float(f64::INFINITY).expect("key")), Some(&Value::Int(1)));
+    assert_eq!(
+        t.get_key(&Key::from_float(f64::INFINITY).expect("key")),
+        Some(&Value::Int(1))
+    );
 }
 
 #[test]
 fn negative_numbers_follow_lua() {
-    assert_eq!(parse_value(b"-9223372036854775807").expect("parses"), Value::Int(-i64::MAX));
+    assert_eq!(
+        parse_value(b"-9223372036854775807").expect("parses"),
+        Value::Int(-i64::MAX)
+    );
     // The numeral overflows before it is negated, so this is a float.
     assert_eq!(
         parse_value(b"-9223372036854775808").expect("parses"),
@@ -131,7 +165,10 @@ fn non_utf8_strings_survive() {
     let bytes = LuaString::new(vec![0xff, 0xfe, b'a']);
     let written = to_prosody_string(&Value::Str(bytes.clone())).expect("writes");
     assert_eq!(written, "return \"\\255\\254a\";\n");
-    assert_eq!(parse(written.as_bytes()).expect("parses"), Value::Str(bytes));
+    assert_eq!(
+        parse(written.as_bytes()).expect("parses"),
+        Value::Str(bytes)
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Tests of the reader and writer together.
 
 mod examples;
-mod prosody;
 mod proptests;
+mod prosody;
 mod strategies;
