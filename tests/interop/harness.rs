@@ -1,0 +1,657 @@
+//! Starting and stopping real Prosody servers for the interop tests, and
+//! running the tools (invitectl, prosodyctl) against them.
+//!
+//! Each [`Server`] gets its own temporary folder (configuration, SQLite
+//! database, log, pidfile, admin socket) and its own port on 127.0.0.1. The
+//! server runs in the foreground as the `prosody` user (when the tests run as
+//! root) and is always stopped and reaped when the [`Server`] is dropped,
+//! also when a test panics; the folder is removed afterwards. As a last resort
+//! the server gets SIGKILL from the kernel if the test thread that started it
+//! dies without dropping it (PR_SET_PDEATHSIG).
+
+use std::collections::HashSet;
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::xmpp::Client;
+
+/// The virtual host every test server serves.
+pub const HOST: &str = "example.test";
+
+/// How long a server may take to start answering.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The two server generations the suite proves invitectl against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// Prosody 0.12 (Debian bookworm's package, /usr/bin/prosody).
+    V012,
+    /// Prosody 13 (bookworm-backports, unpacked by scripts/install-test-servers).
+    V13,
+}
+
+impl Version {
+    pub fn label(self) -> &'static str {
+        match self {
+            Version::V012 => "Prosody 0.12",
+            Version::V13 => "Prosody 13",
+        }
+    }
+
+    fn bin_dir(self) -> PathBuf {
+        match self {
+            Version::V012 => PathBuf::from("/usr/bin"),
+            Version::V13 => {
+                let base = std::env::var_os("INVITECTL_PROSODY13_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("/opt/invitectl-test/prosody-13"));
+                base.join("usr/bin")
+            }
+        }
+    }
+
+    pub fn prosody(self) -> PathBuf {
+        self.bin_dir().join("prosody")
+    }
+
+    pub fn prosodyctl(self) -> PathBuf {
+        self.bin_dir().join("prosodyctl")
+    }
+
+    /// The version string the server's source tree reports.
+    fn expected_prefix(self) -> &'static str {
+        match self {
+            Version::V012 => "0.12.",
+            Version::V13 => "13.",
+        }
+    }
+
+    fn version_file(self) -> PathBuf {
+        match self {
+            Version::V012 => PathBuf::from("/usr/lib/prosody/prosody.version"),
+            Version::V13 => self.bin_dir().join("../lib/prosody/prosody.version"),
+        }
+    }
+}
+
+/// Whether a missing server must fail the test (on CI) rather than skip it.
+fn required() -> bool {
+    matches!(
+        std::env::var("CI").as_deref(),
+        Ok("true") | Ok("1") | Ok("yes")
+    )
+}
+
+/// Returns Err(reason) when `version` cannot be run here.
+fn check_available(version: Version) -> Result<(), String> {
+    let bin = version.prosody();
+    if !bin.exists() {
+        return Err(format!(
+            "{} is not installed ({} missing); run scripts/install-test-servers as root",
+            version.label(),
+            bin.display()
+        ));
+    }
+    let found = fs::read_to_string(version.version_file()).unwrap_or_default();
+    if !found.trim().starts_with(version.expected_prefix()) {
+        return Err(format!(
+            "{} at {} reports version {:?}",
+            version.label(),
+            bin.display(),
+            found.trim()
+        ));
+    }
+    if is_root() && server_user().is_none() {
+        return Err("running as root but there is no `prosody` user to run the server as".into());
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+/// The (uid, gid) of the `prosody` system user, from /etc/passwd.
+fn server_user() -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() > 3 && f[0] == "prosody")
+            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+            .flatten()
+    })
+}
+
+/// Ports handed out in this process, so that parallel tests never share one.
+static PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+fn free_port() -> u16 {
+    let mut guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let used = guard.get_or_insert_with(HashSet::new);
+    loop {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("binding a free port");
+        let port = listener.local_addr().expect("local address").port();
+        if used.insert(port) {
+            return port;
+        }
+    }
+}
+
+/// Per-test server settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Minimum level the server logs to its log file.
+    pub log_level: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { log_level: "debug" }
+    }
+}
+
+/// A running Prosody.
+pub struct Server {
+    pub version: Version,
+    pub port: u16,
+    dir: Option<tempfile::TempDir>,
+    child: Option<Child>,
+    config: PathBuf,
+    run_as: Option<(u32, u32)>,
+}
+
+/// Starts `version` for a test, or returns None (after printing why) when
+/// it is not installed and the suite is not running on CI.
+pub fn start_with(version: Version, options: Options) -> Option<Server> {
+    if let Err(why) = check_available(version) {
+        if required() {
+            panic!("{why} (CI=true: the interop servers are required)");
+        }
+        eprintln!("\n*** SKIPPED: {why} ***\n");
+        return None;
+    }
+    Some(Server::start(version, options))
+}
+
+impl Server {
+    fn start(version: Version, options: Options) -> Server {
+        let dir = tempfile::Builder::new()
+            .prefix("invitectl-interop-")
+            .tempdir()
+            .expect("creating a temporary folder");
+        let root = dir.path().to_path_buf();
+        let run_as = if is_root() { server_user() } else { None };
+        let port = free_port();
+        let config = root.join("prosody.cfg.lua");
+        fs::create_dir(root.join("certs")).expect("creating certs folder");
+        fs::write(&config, config_text(&root, port, &options)).expect("writing the config");
+        if let Some((uid, gid)) = run_as {
+            for entry in [root.clone(), root.join("certs"), config.clone()] {
+                std::os::unix::fs::chown(&entry, Some(uid), Some(gid))
+                    .expect("handing the server folder to the prosody user");
+            }
+        }
+
+        let console = fs::File::create(root.join("console.log")).expect("console log");
+        let mut cmd = Command::new(version.prosody());
+        cmd.arg("--config")
+            .arg(&config)
+            .arg("-F")
+            .current_dir(&root)
+            .env("HOME", &root)
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().expect("console log"))
+            .stderr(console);
+        configure_child(&mut cmd, run_as);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", version.prosody().display()));
+
+        let mut server = Server {
+            version,
+            port,
+            dir: Some(dir),
+            child: Some(child),
+            config,
+            run_as,
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Waits until the port answers and the server serves invite requests.
+    /// The first lookup also makes Prosody 0.12 create its SQL table (0.12
+    /// connects to the database lazily).
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "{} exited during start-up ({status}).\n{}",
+                    self.version.label(),
+                    self.diagnostics()
+                );
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                break;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{} did not answer on port {} within {START_TIMEOUT:?}.\n{}",
+                    self.version.label(),
+                    self.port,
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut client = self.client();
+        assert!(
+            client.advertises_invites(),
+            "{} does not advertise invite registration in {}\n{}",
+            self.version.label(),
+            client.features,
+            self.diagnostics()
+        );
+        let reply = client
+            .preauth("not-a-real-token-at-all")
+            .unwrap_or_else(|e| panic!("warm-up preauth: {e:#}\n{}", self.diagnostics()));
+        assert_eq!(
+            reply.map_err(|e| e.condition),
+            Err("forbidden".to_string()),
+            "warm-up preauth with an unknown token\n{}",
+            self.diagnostics()
+        );
+        client.close();
+        let has_table: bool = self
+            .db()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='prosody'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n == 1)
+            .unwrap_or(false);
+        assert!(
+            has_table,
+            "{} did not create its SQL table\n{}",
+            self.version.label(),
+            self.diagnostics()
+        );
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("server folder").path()
+    }
+
+    /// The SQLite database the server uses.
+    pub fn store_path(&self) -> PathBuf {
+        self.dir().join("prosody.sqlite")
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir().join("prosody.log")
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// Console output and the tail of the log, for failure messages.
+    pub fn diagnostics(&self) -> String {
+        let console = fs::read_to_string(self.dir().join("console.log")).unwrap_or_default();
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(80)..].join("\n");
+        format!(
+            "--- {} console output ---\n{console}\n--- last lines of {} ---\n{tail}\n---",
+            self.version.label(),
+            self.log_path().display()
+        )
+    }
+
+    /// A new client connection to the server's virtual host.
+    pub fn client(&self) -> Client {
+        Client::connect(self.port, HOST).unwrap_or_else(|e| {
+            panic!(
+                "connecting to {}: {e:#}\n{}",
+                self.version.label(),
+                self.diagnostics()
+            )
+        })
+    }
+
+    /// Starts invitectl against this server's store:
+    /// `invitectl --store DB HOST args...`.
+    pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
+        cmd.arg("--store")
+            .arg(self.store_path())
+            .arg(HOST)
+            .args(args);
+        Running::spawn(format!("invitectl {args:?}"), cmd)
+    }
+
+    /// Runs invitectl against this server's store (bounded by COMMAND_TIMEOUT).
+    pub fn invitectl(&self, args: &[&str]) -> Output {
+        self.spawn_invitectl(args).wait(COMMAND_TIMEOUT)
+    }
+
+    /// Runs invitectl and fails the test unless it exits 0; returns stdout.
+    pub fn invitectl_ok(&self, args: &[&str]) -> String {
+        let out = self.invitectl(args);
+        assert!(
+            out.status.success(),
+            "invitectl {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("invitectl prints UTF-8")
+    }
+
+    /// Runs the server's own prosodyctl with this server's configuration.
+    pub fn prosodyctl(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(self.version.prosodyctl());
+        cmd.arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .current_dir(self.dir())
+            .env("HOME", self.dir());
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        Running::spawn(format!("prosodyctl {args:?}"), cmd).wait(COMMAND_TIMEOUT)
+    }
+
+    /// A fresh connection to the server's database. Short-lived: Prosody sets
+    /// no busy timeout, so a lock held here would make the server fail.
+    pub fn db(&self) -> Connection {
+        let conn = Connection::open_with_flags(
+            self.store_path(),
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .expect("opening the server's database");
+        conn.busy_timeout(Duration::from_secs(10))
+            .expect("setting a busy timeout");
+        conn
+    }
+
+    /// All rows of the `prosody` table for `store` (and `user`, if given).
+    pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
+        let conn = self.db();
+        let mut stmt = conn
+            .prepare(
+                "SELECT host, user, store, key, type, value FROM prosody \
+                 WHERE host = ?1 AND store = ?2 AND (?3 IS NULL OR user = ?3) ORDER BY user, key",
+            )
+            .expect("preparing a query");
+        stmt.query_map(rusqlite::params![HOST, store, user], Row::from_sql)
+            .expect("querying")
+            .collect::<Result<_, _>>()
+            .expect("reading rows")
+    }
+
+    /// Every row (host-level and per-user) that belongs to invite `token`.
+    pub fn invite_rows(&self, token: &str) -> Vec<Row> {
+        self.rows("invite_token", None)
+            .into_iter()
+            .filter(|r| r.key == token)
+            .collect()
+    }
+
+    /// Whether the server's account store has `username`.
+    pub fn account_exists(&self, username: &str) -> bool {
+        !self.rows("accounts", Some(username)).is_empty()
+    }
+
+    /// Rewrites `expires` of invite `token` (host-level JSON record and the
+    /// per-user record of a contact invite) to `expires`.
+    pub fn set_invite_expiry(&self, token: &str, expires: i64) {
+        let conn = self.db();
+        let value: String = conn
+            .query_row(
+                "SELECT value FROM prosody WHERE host = ?1 AND user = '' \
+                 AND store = 'invite_token' AND key = ?2",
+                rusqlite::params![HOST, token],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("no host-level record for {token}: {e}"));
+        let mut json: serde_json::Value = serde_json::from_str(&value).expect("invite JSON");
+        json["expires"] = serde_json::Value::from(expires);
+        conn.execute(
+            "UPDATE prosody SET value = ?3 WHERE host = ?1 AND user = '' \
+             AND store = 'invite_token' AND key = ?2",
+            rusqlite::params![HOST, token, json.to_string()],
+        )
+        .expect("rewriting expires");
+        conn.execute(
+            "UPDATE prosody SET value = ?3 WHERE host = ?1 AND user != '' \
+             AND store = 'invite_token' AND key = ?2",
+            rusqlite::params![HOST, token, expires.to_string()],
+        )
+        .expect("rewriting the per-user expires");
+    }
+
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let pid = child.id() as libc::pid_t;
+        if child.try_wait().ok().flatten().is_none() {
+            // SAFETY: plain kill(2) on our own child, which has not been reaped
+            // yet, so the pid cannot have been reused.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if child.try_wait().ok().flatten().is_none() {
+                let _ = child.kill();
+            }
+        }
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(dir) = self.dir.take() {
+            if std::env::var_os("INVITECTL_INTEROP_KEEP").is_some() {
+                let kept = dir.keep();
+                eprintln!("kept server folder {}", kept.display());
+            }
+        }
+    }
+}
+
+/// How long one invitectl or prosodyctl run may take before the test fails.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A child process whose output is collected in the background and that is
+/// killed if it outlives its deadline.
+pub struct Running {
+    what: String,
+    child: Child,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Running {
+    pub fn spawn(what: impl Into<String>, mut cmd: Command) -> Running {
+        let what = what.into();
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        configure_child(&mut cmd, None);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+        let drain = |mut r: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = r.read_to_end(&mut buf);
+                buf
+            })
+        };
+        let stdout = child.stdout.take().map(|r| drain(Box::new(r)));
+        let stderr = child.stderr.take().map(|r| drain(Box::new(r)));
+        Running {
+            what,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits for the process; kills it and fails the test after `timeout`.
+    pub fn wait(mut self, timeout: Duration) -> Output {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for a child") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
+                panic!(
+                    "{} did not finish within {timeout:?}; killed it. stderr: {}",
+                    self.what,
+                    String::from_utf8_lossy(&stderr.unwrap_or_default())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Output {
+            status,
+            stdout: self
+                .stdout
+                .take()
+                .map(|h| h.join().unwrap_or_default())
+                .unwrap_or_default(),
+            stderr: self
+                .stderr
+                .take()
+                .map(|h| h.join().unwrap_or_default())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs the child as the server user (when root) and kills it if the thread
+/// that started it goes away without stopping it.
+fn configure_child(cmd: &mut Command, run_as: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = run_as {
+        cmd.uid(uid).gid(gid);
+    }
+    // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            if libc::getppid() == 1 {
+                return Err(std::io::Error::other("parent already gone"));
+            }
+            Ok(())
+        });
+    }
+}
+
+fn config_text(root: &Path, port: u16, options: &Options) -> String {
+    let root = root.display();
+    format!(
+        r#"-- Throwaway configuration for an invitectl interop test.
+pidfile = "{root}/prosody.pid"
+data_path = "{root}"
+certificates = "{root}/certs"
+admin_socket = "{root}/prosody.sock"
+interfaces = {{ "127.0.0.1" }}
+local_interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {port} }}
+c2s_direct_tls_ports = {{}}
+legacy_ssl_ports = {{}}
+s2s_ports = {{}}
+http_ports = {{}}
+https_ports = {{}}
+c2s_require_encryption = false
+s2s_require_encryption = false
+allow_registration = true
+storage = "sql"
+sql = {{ driver = "SQLite3", database = "prosody.sqlite" }}
+log = {{ {{ levels = {{ min = "{level}" }}, to = "file", filename = "{root}/prosody.log" }} }}
+modules_enabled = {{
+    "roster"; "saslauth"; "disco"; "ping";
+    "register"; "invites"; "invites_register";
+    "admin_shell";
+}}
+modules_disabled = {{ "s2s"; "offline"; }}
+VirtualHost "{host}"
+"#,
+        level = options.log_level,
+        host = HOST,
+    )
+}
+
+/// One row of Prosody's `prosody` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub host: String,
+    pub user: String,
+    pub store: String,
+    pub key: String,
+    pub kind: String,
+    pub value: String,
+}
+
+impl Row {
+    fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        Ok(Row {
+            host: r.get(0)?,
+            user: r.get(1)?,
+            store: r.get(2)?,
+            key: r.get(3)?,
+            kind: r.get(4)?,
+            value: r.get(5)?,
+        })
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.value)
+            .unwrap_or_else(|e| panic!("row value is not JSON ({e}): {self:?}"))
+    }
+}
+
+/// The current Unix time in seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
