@@ -152,11 +152,16 @@ fn free_port() -> u16 {
 pub struct Options {
     /// Minimum level the server logs to its log file.
     pub log_level: &'static str,
+    /// Extra global options (Lua), e.g. `invites_page = "..."`.
+    pub extra_config: String,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { log_level: "debug" }
+        Options {
+            log_level: "debug",
+            extra_config: String::new(),
+        }
     }
 }
 
@@ -612,9 +617,11 @@ modules_enabled = {{
     "admin_shell";
 }}
 modules_disabled = {{ "s2s"; "offline"; }}
+{extra}
 VirtualHost "{host}"
 "#,
         level = options.log_level,
+        extra = options.extra_config,
         host = HOST,
     )
 }

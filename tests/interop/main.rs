@@ -29,7 +29,10 @@
 //!     pruned by invitectl;
 //! 11. `generate --count 20000` and `expire` run while the server registers a
 //!     stream of people: every command and registration must succeed and the
-//!     server must log no error.
+//!     server must log no error;
+//! 12. Prosody 13's admin shell lists and shows invitectl's invites;
+//! 13. with the same template, invitectl's landing pages match Prosody 13's
+//!     (`invites_page`) for every kind of invite.
 //!
 //! How to run it:
 //!
@@ -102,4 +105,6 @@ interop!(
     contact_invite_makes_mutual_contacts,
     server_made_invites_are_managed,
     concurrent_generate_and_expire_during_registrations,
+    server_tool_reads_invitectl_invites,
+    landing_pages_match_the_server,
 );

@@ -15,7 +15,14 @@ use crate::xmpp::{StanzaError, NS_CLIENT};
 /// errors, so it logs at "info" (debug logs SQL tracebacks of handled errors).
 pub fn options(scenario: &str) -> Options {
     match scenario {
-        "concurrent_generate_and_expire_during_registrations" => Options { log_level: "info" },
+        "concurrent_generate_and_expire_during_registrations" => Options {
+            log_level: "info",
+            ..Options::default()
+        },
+        "landing_pages_match_the_server" => Options {
+            extra_config: format!("invites_page = {LANDING_TEMPLATE:?}\n"),
+            ..Options::default()
+        },
         _ => Options::default(),
     }
 }
@@ -113,13 +120,15 @@ fn can_login(server: &Server, user: &str, password: &str) -> bool {
     ok
 }
 
-/// The token out of an xmpp: URI (or a landing page) that a server tool printed.
+/// The token out of an xmpp: URI, or a landing page that embeds the
+/// percent-encoded URI, that a server tool printed.
 fn token_from_output(output: &str) -> String {
-    let start = output
-        .find("preauth=")
-        .unwrap_or_else(|| panic!("no preauth= in {output:?}"))
-        + "preauth=".len();
-    output[start..]
+    let lower = output.to_ascii_lowercase();
+    let (start, marker) = ["preauth=", "preauth%3d"]
+        .iter()
+        .find_map(|m| lower.find(m).map(|i| (i, m.len())))
+        .unwrap_or_else(|| panic!("no preauth= in {output:?}"));
+    output[start + marker..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
@@ -843,4 +852,160 @@ pub fn concurrent_generate_and_expire_during_registrations(server: &Server) {
         assert!(server.account_exists(user), "{user} missing");
         assert!(server.invite_rows(token).is_empty(), "{token} not consumed");
     }
+}
+
+// ---------------------------------------------------------------- 12
+
+/// The server's own tool reads what invitectl writes. Prosody 13's admin
+/// shell lists and shows an invitectl invite with its roles, groups and
+/// note. Prosody 0.12 has no command that lists or shows invites (its
+/// `mod_invites generate` only creates), so there the server itself is the
+/// only reader, which the other scenarios cover.
+pub fn server_tool_reads_invitectl_invites(server: &Server) {
+    let inv = generate(
+        server,
+        &[
+            "--note",
+            "for Zoe",
+            "--role",
+            "prosody:member",
+            "--group",
+            "g1",
+            "--group",
+            "g2",
+        ],
+    );
+    if server.version == Version::V012 {
+        eprintln!("Prosody 0.12 has no invite list/show command: nothing more to check");
+        return;
+    }
+    let out = server.prosodyctl(&["shell", "invite", "show", HOST, &inv.token]);
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "invite show: {shown}");
+    for expected in [
+        "Invitation to register on example.test".to_string(),
+        format!("xmpp:{HOST}?register;preauth={}", inv.token),
+        "Role:\tprosody:member".to_string(),
+        "Groups:\tg1, g2".to_string(),
+        "Comment:\tfor Zoe".to_string(),
+        "Invitation valid".to_string(),
+    ] {
+        assert!(shown.contains(&expected), "{expected:?} not in:\n{shown}");
+    }
+    let out = server.prosodyctl(&["shell", "invite", "list", HOST]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "invite list: {listed}");
+    assert!(
+        listed.contains(&inv.token),
+        "{} not in:\n{listed}",
+        inv.token
+    );
+    assert!(listed.contains("1 pending invites"), "{listed}");
+}
+
+// ---------------------------------------------------------------- 13
+
+/// A template with every value Prosody 13 offers, so the escaping of each is
+/// compared.
+const LANDING_TEMPLATE: &str =
+    "https://{host}/invite/{invite.token}/?uri={invite.uri}&jid={invite.jid}";
+
+/// With the same landing-page template, invitectl and Prosody 13 (option
+/// `invites_page`) agree, for every kind, on whether an invite gets a landing
+/// page and on the rendered URL (tokens aside). 0.12 renders landing pages
+/// only with a community module, so there is nothing to compare.
+pub fn landing_pages_match_the_server(server: &Server) {
+    if server.version == Version::V012 {
+        eprintln!("Prosody 0.12 has no built-in landing pages: nothing to compare");
+        return;
+    }
+    let alice = jid("alice");
+    let bob = jid("bob");
+    let cases: [(&str, Vec<&str>, Vec<&str>); 5] = [
+        ("account", vec!["create_account", HOST], vec![]),
+        (
+            "account for alice",
+            vec!["create_account", &alice],
+            vec!["--username", "alice"],
+        ),
+        (
+            "password reset",
+            vec!["create_reset", &bob],
+            vec!["--reset", "bob"],
+        ),
+        (
+            "contact with registration",
+            vec!["create_contact", &bob, "--allow_registration"],
+            vec!["--contact", "bob"],
+        ),
+        (
+            "contact only",
+            vec!["create_contact", &bob],
+            vec!["--contact", "bob", "--no-register"],
+        ),
+    ];
+    let mut mismatches = Vec::new();
+    for (label, shell, ours) in cases {
+        let mut args = vec!["shell", "invite"];
+        args.extend_from_slice(&shell);
+        let out = server.prosodyctl(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{args:?}: {stdout}");
+        let server_token = token_from_output(&stdout);
+        // What the server hands out: its landing page if it made one, else the URI.
+        let server_link = stdout
+            .split_whitespace()
+            .find(|w| w.contains(&server_token))
+            .expect("a link in the output")
+            .to_string();
+        let stored = server
+            .invite_rows(&server_token)
+            .into_iter()
+            .find(|r| r.user.is_empty())
+            .map(|r| r.json()["landing_page"].clone());
+
+        let mut gen_args = vec!["--landing-page", LANDING_TEMPLATE];
+        gen_args.extend_from_slice(&ours);
+        let inv = generate(server, &gen_args);
+        let our_link = inv.json["link"].as_str().expect("link").to_string();
+        let our_landing = inv.json["landing_page"].clone();
+        let our_stored = server
+            .invite_rows(&inv.token)
+            .into_iter()
+            .find(|r| r.user.is_empty())
+            .map(|r| r.json()["landing_page"].clone());
+
+        let norm = |s: &str, t: &str| s.replace(t, "TOKEN");
+        let server_norm = norm(&server_link, &server_token);
+        let our_norm = norm(&our_link, &inv.token);
+        if server_norm != our_norm {
+            mismatches.push(format!(
+                "{label}: server hands out {server_norm}\n{:>w$}  invitectl hands out {our_norm}",
+                "",
+                w = label.len()
+            ));
+        }
+        let stored_norm = stored.map(|v| norm(v.as_str().unwrap_or("<none>"), &server_token));
+        let our_stored_norm = our_stored.map(|v| norm(v.as_str().unwrap_or("<none>"), &inv.token));
+        if stored_norm != our_stored_norm {
+            mismatches.push(format!(
+                "{label}: server stores landing_page {stored_norm:?}, invitectl stores {our_stored_norm:?}"
+            ));
+        }
+        let json_norm = our_landing.as_str().map(|s| norm(s, &inv.token));
+        if json_norm.as_deref()
+            != our_stored_norm
+                .as_ref()
+                .and_then(|v| (v != "<none>").then_some(v.as_str()))
+        {
+            mismatches.push(format!(
+                "{label}: invitectl's JSON landing_page {json_norm:?} differs from what it stored {our_stored_norm:?}"
+            ));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "landing pages differ from Prosody 13's:\n{}",
+        mismatches.join("\n")
+    );
 }
