@@ -32,7 +32,10 @@
 //!     server must log no error;
 //! 12. Prosody 13's admin shell lists and shows invitectl's invites;
 //! 13. with the same template, invitectl's landing pages match Prosody 13's
-//!     (`invites_page`) for every kind of invite.
+//!     (`invites_page`) for every kind of invite;
+//! 14. what the servers do with SQLite locks held by another process (they
+//!     fail at once and their connection stays broken): the constraint that
+//!     scenario 11 runs into.
 //!
 //! How to run it:
 //!
@@ -107,4 +110,5 @@ interop!(
     concurrent_generate_and_expire_during_registrations,
     server_tool_reads_invitectl_invites,
     landing_pages_match_the_server,
+    server_does_not_wait_for_sqlite_locks,
 );

@@ -1009,3 +1009,69 @@ pub fn landing_pages_match_the_server(server: &Server) {
         mismatches.join("\n")
     );
 }
+
+// ---------------------------------------------------------------- 14
+
+/// Pins down how the servers treat SQLite locks, which bounds what invitectl
+/// may do while a server runs. Both generations use LuaDBI with no busy
+/// timeout, so a server write that meets a lock held by another process
+/// fails at once ("database is locked"); and since LuaDBI leaves the failed
+/// statement un-reset, every later commit on the server's connection fails
+/// too ("commit failed"): the server keeps a read lock, refuses valid
+/// invites and blocks every other writer until it is restarted.
+/// If a server ever starts waiting for locks or recovering, this test fails
+/// and the constraint can be relaxed.
+pub fn server_does_not_wait_for_sqlite_locks(server: &Server) {
+    let held = generate(server, &[]);
+    let later = generate(server, &[]);
+    let mut c = server.client();
+    c.preauth(&held.token)
+        .expect("preauth round trip")
+        .expect("valid invite");
+
+    let lock = server.db();
+    lock.execute_batch("BEGIN IMMEDIATE;")
+        .expect("take the write lock");
+    let t0 = Instant::now();
+    let outcome = c.register("blocked", "pw").expect("register round trip");
+    let waited = t0.elapsed();
+    lock.execute_batch("COMMIT;")
+        .expect("release the write lock");
+    drop(lock);
+    let err = outcome.expect_err("registration during a held write lock succeeded");
+    assert!(
+        err.text
+            .as_deref()
+            .unwrap_or("")
+            .contains("database is locked"),
+        "unexpected refusal: {err}"
+    );
+    assert!(
+        waited < Duration::from_secs(2),
+        "the server waited {waited:?}"
+    );
+    c.close();
+
+    // The lock is gone, yet the server's connection stays broken.
+    let refusal = preauth(server, &later.token).expect_err("the server recovered");
+    assert_eq!(refusal.condition, "forbidden");
+    assert!(
+        server
+            .log()
+            .contains("Error in SQL transaction: commit failed"),
+        "{}",
+        server.diagnostics()
+    );
+    let writer = server.db();
+    writer
+        .busy_timeout(Duration::from_millis(300))
+        .expect("busy timeout");
+    let write = writer.execute(
+        "UPDATE prosody SET value = value WHERE store = 'invite_token' AND key = ?1",
+        [&later.token],
+    );
+    assert!(
+        write.is_err(),
+        "an outside writer could commit: the server no longer holds a lock"
+    );
+}
