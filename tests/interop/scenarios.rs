@@ -418,6 +418,8 @@ pub fn reusable_group_invite_registers_two(server: &Server) {
 /// Roles in the invite reach the new account. 0.12 reads a map and stores
 /// it in its `roles` store; 13 reads an ordered list and stores the primary
 /// role as `_default` (secondary ones as `ROLE = true`) in `account_roles`.
+/// Also pins down what each server does with the other's format and (13)
+/// with a role it does not know: nothing is granted in those cases.
 pub fn roles_reach_the_new_account(server: &Server) {
     match server.version {
         Version::V012 => {
@@ -439,6 +441,16 @@ pub fn roles_reach_the_new_account(server: &Server) {
             let plain = generate(server, &[]);
             register_ok(server, &plain.token, "plain", "pw");
             assert!(server.rows("roles", Some("plain")).is_empty());
+
+            // The wrong format for this server (13's list): 0.12 stores the
+            // list as a nameless value, so no role is granted, and says nothing.
+            let wrong = generate(server, &["--admin", "--roles-format", "list"]);
+            register_ok(server, &wrong.token, "notboss", "pw");
+            let rows = server.rows("roles", Some("notboss"));
+            assert!(
+                rows.iter().all(|r| r.key != "prosody:admin"),
+                "0.12 understood a role list: {rows:?}"
+            );
         }
         Version::V13 => {
             let inv = generate(server, &["--admin"]);
@@ -481,6 +493,29 @@ pub fn roles_reach_the_new_account(server: &Server) {
             let plain = generate(server, &[]);
             register_ok(server, &plain.token, "plain", "pw");
             assert!(server.rows("account_roles", Some("plain")).is_empty());
+
+            // The wrong format for this server (0.12's map): 13 only files it
+            // in the legacy `roles` store with a "migration required" warning;
+            // the account gets no role.
+            let legacy = generate(server, &["--admin", "--roles-format", "map"]);
+            register_ok(server, &legacy.token, "legacy", "pw");
+            assert!(server.rows("account_roles", Some("legacy")).is_empty());
+            assert_eq!(server.rows("roles", Some("legacy")).len(), 1);
+            assert!(server.log().contains("legacy, migration required"));
+
+            // A role the server does not know: 13 registers the account,
+            // consumes the token, grants nothing and logs a Lua error.
+            let unknown = generate(server, &["--role", "example:custom"]);
+            register_ok(server, &unknown.token, "custom", "pw");
+            assert!(server.invite_rows(&unknown.token).is_empty());
+            assert!(server.rows("account_roles", Some("custom")).is_empty());
+            assert!(
+                server
+                    .log()
+                    .contains("Cannot assign user an unknown role: example:custom"),
+                "{}",
+                server.diagnostics()
+            );
         }
     }
 }
