@@ -52,6 +52,11 @@ impl<'a> Parser<'a> {
         Self { src, tokens, pos }
     }
 
+    /// The index of the next token.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
     fn peek(&self) -> &'a Token {
         self.peek_at(0)
     }
@@ -265,7 +270,7 @@ impl<'a> Parser<'a> {
 
 /// The key Lua makes of a value; `None` for NaN and for tables (valid Lua
 /// keys, but with an identity no data file can express).
-fn to_key(value: Value) -> Option<Key> {
+pub(crate) fn to_key(value: Value) -> Option<Key> {
     match value {
         Value::Bool(b) => Some(Key::Bool(b)),
         Value::Int(i) => Some(Key::Int(i)),
