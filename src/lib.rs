@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod duration;
 mod error;
 pub mod invite;
