@@ -141,14 +141,14 @@ impl LandingPage {
         &self.template
     }
 
-    /// Whether Prosody would give this invite a landing page: by default
-    /// (`invites_page_supports`) account and contact invites that can
-    /// register, not password resets nor contact-only invites.
+    /// Whether Prosody 13 would give this invite a landing page with its
+    /// default `invites_page_supports`: every `register` invite (accounts,
+    /// groups and password resets alike) and contact invites that allow
+    /// registration; not contact-only invites.
     pub fn supports(&self, invite: &Invite) -> bool {
         match invite.kind() {
-            Kind::Account | Kind::Group => true,
+            Kind::Account | Kind::Group | Kind::Reset => true,
             Kind::Contact => invite.allow_registration,
-            Kind::Reset => false,
         }
     }
 

@@ -244,30 +244,32 @@ fn landing_pages_are_rendered_stored_and_printed() {
     assert_eq!(link, format!("https://example.com/invite/{token}/\n"));
     assert_eq!(record(&store, &token)["landing_page"], link.trim());
 
-    // From the environment too; a password reset gets none, as in Prosody.
-    let out = invitectl()
-        .env(
-            "INVITECTL_LANDING_PAGE",
-            "https://{host}:5281/invites_page?{invite.token}",
-        )
-        .args([
-            "--store",
-            store.path.to_str().unwrap(),
-            HOST,
-            "generate",
-            "--reset",
-            "bob",
-        ])
-        .assert()
-        .success();
-    let link = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    // From the environment too. As in Prosody 13, a password reset gets
+    // one (it is a `register` invite); a contact-only invite does not.
+    let generate = |args: &[&str]| {
+        let out = invitectl()
+            .env(
+                "INVITECTL_LANDING_PAGE",
+                "https://{host}:5281/invites_page?{invite.token}",
+            )
+            .args(["--store", store.path.to_str().unwrap(), HOST, "generate"])
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let link = generate(&["--reset", "bob"]);
+    let token = link.trim().rsplit('?').next().unwrap().to_owned();
+    assert_eq!(
+        link,
+        format!("https://example.com:5281/invites_page?{token}\n")
+    );
+    assert_eq!(record(&store, &token)["landing_page"], link.trim());
+    let link = generate(&["--contact", "alice", "--no-register"]);
     assert!(
-        link.starts_with("xmpp:bob@example.com?register;preauth="),
+        link.starts_with("xmpp:alice@example.com?roster;preauth="),
         "{link}"
     );
-    assert!(record(&store, &token_of(&link))
-        .get("landing_page")
-        .is_none());
 }
 
 #[test]
