@@ -127,8 +127,19 @@ impl Store {
     /// record kinds, in one transaction, and returns how many. Records that
     /// cannot be read are never touched.
     pub fn prune(&mut self, host: &Host, now: i64) -> Result<u64> {
+        self.prune_with_progress(host, now, |_, _| {})
+    }
+
+    /// [`Store::prune`], telling `progress` as it goes how many of the
+    /// host's invite records it has looked at, and out of how many.
+    pub fn prune_with_progress(
+        &mut self,
+        host: &Host,
+        now: i64,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<u64> {
         match self {
-            Store::Sqlite(store) => store.prune(host, now),
+            Store::Sqlite(store) => store.prune(host, now, progress),
         }
     }
 

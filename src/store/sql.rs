@@ -10,7 +10,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::OpenMode;
 use crate::error::{Error, Result};
@@ -48,6 +48,23 @@ const EXPIRED_LONE_USER_RECORD: &str = "host = ?1 AND store = 'invite_token' AND
     AND value NOT GLOB '*.*.*' AND CAST(value AS REAL) < ?2 \
     AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
         AND h.store = 'invite_token' AND h.key = prosody.key)";
+
+/// How many host-level invite records a host has (the index alone says).
+const HOST_RECORDS_COUNT: &str = "SELECT count(*) FROM prosody \
+    WHERE host = ?1 AND user = '' AND store = 'invite_token'";
+
+/// The key `?3` host-level records on from key `?2`: where a slice of
+/// `prune` ends. None when fewer records are left.
+const HOST_RECORDS_SLICE_END: &str = "SELECT key FROM prosody \
+    WHERE host = ?1 AND user = '' AND store = 'invite_token' AND key >= ?2 \
+    ORDER BY key LIMIT 1 OFFSET ?3";
+
+/// The first key after `?2` among host-level records, or NULL.
+const HOST_RECORDS_NEXT_KEY: &str = "SELECT min(key) FROM prosody \
+    WHERE host = ?1 AND user = '' AND store = 'invite_token' AND key > ?2";
+
+/// How many host-level records `prune` looks at between progress reports.
+const PRUNE_SLICE: i64 = 10_000;
 
 /// Every invite of a host: host-level records, and per-user records that
 /// have no host-level record (contact-only invites). Newest first.
@@ -320,24 +337,71 @@ impl SqlStore {
         })
     }
 
-    pub(super) fn prune(&mut self, host: &Host, now: i64) -> Result<u64> {
+    pub(super) fn prune(
+        &mut self,
+        host: &Host,
+        now: i64,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64> {
         let path = self.path.clone();
         let sqlite = |source| Error::Sqlite {
             path: path.clone(),
             source,
         };
         let delete_lone = format!("DELETE FROM prosody WHERE {EXPIRED_LONE_USER_RECORD}");
-        let delete_host = format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD}");
+        let delete_from = format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD} AND key >= ?3");
+        let delete_slice = format!("{delete_from} AND key < ?4");
         let args = params![host.as_str(), now];
         let tx = self.begin()?;
         // Contact-only invites first: once the host-level records are gone,
         // the per-user records they leave look just the same, and are
         // removed without being counted again.
-        let contact_only = tx.execute(&delete_lone, args).map_err(sqlite)?;
-        let with_host_record = tx.execute(&delete_host, args).map_err(sqlite)?;
+        let mut removed = tx.execute(&delete_lone, args).map_err(sqlite)?;
+        // Host-level records a slice of the index at a time, in key order,
+        // so that progress can be told between slices.
+        let total: i64 = tx
+            .query_row(HOST_RECORDS_COUNT, params![host.as_str()], |r| r.get(0))
+            .map_err(sqlite)?;
+        let total = total.max(0) as u64;
+        let mut seen = 0;
+        progress(seen, total);
+        let mut from = rusqlite::types::Value::Text(String::new());
+        loop {
+            let mut to: Option<rusqlite::types::Value> = tx
+                .query_row(
+                    HOST_RECORDS_SLICE_END,
+                    params![host.as_str(), from, PRUNE_SLICE],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sqlite)?;
+            if to.as_ref() == Some(&from) {
+                // A slice of one key repeated (0.12 allows duplicates):
+                // the slice ends at the next key instead.
+                to = tx
+                    .query_row(HOST_RECORDS_NEXT_KEY, params![host.as_str(), from], |r| {
+                        r.get(0)
+                    })
+                    .map_err(sqlite)?;
+                to = to.filter(|v| *v != rusqlite::types::Value::Null);
+            }
+            let Some(to) = to else {
+                removed += tx
+                    .execute(&delete_from, params![host.as_str(), now, from])
+                    .map_err(sqlite)?;
+                break;
+            };
+            removed += tx
+                .execute(&delete_slice, params![host.as_str(), now, from, to])
+                .map_err(sqlite)?;
+            seen = (seen + PRUNE_SLICE as u64).min(total);
+            progress(seen, total);
+            from = to;
+        }
+        progress(total, total);
         tx.execute(&delete_lone, args).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
-        Ok((contact_only + with_host_record) as u64)
+        Ok(removed as u64)
     }
 
     pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
