@@ -48,12 +48,14 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note for admins, stored with the invite')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many invites to create, in one transaction: all or none')
             [CompletionResult]::new('--landing-page', '--landing-page', [CompletionResultType]::ParameterName, 'Landing-page template, e.g. https://{host}/invite/{invite.token}/')
+            [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--no-register', '--no-register', [CompletionResultType]::ParameterName, 'With --contact: for existing accounts only, no registration')
             [CompletionResult]::new('--reusable', '--reusable', [CompletionResultType]::ParameterName, 'Let many people register with the invite until it expires')
             [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Grant prosody:admin (same as --role prosody:admin)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per invite instead of its link')
+            [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also draw each link as a QR code on the terminal (on stderr when stdout is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -70,9 +72,11 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;show' {
+            [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object')
+            [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -44,12 +44,14 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --note 'A note for admins, stored with the invite'
             cand --count 'How many invites to create, in one transaction: all or none'
             cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/'
+            cand --qr-file 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --no-register 'With --contact: for existing accounts only, no registration'
             cand --reusable 'Let many people register with the invite until it expires'
             cand --admin 'Grant prosody:admin (same as --role prosody:admin)'
             cand --json 'Print one JSON object per invite instead of its link'
+            cand --qr 'Also draw each link as a QR code on the terminal (on stderr when stdout is not a terminal)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -64,9 +66,11 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;show'= {
+            cand --qr-file 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --json 'Print one JSON object'
+            cand --qr 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -49,6 +49,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l ttl -d 
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l note -d 'A note for admins, stored with the invite' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l count -d 'How many invites to create, in one transaction: all or none' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l landing-page -d 'Landing-page template, e.g. https://{host}/invite/{invite.token}/' -r
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr-file -d 'Write each link as a QR image, PNG or SVG by the name\'s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -57,6 +58,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l no-regi
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l reusable -d 'Let many people register with the invite until it expires'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l admin -d 'Grant prosody:admin (same as --role prosody:admin)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l json -d 'Print one JSON object per invite instead of its link'
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr -d 'Also draw each link as a QR code on the terminal (on stderr when stdout is not a terminal)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l kind -d 'Show only invites of this kind' -r -f -a "account\t'Account invites'
 reset\t'Password resets'
@@ -70,11 +72,13 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l all -d 'Inc
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l expired -d 'Show only expired invites'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l json -d 'Print one JSON object per line'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr-file -d 'Write the link as a QR image, PNG or SVG by the name\'s extension (a folder gets TOKEN.png)' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l json -d 'Print one JSON object'
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr -d 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum, ValueHint};
 use invitectl::duration::parse_ttl;
 use invitectl::Kind;
 
@@ -14,7 +14,10 @@ named by token was not found.
 
 Environment: INVITECTL_STORE (the store when --store is not given),
 INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
-colour), XDG_DATA_HOME (where the default store lives).";
+colour), XDG_DATA_HOME (where the default store lives).
+
+Data goes to stdout, everything else to stderr. Progress bars (generate
+--count, expire on large stores) appear only when stderr is a terminal.";
 
 /// Create, list, revoke and prune XMPP invitations in Prosody's own store.
 ///
@@ -30,7 +33,7 @@ pub struct Args {
     /// The invite store: Prosody's SQLite database (e.g.
     /// /var/lib/prosody/prosody.sqlite). Default:
     /// $XDG_DATA_HOME/invitectl/invites.sqlite
-    #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "PATH")]
+    #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub store: Option<PathBuf>,
 
     /// When to colour output: auto colours a terminal unless NO_COLOR is set
@@ -126,6 +129,18 @@ pub struct GenerateArgs {
     /// Print one JSON object per invite instead of its link
     #[arg(long)]
     pub json: bool,
+
+    /// Also draw each link as a QR code on the terminal (on stderr when
+    /// stdout is not a terminal)
+    #[arg(long)]
+    pub qr: bool,
+
+    /// Write each link as a QR image, PNG or SVG by the name's extension.
+    /// With --count, a folder (one TOKEN.png per invite; made if missing,
+    /// written as qr/) or a pattern with {n} or {token}, e.g.
+    /// invite-{n}.svg
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub qr_file: Option<PathBuf>,
 }
 
 /// The most invites one `generate` makes.
@@ -161,6 +176,16 @@ pub struct ShowArgs {
     /// Print one JSON object
     #[arg(long)]
     pub json: bool,
+
+    /// Also draw the link as a QR code on the terminal (on stderr when
+    /// stdout is not a terminal)
+    #[arg(long)]
+    pub qr: bool,
+
+    /// Write the link as a QR image, PNG or SVG by the name's extension
+    /// (a folder gets TOKEN.png)
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub qr_file: Option<PathBuf>,
 }
 
 /// `revoke`'s options.

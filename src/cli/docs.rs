@@ -54,10 +54,22 @@ fn render_man() -> Result<Vec<u8>> {
     Ok(page)
 }
 
-const MAN_TAIL: &str = r#".SH "EXIT STATUS"
+const MAN_TAIL: &str = r#".SH OUTPUT
+Data goes to standard output; errors, notices and progress go to standard error. Each error is one line, beginning with the program name: \fBinvitectl: ...\fR
+.PP
+On a terminal, \fBlist\fR and \fBexpire \-\-dry\-run\fR print a table fitted to the terminal's width: notes are cut first, then whom an invite is for; tokens never are. Expiry is given in words (\fIin 6 days\fR, \fIexpired 2 hours ago\fR). In a pipe they print one tab-separated line per invite with times in ISO 8601, and \fB\-\-json\fR prints JSON Lines with ISO 8601 times.
+.PP
+\fBColour.\fR With \fB\-\-color auto\fR (the default), a stream is coloured only when it is a terminal and \fBNO_COLOR\fR is unset or empty. In tables, expired invites are red, those expiring within a day yellow, damaged records magenta. \fB\-\-color always\fR colours even a pipe (the expiry field of tab-separated lines); \fB\-\-color never\fR never colours. JSON is never coloured.
+.PP
+\fBProgress.\fR \fBgenerate \-\-count\fR of 1000 or more, and \fBexpire\fR on a store holding 1000 or more invites, draw a progress bar on standard error, only when standard error is a terminal; it is erased when done. Pipes, files and cron mail never see it, and \fBexpire \-\-quiet\fR never draws it.
+.PP
+\fBQR codes.\fR \fB\-\-qr\fR draws each link (the landing page, else the \fBxmpp:\fR URI) as a QR code in Unicode half blocks, with a quiet zone, as large as fits the terminal (up to two columns per module), after the link itself. It draws on standard output when that is a terminal, else on standard error when that is one, and is a usage error when neither is: a pipe's data never changes. Without colour the code is drawn for a dark background; with colour its colours are set, so it scans on any terminal. \fB\-\-qr\-file\fR writes PNG or SVG images instead, as the file name's extension says.
+.PP
+\fBPipes.\fR \fBgenerate\fR prints links only once its one transaction has committed, so every printed link already works: they arrive together after the commit, flushed line by line on a terminal and in blocks of 64 KiB in a pipe. A reader that closes the pipe early (\fBinvitectl HOST list \-\-json | head \-1\fR) is no error: invitectl exits 0 and prints nothing on standard error.
+.SH "EXIT STATUS"
 .TP
 \fB0\fR
-Everything asked for was done.
+Everything asked for was done (also when a reader closes the pipe early).
 .TP
 \fB1\fR
 A runtime failure: the store is unreadable, locked, damaged or not writable. Nothing was written.
@@ -84,6 +96,12 @@ Where the default store lives (default \fI~/.local/share\fR).
 .TP
 \fI$XDG_DATA_HOME/invitectl/invites.sqlite\fR
 The default store, created on first use with Prosody's SQL schema. Prosody reads it only when configured with \fBstorage = "sql"\fR and \fBsql = { driver = "SQLite3", database = "..." }\fR.
+.TP
+\fI/var/lib/prosody/prosody.sqlite\fR
+Where Debian's Prosody keeps its SQL store, when configured as above; name it with \fB\-\-store\fR and run invitectl as the \fBprosody\fR user.
+.TP
+\fIFOLDER/.invitectl\-qr\-*.tmp\fR
+\fB\-\-qr\-file\fR images while the invites are being written; renamed to their names once the transaction has committed, and removed if it fails.
 .SH EXAMPLES
 .TP
 \fBinvitectl \-\-store /var/lib/prosody/prosody.sqlite example.com generate\fR
@@ -91,6 +109,18 @@ Print a link that registers one account.
 .TP
 \fBinvitectl example.com generate \-\-count 100 \-\-json\fR
 Create 100 invites in one transaction and print them as JSON Lines.
+.TP
+\fBinvitectl example.com generate \-\-qr\fR
+Print a link and draw it as a QR code, to be scanned from the screen.
+.TP
+\fBinvitectl example.com generate \-\-count 20 \-\-qr\-file 'invite\-{n}.svg'\fR
+Create 20 invites and write each as an SVG QR code, invite\-01.svg to invite\-20.svg, for printing.
+.TP
+\fBinvitectl example.com generate \-\-count 20 \-\-qr\-file qr/\fR
+The same as PNG images named by token in the folder qr, made if missing.
+.TP
+\fBinvitectl example.com show TOKEN \-\-qr\-file invite.png\fR
+Write an existing invite's link as a PNG QR code.
 .TP
 \fBinvitectl example.com expire \-\-quiet\fR
 Remove expired invites (for cron).

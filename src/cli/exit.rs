@@ -31,7 +31,9 @@ impl Exit {
             | Error::InvalidDuration { .. }
             | Error::MalformedToken { .. }
             | Error::InvalidTemplate { .. }
-            | Error::InvalidRequest(_) => Exit::Usage,
+            | Error::InvalidRequest(_)
+            | Error::QrCode(_)
+            | Error::InvalidQrFile { .. } => Exit::Usage,
             Error::NotFound(_) => Exit::NotFound,
             _ => Exit::Failure,
         }
@@ -107,5 +109,6 @@ mod tests {
             Exit::NotFound
         );
         assert_eq!(Exit::for_error(&Error::Random("x".into())), Exit::Failure);
+        assert_eq!(Exit::for_error(&Error::QrCode("x".into())), Exit::Usage);
     }
 }

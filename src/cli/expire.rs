@@ -7,6 +7,7 @@ use invitectl::OpenMode;
 
 use super::args::ExpireArgs;
 use super::list::print_entries;
+use super::progress::Progress;
 use super::{Context, Exit};
 
 pub fn run(ctx: &Context, args: ExpireArgs) -> Result<Exit> {
@@ -18,7 +19,16 @@ pub fn run(ctx: &Context, args: ExpireArgs) -> Result<Exit> {
         return Ok(Exit::Success);
     }
     let mut store = ctx.open(OpenMode::Existing)?;
-    let removed = store.prune(&ctx.host, now)?;
+    let mut progress = None;
+    let removed = store.prune_with_progress(&ctx.host, now, |done, total| {
+        // --quiet is for cron, which wants nothing, terminal or not.
+        if !args.quiet {
+            progress
+                .get_or_insert_with(|| Progress::new(&ctx.style, total, "removing expired invites"))
+                .set(done, total);
+        }
+    })?;
+    drop(progress);
     if !args.quiet {
         let mut out = ctx.style.stdout();
         if args.json {

@@ -1,16 +1,21 @@
 //! `invitectl HOST generate`: create invites and print their links.
 
-use std::io::{self, BufWriter, Read, Seek, Write};
+use std::io::{self, BufWriter, Seek, Write};
 
 use anyhow::Result;
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
+use invitectl::output::qr::Qr;
+use invitectl::output::qr_file::{Destination, Staged};
 use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
 use invitectl::{OpenMode, Username};
 use tempfile::SpooledTempFile;
 
 use super::args::{GenerateArgs, RolesFormatArg};
+use super::progress::Progress;
+use super::qr::Screen;
+use super::terminal::Stream;
 use super::{Context, Exit};
 
 /// Output up to this size waits in memory for the commit; beyond it, in
@@ -20,35 +25,121 @@ const SPOOL_IN_MEMORY: usize = 4 << 20;
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     let request = request(&args)?;
     request.validate()?;
-    let mut store = ctx.open(OpenMode::CreateIfMissing)?;
+    let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
+    let images = args
+        .qr_file
+        .as_deref()
+        .map(|path| Destination::parse(path, args.count))
+        .transpose()?;
     let now = invitectl::now();
+    if screen.is_some() || images.is_some() {
+        // All links of a run are as long as this one, so if its code can
+        // be made, every one can: checked before anything is written.
+        let sample = request.build(&ctx.host, now)?;
+        Qr::new(sample.link())?;
+        if let Some(screen) = &screen {
+            screen.warn_if_too_small(sample.link())?;
+        }
+    }
+    if let Some(images) = &images {
+        images.prepare()?;
+    }
+    let mut store = ctx.open(OpenMode::CreateIfMissing)?;
     // Links are printed only after the transaction commits, so that every
     // printed link is one the server already accepts.
-    let mut spool = BufWriter::new(SpooledTempFile::new(SPOOL_IN_MEMORY));
+    let mut spool = Spool::new();
+    // QR codes drawn on stderr, because stdout is not a terminal.
+    let mut beside = Spool::new();
+    let mut staged = Staged::default();
+    // The library error behind a failed callback, told instead of the
+    // I/O error the callback can return.
+    let mut failure = None;
     let mut tokens = TokenSource::new();
+    let progress = Progress::new(&ctx.style, args.count, "creating invites");
     let mut written = 0;
-    store.create(
+    let created = store.create(
         &ctx.host,
         args.count,
         || request.build_with_token(&ctx.host, now, tokens.next_token()?),
         |invite| {
+            written += 1;
             if args.json {
                 writeln!(spool, "{}", json::invite(invite, now))?;
             } else {
                 writeln!(spool, "{}", invite.link())?;
             }
+            let done = (|| -> invitectl::Result<()> {
+                if let Some(screen) = &screen {
+                    let drawing = screen.draw(invite.link())?;
+                    let out = match screen.stream {
+                        Stream::Stdout => &mut spool,
+                        Stream::Stderr => &mut beside,
+                    };
+                    if screen.stream == Stream::Stderr {
+                        writeln!(out, "{}", invite.link()).map_err(invitectl::Error::Output)?;
+                    }
+                    out.write_all(drawing.as_bytes())
+                        .map_err(invitectl::Error::Output)?;
+                }
+                if let Some(images) = &images {
+                    let path = images.path_for(written, args.count, &invite.token);
+                    staged.stage(invite.link(), path, images.format())?;
+                }
+                Ok(())
+            })();
+            if let Err(error) = done {
+                let message = error.to_string();
+                failure = Some(error);
+                return Err(io::Error::other(message));
+            }
+            progress.inc();
             // The last invite: make sure the output is safe before commit.
-            written += 1;
             if written == args.count {
+                progress.set_message("committing");
                 spool.flush()?;
+                beside.flush()?;
             }
             Ok(())
         },
-    )?;
-    let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
-    spool.rewind()?;
-    copy_lines(&mut spool, &mut ctx.style.stdout())?;
+    );
+    drop(progress);
+    if let Err(error) = created {
+        return Err(failure.map_or(error, |f| f).into());
+    }
+    // The invites exist now: their links come first, whatever happens to
+    // the images after.
+    spool.copy_to(&mut ctx.style.stdout())?;
+    beside.copy_to(&mut io::stderr().lock())?;
+    staged.publish()?;
     Ok(Exit::Success)
+}
+
+/// Output waiting for the commit: in memory up to [`SPOOL_IN_MEMORY`],
+/// beyond it in an unnamed temporary file.
+struct Spool(BufWriter<SpooledTempFile>);
+
+impl Spool {
+    fn new() -> Spool {
+        Spool(BufWriter::new(SpooledTempFile::new(SPOOL_IN_MEMORY)))
+    }
+
+    /// Copies the spooled output out, then flushes.
+    fn copy_to(self, to: &mut dyn Write) -> io::Result<()> {
+        let mut spool = self.0.into_inner().map_err(|e| e.into_error())?;
+        spool.rewind()?;
+        io::copy(&mut spool, to)?;
+        to.flush()
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn request(args: &GenerateArgs) -> Result<InviteRequest> {
@@ -85,10 +176,4 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
         note: args.note.clone(),
         landing_page,
     })
-}
-
-/// Copies the spooled lines out, flushing each line on a terminal.
-fn copy_lines(from: &mut impl Read, to: &mut dyn Write) -> io::Result<()> {
-    io::copy(from, to)?;
-    to.flush()
 }

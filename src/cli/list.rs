@@ -8,6 +8,7 @@ use invitectl::store::Listing;
 use invitectl::{Entry, Kind, OpenMode};
 
 use super::args::ListArgs;
+use super::terminal::{self, Stream};
 use super::{Context, Exit};
 
 pub fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
@@ -69,9 +70,9 @@ pub(super) fn print_entries(
         if count > 0 {
             let style = table::Style {
                 color: ctx.style.color,
-                width: None,
+                width: terminal::size(Stream::Stdout).map(|(columns, _)| columns),
             };
-            writeln!(out, "{}", table::render(&rows, now, style))?;
+            writeln!(out, "{}", table::render(&rows, now, style).trim_fmt())?;
         }
     } else {
         for entry in listing.iter()? {
@@ -81,7 +82,7 @@ pub(super) fn print_entries(
                 let line = if json {
                     json::entry(&entry, now)
                 } else {
-                    plain::entry(&entry)
+                    plain::entry(&entry, now, ctx.style.color)
                 };
                 writeln!(out, "{line}")?;
             }

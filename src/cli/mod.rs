@@ -7,6 +7,8 @@ mod exit;
 mod expire;
 mod generate;
 mod list;
+mod progress;
+mod qr;
 mod revoke;
 mod show;
 mod terminal;

@@ -1,12 +1,15 @@
 //! `invitectl HOST show TOKEN`: everything about one invite.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use anyhow::Result;
+use invitectl::output::qr_file::{Destination, Staged};
 use invitectl::output::{escape_for_terminal as esc, iso8601, json, relative, table::whom};
 use invitectl::{Entry, Error, OpenMode, Token};
 
 use super::args::ShowArgs;
+use super::qr::Screen;
+use super::terminal::Stream;
 use super::{Context, Exit};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
@@ -16,6 +19,37 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
         .get(&ctx.host, &token)?
         .ok_or_else(|| Error::NotFound(token.to_string()))?;
     let now = invitectl::now();
+    let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
+    let images = args
+        .qr_file
+        .as_deref()
+        .map(|path| Destination::parse(path, 1))
+        .transpose()?;
+    let mut drawing = None;
+    if screen.is_some() || images.is_some() {
+        let invite = match &entry {
+            Entry::Invite(invite) => invite,
+            // A record that cannot be read has no link to draw.
+            Entry::Damaged(d) => {
+                return Err(Error::Damaged {
+                    token: d.token.to_string(),
+                    reason: d.reason.clone(),
+                }
+                .into())
+            }
+        };
+        if let Some(screen) = &screen {
+            screen.warn_if_too_small(invite.link())?;
+            drawing = Some((screen.stream, screen.draw(invite.link())?));
+        }
+        if let Some(images) = &images {
+            images.prepare()?;
+            let mut staged = Staged::default();
+            let path = images.path_for(1, 1, &invite.token);
+            staged.stage(invite.link(), path, images.format())?;
+            staged.publish()?;
+        }
+    }
     let mut out = ctx.style.stdout();
     if args.json {
         writeln!(out, "{}", json::entry(&entry, now))?;
@@ -23,6 +57,14 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
         for (field, value) in fields(&entry, now) {
             writeln!(out, "{field:<13} {}", esc(&value))?;
         }
+    }
+    match drawing {
+        Some((Stream::Stdout, text)) => out.write_all(text.as_bytes())?,
+        Some((Stream::Stderr, text)) => {
+            out.flush()?;
+            io::stderr().lock().write_all(text.as_bytes())?;
+        }
+        None => {}
     }
     out.flush()?;
     Ok(Exit::Success)

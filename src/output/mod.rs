@@ -1,12 +1,15 @@
 //! Rendering invites for people and for programs.
 //!
 //! [`json`] is the machine contract (one object per line); [`table`] and
-//! [`plain`] are for people at a terminal and in pipes. Every text that
+//! [`plain`] are for people at a terminal and in pipes; [`qr`] draws
+//! links as QR codes, and [`qr_file`] writes them as images. Every text that
 //! came from the store is escaped before it reaches a terminal, so a note
 //! cannot rewrite the admin's screen.
 
 pub mod json;
 pub mod plain;
+pub mod qr;
+pub mod qr_file;
 pub mod table;
 mod time;
 
