@@ -128,6 +128,20 @@ impl Store {
         String::from_utf8(out.get_output().stdout.clone()).unwrap()
     }
 
+    /// Inserts many host-level invite records, (key, JSON value), at once.
+    pub fn put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
+        let mut conn = self.conn();
+        let tx = conn.transaction().unwrap();
+        for (key, value) in rows {
+            tx.execute(
+                "INSERT INTO prosody VALUES (?1, '', 'invite_token', ?2, 'json', ?3)",
+                [HOST, &key, &value],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
     pub fn conn(&self) -> Connection {
         Connection::open(&self.path).unwrap()
     }
@@ -213,6 +227,14 @@ pub fn invitectl() -> Command {
         .env_remove("INVITECTL_LANDING_PAGE")
         .env_remove("NO_COLOR");
     cmd
+}
+
+/// A host-level record as Prosody 0.12.3 wrote it (from SPEC), with the
+/// given times.
+pub fn prosody_row(token: &str, created: i64, expires: i64) -> String {
+    format!(
+        r#"{{"token":"{token}","uri":"xmpp:example.com?register;preauth={token}","additional_data":{{"groups":{{}}}},"expires":{expires},"created_at":{created},"type":"register","jid":"example.com","allow_registration":true}}"#
+    )
 }
 
 /// Parses JSON Lines.

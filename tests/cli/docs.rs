@@ -55,3 +55,102 @@ fn man_page_documents_exit_codes_and_environment() {
         assert!(page.contains(needle), "man page lacks {needle}");
     }
 }
+
+/// Every `--option` that `invitectl [HOST SUBCOMMAND] --help` lists.
+fn options_in_help(args: &[&str]) -> Vec<String> {
+    let out = invitectl().args(args).arg("--help").assert().success();
+    let help = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    // In the "Options:" section, option lines begin with "-x, --name" or
+    // "--name".
+    let mut options: Vec<String> = help
+        .lines()
+        .skip_while(|l| *l != "Options:")
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| l.split([' ', ',', '=']).find(|w| w.starts_with("--")))
+        .map(str::to_owned)
+        .collect();
+    options.sort();
+    options.dedup();
+    options
+}
+
+#[test]
+fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
+    if !crate::tools::need("man", "man-db", "man_renders") {
+        return;
+    }
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/invitectl.1");
+    let out = std::process::Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(&page)
+        .env("MANWIDTH", "250")
+        .env("MANPAGER", "cat")
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    assert!(warnings.trim().is_empty(), "man warns: {warnings}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let section = |name: &str| {
+        let start = text
+            .lines()
+            .position(|l| l == name)
+            .unwrap_or_else(|| panic!("no {name} section"));
+        text.lines()
+            .skip(start + 1)
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let subcommands = [
+        "generate",
+        "list",
+        "show",
+        "revoke",
+        "expire",
+        "completions",
+        "man",
+    ];
+    for sub in subcommands {
+        let body = section(&format!("COMMAND: {}", sub.to_uppercase()));
+        for option in options_in_help(&["example.com", sub]) {
+            assert!(
+                body.contains(&option)
+                    || ["--help", "--store", "--color"].contains(&option.as_str()),
+                "{sub}: {option} is not in the man page"
+            );
+        }
+    }
+    let options = section("OPTIONS");
+    let global = options_in_help(&[]);
+    assert!(global.len() >= 4, "{global:?}");
+    for option in global {
+        assert!(options.contains(&option), "{option} is not in OPTIONS");
+    }
+    let exit = section("EXIT STATUS");
+    for code in ["0", "1", "2", "3"] {
+        let documented = exit
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(code));
+        assert!(documented, "exit code {code}");
+    }
+    let env = section("ENVIRONMENT");
+    for var in [
+        "INVITECTL_STORE",
+        "INVITECTL_LANDING_PAGE",
+        "NO_COLOR",
+        "XDG_DATA_HOME",
+    ] {
+        assert!(env.contains(var), "{var}");
+    }
+    let files = section("FILES");
+    assert!(files.contains("invitectl/invites.sqlite"));
+    let output = section("OUTPUT");
+    for rule in ["NO_COLOR", "progress bar", "--qr", "head -1", "committed"] {
+        assert!(output.contains(rule), "OUTPUT lacks {rule}");
+    }
+}

@@ -1,13 +1,5 @@
 use crate::common::*;
 
-/// A host-level record as Prosody 0.12.3 wrote it (from SPEC), with times
-/// shifted relative to now.
-fn prosody_row(token: &str, created: i64, expires: i64) -> String {
-    format!(
-        r#"{{"token":"{token}","uri":"xmpp:example.com?register;preauth={token}","additional_data":{{"groups":{{}}}},"expires":{expires},"created_at":{created},"type":"register","jid":"example.com","allow_registration":true}}"#
-    )
-}
-
 #[test]
 fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_only() {
     let store = Store::new(Schema::Prosody012);

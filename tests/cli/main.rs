@@ -3,8 +3,15 @@
 
 mod bad_input;
 mod common;
+mod completion;
 mod damaged;
 mod docs;
 mod generate;
 mod list_show;
+mod pipes;
+mod pty;
+mod qr;
+mod qr_decode;
 mod revoke_expire;
+mod terminal;
+mod tools;

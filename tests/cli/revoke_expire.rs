@@ -135,3 +135,50 @@ fn expire_removes_expired_invites_of_both_kinds_only() {
         .stderr("");
     assert_eq!(store.ok(&["expire", "--json"]), "{\"removed\":0}\n");
 }
+
+#[test]
+fn expire_works_through_a_large_store_slice_by_slice() {
+    // More host records than one slice of the prune (10,000), with a run
+    // of one key repeated past a whole slice, as 0.12's plain index
+    // allows: exactly the expired rows go, whatever the slicing.
+    let store = Store::new(Schema::Prosody012);
+    let before = store.foreign_state();
+    let now = now();
+    let mut rows = Vec::new();
+    for i in 0..14_000u32 {
+        // Keys in no particular order: every slice mixes expired and not.
+        let key = format!("{:08x}{:016}", i.wrapping_mul(2_654_435_761), i);
+        let expires = if i % 3 == 0 { now - 60 } else { now + 3_600 };
+        rows.push((key.clone(), prosody_row(&key, 1, expires)));
+    }
+    for i in 0..10_500 {
+        let key = "sameKeyAgainAndAgainAAAA".to_owned();
+        let expires = if i % 2 == 0 { now - 60 } else { now + 3_600 };
+        rows.push((key.clone(), prosody_row(&key, 1, expires)));
+    }
+    let expired = rows
+        .iter()
+        .filter(|(_, v)| v.contains(&format!("\"expires\":{}", now - 60)))
+        .count();
+    let mut kept: Vec<(String, String)> = rows
+        .iter()
+        .filter(|(_, v)| !v.contains(&format!("\"expires\":{}", now - 60)))
+        .cloned()
+        .collect();
+    store.put_many(rows);
+
+    assert_eq!(
+        store.ok(&["expire", "--json"]),
+        format!("{{\"removed\":{expired}}}\n")
+    );
+    let mut left: Vec<(String, String)> = store
+        .invite_rows()
+        .into_iter()
+        .map(|(_, key, _, value)| (key, value))
+        .collect();
+    left.sort();
+    kept.sort();
+    assert_eq!(left.len(), kept.len());
+    assert!(left == kept, "the rows left are not the unexpired ones");
+    assert_eq!(store.foreign_state(), before);
+}
