@@ -9,7 +9,7 @@ use invitectl::output::qr::Qr;
 use invitectl::output::qr_file::{Destination, Staged};
 use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
-use invitectl::{OpenMode, Username};
+use invitectl::{Error, Invite, OpenMode, Username};
 use tempfile::SpooledTempFile;
 
 use super::args::{GenerateArgs, RolesFormatArg};
@@ -48,9 +48,12 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     // Links are printed only after the transaction commits, so that every
     // printed link is one the server already accepts.
     let mut spool = Spool::new();
-    // QR codes drawn on stderr, because stdout is not a terminal.
-    let mut beside = Spool::new();
-    let mut staged = Staged::default();
+    let mut qr = QrOutput {
+        screen,
+        images,
+        beside: Spool::new(),
+        staged: Staged::default(),
+    };
     // The library error behind a failed callback, told instead of the
     // I/O error the callback can return.
     let mut failure = None;
@@ -68,26 +71,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
             } else {
                 writeln!(spool, "{}", invite.link())?;
             }
-            let done = (|| -> invitectl::Result<()> {
-                if let Some(screen) = &screen {
-                    let drawing = screen.draw(invite.link())?;
-                    let out = match screen.stream {
-                        Stream::Stdout => &mut spool,
-                        Stream::Stderr => &mut beside,
-                    };
-                    if screen.stream == Stream::Stderr {
-                        writeln!(out, "{}", invite.link()).map_err(invitectl::Error::Output)?;
-                    }
-                    out.write_all(drawing.as_bytes())
-                        .map_err(invitectl::Error::Output)?;
-                }
-                if let Some(images) = &images {
-                    let path = images.path_for(written, args.count, &invite.token);
-                    staged.stage(invite.link(), path, images.format())?;
-                }
-                Ok(())
-            })();
-            if let Err(error) = done {
+            if let Err(error) = qr.add(invite, written, args.count, &mut spool) {
                 let message = error.to_string();
                 failure = Some(error);
                 return Err(io::Error::other(message));
@@ -97,21 +81,60 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
             if written == args.count {
                 progress.set_message("committing");
                 spool.flush()?;
-                beside.flush()?;
+                qr.beside.flush()?;
             }
             Ok(())
         },
     );
     drop(progress);
     if let Err(error) = created {
-        return Err(failure.map_or(error, |f| f).into());
+        return Err(failure.unwrap_or(error).into());
     }
-    // The invites exist now: their links come first, whatever happens to
-    // the images after.
+    // The invites exist now. Their images are put in place first, so that
+    // a reader closing the pipe early cannot lose them.
+    let published = qr.staged.publish();
     spool.copy_to(&mut ctx.style.stdout())?;
-    beside.copy_to(&mut io::stderr().lock())?;
-    staged.publish()?;
+    qr.beside.copy_to(&mut io::stderr().lock())?;
+    published?;
     Ok(Exit::Success)
+}
+
+/// What `--qr` and `--qr-file` add to each invite.
+struct QrOutput {
+    screen: Option<Screen>,
+    images: Option<Destination>,
+    /// Codes drawn on stderr, because stdout is not a terminal.
+    beside: Spool,
+    staged: Staged,
+}
+
+impl QrOutput {
+    /// Draws invite number `n` of `count` after its line in `stdout`, or
+    /// with its link on stderr, and stages its image.
+    fn add(
+        &mut self,
+        invite: &Invite,
+        n: u64,
+        count: u64,
+        stdout: &mut Spool,
+    ) -> invitectl::Result<()> {
+        if let Some(screen) = &self.screen {
+            let drawing = screen.draw(invite.link())?;
+            let out = match screen.stream {
+                Stream::Stdout => stdout,
+                Stream::Stderr => {
+                    writeln!(self.beside, "{}", invite.link()).map_err(Error::Output)?;
+                    &mut self.beside
+                }
+            };
+            out.write_all(drawing.as_bytes()).map_err(Error::Output)?;
+        }
+        if let Some(images) = &self.images {
+            let path = images.path_for(n, count, &invite.token);
+            self.staged.stage(invite.link(), path, images.format())?;
+        }
+        Ok(())
+    }
 }
 
 /// Output waiting for the commit: in memory up to [`SPOOL_IN_MEMORY`],

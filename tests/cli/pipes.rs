@@ -82,3 +82,26 @@ fn each_line_a_loop_reads_is_an_invite_that_works() {
     assert_eq!(shown.len(), 5);
     assert!(shown.iter().all(|s| s["expired"] == false));
 }
+
+#[test]
+fn qr_images_are_kept_when_the_reader_stops_early() {
+    let store = Store::new(Schema::Prosody13);
+    let dir = tempfile::tempdir().unwrap();
+    let pattern = dir.path().join("{n}.svg");
+    // JSON lines, to be sure to outrun the pipe and meet it closed.
+    let args = format!(
+        "generate --count 600 --json --qr-file {}",
+        sh_quote(pattern.to_str().unwrap())
+    );
+    let out = pipeline(&store, &args, "| head -1");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 600, "every image, and nothing else");
+    assert!(names
+        .iter()
+        .all(|n| n.ends_with(".svg") && !n.starts_with('.')));
+}
