@@ -40,7 +40,8 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
         };
         if let Some(screen) = &screen {
             screen.warn_if_too_small(invite.link())?;
-            drawing = Some((screen.stream, screen.draw(invite.link())?));
+            let text = screen.draw(invite.link())?;
+            drawing = Some((screen.stream, invite.link().to_owned(), text));
         }
         if let Some(images) = &images {
             images.prepare()?;
@@ -59,10 +60,14 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
         }
     }
     match drawing {
-        Some((Stream::Stdout, text)) => out.write_all(text.as_bytes())?,
-        Some((Stream::Stderr, text)) => {
+        Some((Stream::Stdout, _, text)) => out.write_all(text.as_bytes())?,
+        Some((Stream::Stderr, link, text)) => {
+            // As generate does: the link above its code, since stdout,
+            // where the link went, is not on the screen.
             out.flush()?;
-            io::stderr().lock().write_all(text.as_bytes())?;
+            let mut err = io::stderr().lock();
+            writeln!(err, "{link}")?;
+            err.write_all(text.as_bytes())?;
         }
         None => {}
     }
