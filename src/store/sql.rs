@@ -302,26 +302,33 @@ impl SqlStore {
             path: path.clone(),
             source,
         };
+        // The index leads with (host, user), so a key alone is no index
+        // lookup: a statement per token would read all the host's records
+        // once per token, holding the write lock for seconds. One pass
+        // matches every token at once.
+        let keys = serde_json::Value::from(tokens.iter().map(Token::as_str).collect::<Vec<_>>());
         let tx = self.begin()?;
-        let mut unknown = Vec::new();
+        let mut removed = std::collections::HashSet::new();
         {
             let mut delete = tx
-                .prepare_cached(
-                    "DELETE FROM prosody WHERE host = ?1 AND store = 'invite_token' AND key = ?2",
+                .prepare(
+                    "DELETE FROM prosody WHERE host = ?1 AND store = 'invite_token' \
+                     AND key IN (SELECT value FROM json_each(?2)) RETURNING key",
                 )
                 .map_err(sqlite)?;
-            for token in tokens {
-                if delete
-                    .execute(params![host.as_str(), token.as_str()])
-                    .map_err(sqlite)?
-                    == 0
-                {
-                    unknown.push(token.clone());
-                }
+            let mut rows = delete
+                .query(params![host.as_str(), keys.to_string()])
+                .map_err(sqlite)?;
+            while let Some(row) = rows.next().map_err(sqlite)? {
+                removed.insert(row.get::<_, String>(0).map_err(sqlite)?);
             }
         }
         tx.commit().map_err(sqlite)?;
-        Ok(unknown)
+        Ok(tokens
+            .iter()
+            .filter(|t| !removed.contains(t.as_str()))
+            .cloned()
+            .collect())
     }
 
     pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<SqlListing<'_>> {

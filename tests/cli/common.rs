@@ -112,6 +112,14 @@ impl Store {
         Store { _dir: dir, path }
     }
 
+    /// A copy of this store's file in a folder of its own.
+    pub fn copy(&self) -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prosody.sqlite");
+        std::fs::copy(&self.path, &path).unwrap();
+        Store { _dir: dir, path }
+    }
+
     /// Runs `invitectl --store <this> HOST <args>`.
     pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         invitectl()
