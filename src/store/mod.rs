@@ -4,6 +4,7 @@
 //! Every backend offers the same operations, so commands never know which
 //! one they work on. Each operation that writes does so in one transaction.
 
+mod owner;
 mod sql;
 
 use std::path::{Path, PathBuf};
@@ -58,7 +59,10 @@ impl Store {
     /// [`Store::was_created`].
     pub fn open(location: &Location, mode: OpenMode) -> Result<Store> {
         match location {
-            Location::Sqlite(path) => SqlStore::open(path, mode).map(Store::Sqlite),
+            Location::Sqlite(path) => {
+                owner::check_store_path(path)?;
+                SqlStore::open(path, mode).map(Store::Sqlite)
+            }
         }
     }
 
