@@ -9,5 +9,6 @@ mod common;
 
 mod concurrency;
 mod kill;
+mod secrets;
 #[allow(dead_code)]
 mod util;
