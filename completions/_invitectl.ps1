@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;generate' {
-            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Bind the invite to this username: only NAME@HOST can register')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Name the account to create: the link carries NAME@HOST and clients offer that name (Prosody does not enforce it)')
             [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'A password reset for this existing account (default lifetime 1 day)')
             [CompletionResult]::new('--contact', '--contact', [CompletionResultType]::ParameterName, 'A contact invite from this local user; the invitee may also register')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Add the new account to this group (repeatable)')

@@ -34,7 +34,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'invitectl;generate'= {
-            cand --username 'Bind the invite to this username: only NAME@HOST can register'
+            cand --username 'Name the account to create: the link carries NAME@HOST and clients offer that name (Prosody does not enforce it)'
             cand --reset 'A password reset for this existing account (default lifetime 1 day)'
             cand --contact 'A contact invite from this local user; the invitee may also register'
             cand --group 'Add the new account to this group (repeatable)'

@@ -38,7 +38,7 @@ complete -c invitectl -n "__fish_invitectl_needs_command" -a "expire" -d 'Remove
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "completions" -d 'Print a shell completion script'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "man" -d 'Print the man page (roff)'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l username -d 'Bind the invite to this username: only NAME@HOST can register' -r
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l username -d 'Name the account to create: the link carries NAME@HOST and clients offer that name (Prosody does not enforce it)' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l reset -d 'A password reset for this existing account (default lifetime 1 day)' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l contact -d 'A contact invite from this local user; the invitee may also register' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l group -d 'Add the new account to this group (repeatable)' -r

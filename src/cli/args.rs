@@ -73,7 +73,8 @@ pub enum Command {
 /// `generate`'s options.
 #[derive(Debug, ClapArgs)]
 pub struct GenerateArgs {
-    /// Bind the invite to this username: only NAME@HOST can register
+    /// Name the account to create: the link carries NAME@HOST and clients
+    /// offer that name (Prosody does not enforce it)
     #[arg(long, value_name = "NAME", conflicts_with_all = ["reset", "contact"])]
     pub username: Option<String>,
 
