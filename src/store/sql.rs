@@ -120,7 +120,16 @@ impl SqlStore {
             created,
             unique_index: false,
         };
-        if created || store.is_empty_database()? {
+        // Only a file of no bytes at all becomes a store, and only for a
+        // command that may create one: SQLite also reads a file cut short
+        // (under one page) as empty, and nothing may write over that. The
+        // size is taken after the first read, which rolls back a hot
+        // journal left by a creation that was killed.
+        if created
+            || (mode == OpenMode::CreateIfMissing
+                && store.is_empty_database()?
+                && std::fs::metadata(path).is_ok_and(|m| m.len() == 0))
+        {
             store.conn.execute_batch(SCHEMA).map_err(sqlite)?;
         }
         store.check_schema()?;

@@ -8,6 +8,7 @@
 mod common;
 
 mod concurrency;
+mod damaged;
 mod kill;
 mod secrets;
 #[allow(dead_code)]
