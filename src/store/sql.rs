@@ -34,18 +34,19 @@ CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL
 CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");
 "#;
 
-/// A host-level record that has expired before `?2`. Records whose
-/// `expires` cannot be read are never matched.
+/// A host-level record that may have expired before `?2`: what `prune`
+/// looks at. Only rows that the reader then reads as expired invites are
+/// removed, so that a row `list` calls damaged is never pruned.
 const EXPIRED_HOST_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user = '' \
     AND type = 'json' AND json_valid(value) \
     AND json_type(value, '$.expires') IN ('integer', 'real') \
     AND json_extract(value, '$.expires') < ?2";
 
-/// A per-user record, expired before `?2`, whose invite has no host-level
-/// record (left): a contact-only invite, or what remains of a pruned one.
+/// A per-user record that may have expired before `?2` (the reader
+/// decides, as above), whose invite has no host-level record (left): a
+/// contact-only invite, or what remains of a pruned one.
 const EXPIRED_LONE_USER_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user <> '' \
-    AND type = 'number' AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9.]*' \
-    AND value NOT GLOB '*.*.*' AND CAST(value AS REAL) < ?2 \
+    AND type = 'number' AND CAST(value AS REAL) < ?2 \
     AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
         AND h.store = 'invite_token' AND h.key = prosody.key)";
 
@@ -364,15 +365,18 @@ impl SqlStore {
             path: path.clone(),
             source,
         };
-        let delete_lone = format!("DELETE FROM prosody WHERE {EXPIRED_LONE_USER_RECORD}");
-        let delete_from = format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD} AND key >= ?3");
+        let select = "SELECT user, key, type, value, rowid FROM prosody WHERE";
+        let delete_lone = format!("{select} {EXPIRED_LONE_USER_RECORD}");
+        let delete_from = format!("{select} {EXPIRED_HOST_RECORD} AND key >= ?3");
         let delete_slice = format!("{delete_from} AND key < ?4");
+        let host_name = host.as_str();
         let args = params![host.as_str(), now];
         let tx = self.begin()?;
         // Contact-only invites first: once the host-level records are gone,
         // the per-user records they leave look just the same, and are
         // removed without being counted again.
-        let mut removed = tx.execute(&delete_lone, args).map_err(sqlite)?;
+        let mut removed =
+            delete_expired(&tx, host_name, now, &delete_lone, args).map_err(sqlite)?;
         // Host-level records a slice of the index at a time, in key order,
         // so that progress can be told between slices.
         let total: i64 = tx
@@ -402,20 +406,30 @@ impl SqlStore {
                 to = to.filter(|v| *v != rusqlite::types::Value::Null);
             }
             let Some(to) = to else {
-                removed += tx
-                    .execute(&delete_from, params![host.as_str(), now, from])
-                    .map_err(sqlite)?;
+                removed += delete_expired(
+                    &tx,
+                    host_name,
+                    now,
+                    &delete_from,
+                    params![host_name, now, from],
+                )
+                .map_err(sqlite)?;
                 break;
             };
-            removed += tx
-                .execute(&delete_slice, params![host.as_str(), now, from, to])
-                .map_err(sqlite)?;
+            removed += delete_expired(
+                &tx,
+                host_name,
+                now,
+                &delete_slice,
+                params![host_name, now, from, to],
+            )
+            .map_err(sqlite)?;
             seen = (seen + PRUNE_SLICE as u64).min(total);
             progress(seen, total);
             from = to;
         }
         progress(total, total);
-        tx.execute(&delete_lone, args).map_err(sqlite)?;
+        delete_expired(&tx, host_name, now, &delete_lone, args).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
         Ok(removed as u64)
     }
@@ -480,6 +494,38 @@ fn create_file(path: &Path) -> Result<bool> {
     }
 }
 
+/// Deletes the rows `select` finds (`user, key, type, value, rowid`) that
+/// the reader reads as invites expired at `now`, and returns how many. A
+/// row the reader calls damaged stays, whatever the SQL matched.
+fn delete_expired(
+    tx: &rusqlite::Transaction<'_>,
+    host: &str,
+    now: i64,
+    select: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    let mut doomed = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(select)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(row) = rows.next()? {
+            if is_expired_invite(&decode_row(host, row)?, now) {
+                doomed.push(row.get::<_, i64>(4)?);
+            }
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM prosody WHERE rowid = ?1")?;
+    for rowid in &doomed {
+        delete.execute([rowid])?;
+    }
+    Ok(doomed.len())
+}
+
+/// Whether `prune` removes this entry: an invite, read whole, expired.
+fn is_expired_invite(entry: &Entry, now: i64) -> bool {
+    matches!(entry, Entry::Invite(invite) if invite.is_expired(now))
+}
+
 /// Reads one row of `(user, key, type, value)`. A `type` or `value` that
 /// is not text makes a damaged entry, not an error.
 fn decode_row(host: &str, row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -519,11 +565,19 @@ impl SqlListing<'_> {
             path: path.to_owned(),
             source,
         })?;
-        Ok(Box::new(rows.map(move |row| {
-            row.map_err(|source| Error::Sqlite {
-                path: path.to_owned(),
-                source,
+        // A listing of expired invites shows what `prune` removes, no more.
+        let expired_at = self.now;
+        Ok(Box::new(
+            rows.map(move |row| {
+                row.map_err(|source| Error::Sqlite {
+                    path: path.to_owned(),
+                    source,
+                })
             })
-        })))
+            .filter(move |entry| match (expired_at, entry) {
+                (Some(now), Ok(entry)) => is_expired_invite(entry, now),
+                _ => true,
+            }),
+        ))
     }
 }

@@ -3,6 +3,7 @@
 //! ends in a clear one-line error or a `damaged` marker, never a panic,
 //! and never deletes a row it cannot read.
 
+use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -256,4 +257,124 @@ fn a_full_disk() {
     assert_eq!(count_after, count_before);
     std::fs::remove_file(&filler).unwrap();
     assert!(run(&path, &["generate", "--count", "10"]).status.success());
+}
+/// Rows the reader and the pruner might see differently. `expire` removes
+/// exactly the rows that `list --all` shows as expired invites and
+/// `expire --dry-run` announces: never one `list` calls damaged.
+#[test]
+fn expire_removes_exactly_what_list_calls_expired() {
+    let store = Store::new(Schema::Prosody012);
+    let now = invitectl::now();
+    let future = now + 86_400;
+    let host_values = [
+        r#"{"jid":"example.com","expires":1}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1.5}"#.to_owned(),
+        r#"{"jid":"example.com","expires":-5}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1e3}"#.to_owned(),
+        r#"{"jid":"example.com","expires":-1e300}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1e300}"#.to_owned(),
+        r#"{"jid":"example.com","expires":9223372036854775807}"#.to_owned(),
+        r#"{"jid":"example.com","expires":"1"}"#.to_owned(),
+        r#"{"jid":"example.com","expires":true}"#.to_owned(),
+        r#"{"jid":"example.com","expires":null}"#.to_owned(),
+        r#"{"jid":"example.com","expires":[1]}"#.to_owned(),
+        r#"{"jid":"example.com"}"#.to_owned(),
+        r#"{"expires":1}"#.to_owned(),
+        r#"{"jid":5,"expires":1}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1,"type":"frobnicate"}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1,"expires":2}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1,"uri":5}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1,"additional_data":"x"}"#.to_owned(),
+        r#"{"jid":"example.com","expires":1,"created_at":"yesterday"}"#.to_owned(),
+        r#"[{"expires":1}]"#.to_owned(),
+        r#"{"jid":"example.com","expires":1"#.to_owned(),
+        "".to_owned(),
+        format!(r#"{{"jid":"example.com","expires":{future}}}"#),
+        format!(r#"{{"jid":"example.com","expires":{now}}}"#),
+    ];
+    let number_values = [
+        "1",
+        "1.0",
+        "1.5",
+        "5.",
+        ".5",
+        "-5",
+        "+5",
+        "1e3",
+        " 1",
+        "1 ",
+        "0x10",
+        "",
+        "abc",
+        "12abc",
+        "inf",
+        "NaN",
+        "1.2.3",
+        "99999999999999999999",
+        "-0",
+        "00001",
+    ];
+    let mut key = 0;
+    let mut next_key = || {
+        key += 1;
+        format!("weird{key:019}")
+    };
+    for value in &host_values {
+        store.put("", &next_key(), "json", value);
+    }
+    store.put("", &next_key(), "number", "1");
+    store.put(
+        "",
+        &next_key(),
+        "string",
+        r#"{"jid":"example.com","expires":1}"#,
+    );
+    for value in number_values {
+        store.put("dave", &next_key(), "number", value);
+    }
+    store.put("dave", &next_key(), "json", "1");
+    store.put("dave", &next_key(), "string", "1");
+    // A blob and a number where text belongs.
+    let conn = store.conn();
+    conn.execute(
+        "INSERT INTO prosody VALUES (?1, '', 'invite_token', ?2, 'json', CAST(?3 AS BLOB))",
+        [HOST, &next_key(), r#"{"jid":"example.com","expires":1}"#],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO prosody VALUES (?1, 'erin', 'invite_token', ?2, 'number', 1)",
+        [HOST, &next_key()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let keys = |lines: &[Value], pick: &dyn Fn(&Value) -> bool| -> BTreeSet<String> {
+        lines
+            .iter()
+            .filter(|l| pick(l))
+            .map(|l| l["token"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let listed = json_lines(&store.ok(&["list", "--all", "--json"]));
+    let expired = keys(&listed, &|l| l["kind"] != "damaged" && l["expired"] == true);
+    let damaged = keys(&listed, &|l| l["kind"] == "damaged");
+    let dry_run = keys(
+        &json_lines(&store.ok(&["expire", "--dry-run", "--json"])),
+        &|_| true,
+    );
+    let rows_before: BTreeSet<String> = tokens_in(&store).into_iter().collect();
+    let removed: u64 = json_lines(&store.ok(&["expire", "--json"]))[0]["removed"]
+        .as_u64()
+        .unwrap();
+    let rows_after: BTreeSet<String> = tokens_in(&store).into_iter().collect();
+    let gone: BTreeSet<String> = rows_before.difference(&rows_after).cloned().collect();
+    assert!(
+        gone.is_disjoint(&damaged),
+        "expire removed damaged rows: {:?}",
+        gone.intersection(&damaged).collect::<Vec<_>>()
+    );
+    assert_eq!(gone, dry_run, "expire --dry-run announced something else");
+    assert_eq!(gone, expired, "expire and list disagree");
+    assert_eq!(removed as usize, gone.len());
+    assert!(!damaged.is_empty() && !expired.is_empty());
 }
