@@ -89,6 +89,17 @@ impl LandingPage {
             template: template.to_owned(),
             reason,
         };
+        // A link is one word, shown as is: no spaces, no control or
+        // direction characters to rewrite the screen it is printed on.
+        if let Some(c) = template
+            .chars()
+            .find(|&c| c.is_whitespace() || crate::output::is_unsafe_on_terminal(c))
+        {
+            return Err(invalid(format!(
+                "holds {:?}: a URL has no spaces, control or direction characters",
+                c
+            )));
+        }
         let mut pieces = Vec::new();
         let mut rest = template;
         while let Some(open) = rest.find(['{', '}']) {
@@ -231,6 +242,10 @@ mod tests {
             "{invite.token}",
             "",
             "https://{}/{invite.token}",
+            "https://{host}/a b/{invite.token}",
+            "https://{host}/\u{1b}[2J/{invite.token}",
+            "https://{host}/\u{202e}/{invite.token}",
+            "https://{host}/{invite.token}\n",
         ] {
             assert!(LandingPage::parse(bad).is_err(), "{bad:?} was accepted");
         }

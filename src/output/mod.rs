@@ -38,7 +38,8 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn is_unsafe_on_terminal(c: char) -> bool {
+/// Whether `c` must not reach a terminal as is.
+pub(crate) fn is_unsafe_on_terminal(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
