@@ -13,6 +13,9 @@ use crate::uri::{xmpp_uri, LandingPage};
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// The default lifetime of a password reset, as Prosody's.
 pub const DEFAULT_RESET_TTL: Duration = Duration::from_secs(86_400);
+/// The longest note, in characters: room for a sentence or two, not for
+/// a file pasted by mistake.
+pub const MAX_NOTE_CHARS: usize = 1024;
 
 /// What an invite lets its holder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -228,6 +231,14 @@ impl InviteRequest {
                 return refuse("a group ID must be non-empty, without control characters");
             }
         }
+        if let Some(note) = &self.note {
+            if note.chars().count() > MAX_NOTE_CHARS {
+                return refuse("a note has at most 1024 characters");
+            }
+            if note.chars().any(crate::output::is_unsafe_on_terminal) {
+                return refuse("a note must not hold control or text-direction characters");
+            }
+        }
         for role in &self.roles {
             if role.is_empty() || role.chars().any(char::is_control) {
                 return refuse("a role must be non-empty, without control characters");
@@ -383,6 +394,29 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(invite.kind(), Kind::Group);
+    }
+
+    #[test]
+    fn hostile_notes_are_refused() {
+        let with_note = |note: String| InviteRequest {
+            note: Some(note),
+            ..Default::default()
+        };
+        assert!(with_note("é".repeat(MAX_NOTE_CHARS)).validate().is_ok());
+        assert!(with_note("Für Anna, bis Montag".into()).validate().is_ok());
+        for bad in [
+            "é".repeat(MAX_NOTE_CHARS + 1),
+            "\u{1b}[2Jpwned".into(),
+            "line\nbreak".into(),
+            "tab\there".into(),
+            "bell\u{7}".into(),
+            "del\u{7f}".into(),
+            "c1\u{9b}2J".into(),
+            "evil\u{202e}txt.exe".into(),
+            "isolate\u{2066}x".into(),
+        ] {
+            assert!(with_note(bad.clone()).validate().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

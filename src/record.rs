@@ -358,10 +358,12 @@ mod tests {
                 groups: vec!["g1".into(), "g\"2".into()],
                 roles: vec!["prosody:admin".into(), "prosody:member".into()],
                 roles_format: format,
-                note: Some("for \u{1} Bob\n".into()),
+                note: Some("for Bob".into()),
                 ..Default::default()
             };
-            let invite = request.build(&host, 1_700_000_000).unwrap();
+            let mut invite = request.build(&host, 1_700_000_000).unwrap();
+            // generate refuses such notes; other tools may write them.
+            invite.note = Some("for \u{1} Bob\n".into());
             let json = encode(&invite);
             assert!(
                 !json.contains("null") && !json.contains("reusable"),
