@@ -7,8 +7,16 @@
 #[path = "../cli/common.rs"]
 mod common;
 
+#[allow(dead_code)]
+#[path = "../cli/pty.rs"]
+mod pty;
+#[allow(dead_code)]
+#[path = "../cli/tools.rs"]
+mod tools;
+
 mod concurrency;
 mod damaged;
+mod hostile;
 mod kill;
 mod secrets;
 #[allow(dead_code)]
