@@ -135,6 +135,24 @@ impl LandingPage {
                 "names neither {invite.token} nor {invite.uri}".into(),
             ));
         }
+        // The invite's values go in the path, query or fragment: in the
+        // host, they would make a URL that only some invites can form.
+        let before_values: String = pieces
+            .iter()
+            .take_while(|p| !matches!(p, Piece::Var(v) if *v != Variable::Host))
+            .map(|p| match p {
+                Piece::Text(text) => text.as_str(),
+                Piece::Var(_) => "example.com",
+            })
+            .collect();
+        if !before_values
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.contains(['/', '?', '#']))
+        {
+            return Err(invalid(
+                "the invite's values belong after the host, in the path, query or fragment".into(),
+            ));
+        }
         let page = LandingPage {
             template: template.to_owned(),
             pieces,
@@ -246,6 +264,9 @@ mod tests {
             "https://{host}/\u{1b}[2J/{invite.token}",
             "https://{host}/\u{202e}/{invite.token}",
             "https://{host}/{invite.token}\n",
+            "https://{invite.token}.example.com/",
+            "https://{invite.token}{invite.jid}",
+            "https://{host}{invite.uri}",
         ] {
             assert!(LandingPage::parse(bad).is_err(), "{bad:?} was accepted");
         }
