@@ -18,6 +18,7 @@ mod concurrency;
 mod damaged;
 mod hostile;
 mod kill;
+mod properties;
 mod secrets;
 #[allow(dead_code)]
 mod util;

@@ -234,7 +234,10 @@ fn symlinks_into_other_users_files_are_refused() {
             "{who}"
         );
     }
-    assert!(root_store.file_bytes() == before, "the linked store changed");
+    assert!(
+        root_store.file_bytes() == before,
+        "the linked store changed"
+    );
 
     // root's link to nobody's file: root may follow it, nobody not to
     // root's file through root's own link either.
