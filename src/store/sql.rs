@@ -68,14 +68,29 @@ const HOST_RECORDS_NEXT_KEY: &str = "SELECT min(key) FROM prosody \
 const PRUNE_SLICE: i64 = 10_000;
 
 /// Every invite of a host: host-level records, and per-user records that
-/// have no host-level record (contact-only invites). Newest first.
-const LIST: &str = "SELECT user, key, type, value, \
-        CASE WHEN user = '' AND json_valid(value) THEN json_extract(value, '$.created_at') END AS created \
-    FROM prosody \
-    WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
-        (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
-            AND h.store = 'invite_token' AND h.key = prosody.key)) \
-    ORDER BY created IS NULL, created DESC, key";
+/// have no host-level record (contact-only invites). Newest first (among
+/// invites of the same second, the row written last first), contact-only
+/// invites last.
+///
+/// Three steps, so that the table is read in rowid order rather than at
+/// random, and the sort carries two numbers per row rather than whole
+/// records: the index gives the rowids of the host's invites, sorted; the
+/// rows are read in that order for their `created_at`; the (created,
+/// rowid) pairs are sorted, and each row is read again for output, each
+/// near the one before. (`LIMIT -1` keeps SQLite from flattening the
+/// steps into one query, which would drop their order.)
+const LIST: &str = "SELECT p.user, p.key, p.type, p.value FROM \
+    (SELECT t.rowid AS id, \
+        CASE WHEN t.user = '' AND json_valid(t.value) \
+            THEN json_extract(t.value, '$.created_at') END AS created \
+    FROM (SELECT rowid AS r FROM prosody \
+        WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
+            (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
+                AND h.store = 'invite_token' AND h.key = prosody.key)) \
+        ORDER BY r LIMIT -1) AS k \
+    CROSS JOIN prosody AS t ON t.rowid = k.r \
+    ORDER BY created IS NULL, created DESC, id DESC LIMIT -1) AS s \
+CROSS JOIN prosody AS p ON p.rowid = s.id";
 
 /// An open SQLite store.
 pub struct SqlStore {
