@@ -80,6 +80,13 @@ impl Token {
 /// is little. Someone who holds one token of a block and knows that the
 /// token printed after (or before) theirs is its neighbour learns about
 /// 16 of that token's 144 bits: at least 128 bits stay secret.
+///
+/// A source made with [`TokenSource::for_count`] never reads a block
+/// larger than what is left to hand out, so every token it makes is
+/// handed out: the set of a run's tokens is as random as any (a block
+/// used in part would hand out only its smallest tokens), and the one
+/// token of a single invite is plain random bytes, not the smallest of a
+/// block of 256. Only the order within a bulk run is sorted.
 #[derive(Default)]
 pub struct TokenSource {
     /// Random bytes, read a block at a time.
@@ -87,6 +94,8 @@ pub struct TokenSource {
     /// The block's tokens, encoded and sorted.
     block: Vec<[u8; TOKEN_LEN]>,
     used: usize,
+    /// How many tokens are still to be handed out, when known.
+    left: Option<u64>,
 }
 
 impl TokenSource {
@@ -98,6 +107,17 @@ impl TokenSource {
         TokenSource::default()
     }
 
+    /// A source for a run of `count` tokens: no block is larger than
+    /// what is left of the run.
+    pub fn for_count(count: u64) -> TokenSource {
+        TokenSource {
+            random: Vec::new(),
+            block: Vec::new(),
+            used: 0,
+            left: Some(count),
+        }
+    }
+
     /// The next token.
     pub fn next_token(&mut self) -> Result<Token> {
         if self.used == self.block.len() {
@@ -107,11 +127,17 @@ impl TokenSource {
         let text = std::str::from_utf8(&self.block[self.used])
             .map_err(|e| Error::Random(e.to_string()))?;
         self.used += 1;
+        if let Some(left) = &mut self.left {
+            *left = left.saturating_sub(1);
+        }
         Ok(Token(text.to_owned()))
     }
 
     fn refill(&mut self) -> Result<()> {
-        let tokens = (self.block.len() * 2).clamp(Self::FIRST_BLOCK, Self::MAX_BLOCK);
+        let mut tokens = (self.block.len() * 2).clamp(Self::FIRST_BLOCK, Self::MAX_BLOCK);
+        if let Some(left) = self.left {
+            tokens = tokens.min(left.max(1).try_into().unwrap_or(usize::MAX));
+        }
         self.random.resize(TOKEN_BYTES * tokens, 0);
         OsRng
             .try_fill_bytes(&mut self.random)
@@ -194,6 +220,21 @@ mod tests {
         assert!(first.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
         assert!(second.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
         assert_eq!(source.block.len(), 2 * TokenSource::FIRST_BLOCK);
+    }
+
+    #[test]
+    fn a_source_for_a_run_hands_out_every_token_it_reads() {
+        let mut source = TokenSource::for_count(300);
+        let tokens: Vec<_> = (0..300).map(|_| source.next_token().unwrap()).collect();
+        // 256, then the 44 left: no block is used in part.
+        assert_eq!(source.block.len(), 44);
+        assert_eq!(source.used, 44);
+        assert!(tokens[256..]
+            .windows(2)
+            .all(|w| w[0].as_str() < w[1].as_str()));
+        let mut single = TokenSource::for_count(1);
+        single.next_token().unwrap();
+        assert_eq!(single.block.len(), 1);
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     // The library error behind a failed callback, told instead of the
     // I/O error the callback can return.
     let mut failure = None;
-    let mut tokens = TokenSource::new();
+    let mut tokens = TokenSource::for_count(args.count);
     let progress = Progress::new(&ctx.style, args.count, "creating invites");
     let mut written = 0;
     let created = store.create(
