@@ -112,7 +112,9 @@ impl Store {
         Store { _dir: dir, path }
     }
 
-    /// A copy of this store's file in a folder of its own.
+    /// A copy of this store's file in a folder of its own (for
+    /// tests/reliability, which shares this file).
+    #[allow(dead_code)]
     pub fn copy(&self) -> Store {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");

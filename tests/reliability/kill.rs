@@ -40,7 +40,7 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     let (mut interrupted, mut finished_before, mut finished_after) = (0, 0, 0);
     for trial in 0..TRIALS {
         let store = template.copy();
-        let delay = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 6 / 5)));
+        let delay = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 3 / 2)));
         let mut child = command()
             .arg("--store")
             .arg(&store.path)
