@@ -122,12 +122,33 @@ pub fn nobody() -> (u32, u32) {
         .unwrap_or((65534, 65534))
 }
 
+/// A copy of the binary that `nobody` may run, wherever the build lives
+/// (a checkout under /root is closed to other users).
+fn binary_for_nobody() -> &'static Path {
+    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    &COPY
+        .get_or_init(|| {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            let bin = dir.path().join("invitectl");
+            std::fs::copy(BIN, &bin).unwrap();
+            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+            (dir, bin)
+        })
+        .1
+}
+
 /// The binary, run as `nobody` (the tests run as root, who ignores file
 /// permissions); std drops supplementary groups as it switches.
 pub fn as_nobody(path: &Path, args: &[&str]) -> Output {
     let (uid, gid) = nobody();
-    command()
-        .uid(uid)
+    let mut cmd = Command::new(binary_for_nobody());
+    cmd.env_remove("INVITECTL_STORE")
+        .env_remove("INVITECTL_LANDING_PAGE")
+        .env_remove("NO_COLOR");
+    cmd.uid(uid)
         .gid(gid)
         .arg("--store")
         .arg(path)
