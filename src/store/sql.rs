@@ -6,7 +6,7 @@
 //! the host and the store, so no other row is ever read or written.
 
 use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -494,8 +494,15 @@ fn create_file(path: &Path) -> Result<bool> {
         path: path.to_owned(),
         source,
     };
+    // Folders it makes are its user's alone, whatever the umask: in a
+    // folder others may write to, they could swap the store for a file
+    // of their own and read every invite written into it.
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(io)?;
     }
     match OpenOptions::new()
         .write(true)

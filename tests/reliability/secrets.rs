@@ -121,7 +121,8 @@ fn tokens_come_only_from_the_os_csprng() {
     }
 }
 
-/// A new store is created 0600 even with a umask of 0, and the journal
+/// A new store is created 0600 even with a umask of 0, in a folder of
+/// mode 0700 when it makes one, and the journal
 /// SQLite writes beside it while a transaction is open has the same mode.
 #[test]
 fn a_new_store_and_its_journal_are_private_whatever_the_umask() {
@@ -156,6 +157,12 @@ fn a_new_store_and_its_journal_are_private_whatever_the_umask() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(store_mode, 0o600, "store");
+    let folder_mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(folder_mode, 0o700, "the folder it made");
     assert_eq!(journal_mode, Some(0o600), "journal (None: never seen)");
     assert_eq!(integrity(&path), "ok");
 }
