@@ -286,7 +286,7 @@ fn expire_removes_exactly_what_list_calls_expired() {
         r#"{"jid":"example.com","expires":1"#.to_owned(),
         "".to_owned(),
         format!(r#"{{"jid":"example.com","expires":{future}}}"#),
-        format!(r#"{{"jid":"example.com","expires":{now}}}"#),
+        format!(r#"{{"jid":"example.com","expires":{}}}"#, now - 1),
     ];
     let number_values = [
         "1",
