@@ -95,7 +95,7 @@ fn a_truncated_store() {
 #[test]
 fn read_only_files_and_folders() {
     if !is_root() {
-        eprintln!("SKIPPED: read_only_files_and_folders switches to nobody, which needs root (tests/cli/bad_input.rs covers a read-only file for a plain user)");
+        skipped("read_only_files_and_folders switches to nobody, which needs root (tests/cli/bad_input.rs covers a read-only file for a plain user)");
         return;
     }
     let (uid, gid) = nobody();
@@ -198,7 +198,11 @@ fn a_full_disk() {
     match mount {
         Ok(out) if out.status.success() => {}
         other => {
-            eprintln!("SKIPPED: a_full_disk cannot mount a tmpfs here ({other:?}); a_write_that_runs_out_of_space covers a failing write");
+            let why = match other {
+                Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+                Err(e) => e.to_string(),
+            };
+            skipped(&format!("a_full_disk cannot mount a tmpfs here ({why}); a_write_that_runs_out_of_space covers a failing write"));
             return;
         }
     }

@@ -214,7 +214,7 @@ fn tokens_appear_only_where_printing_them_is_the_point() {
 #[test]
 fn symlinks_into_other_users_files_are_refused() {
     if !is_root() {
-        eprintln!("SKIPPED: symlinks_into_other_users_files_are_refused needs root to own files as two users (src/store/owner.rs unit tests cover the rule)");
+        skipped("symlinks_into_other_users_files_are_refused needs root to own files as two users (src/store/owner.rs unit tests cover the rule)");
         return;
     }
     let (nobody_uid, nobody_gid) = nobody();

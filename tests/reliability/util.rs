@@ -191,3 +191,10 @@ pub fn assert_no_terminal_controls(text: &str, what: &str) {
         "{what}: {bad:?} reached the terminal in {text:?}"
     );
 }
+
+/// Says loudly that a test skipped its check, and why: straight to the
+/// process's stderr, past libtest's capture of passing tests' output.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+}
