@@ -118,6 +118,14 @@ impl SqlStore {
                 ),
             });
         }
+        // A device, a pipe or a folder is no store: SQLite would read it
+        // as an empty database and, given /dev/null, make /dev/null-journal.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return Err(Error::NotAStore {
+                path: path.to_owned(),
+                reason: "not a regular file".into(),
+            });
+        }
         let sqlite = |source| Error::Sqlite {
             path: path.to_owned(),
             source,
