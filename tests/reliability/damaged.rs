@@ -377,3 +377,35 @@ fn expire_removes_exactly_what_list_calls_expired() {
     assert_eq!(removed as usize, gone.len());
     assert!(!damaged.is_empty() && !expired.is_empty());
 }
+
+/// A store path that is a device, a pipe or a folder: every command is
+/// refused in one line, and nothing is made beside it (SQLite, given
+/// /dev/null, would make /dev/null-journal).
+#[test]
+fn a_store_that_is_no_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.sqlite");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let folder = dir.path().join("folder.sqlite");
+    std::fs::create_dir(&folder).unwrap();
+    let mut paths = vec![folder, "/dev/null".into(), "/dev/zero".into()];
+    if made.is_ok_and(|s| s.success()) {
+        paths.push(fifo);
+    }
+    for path in &paths {
+        let journal = format!("{}-journal", path.display());
+        let journal_was_there = Path::new(&journal).exists();
+        for command in every_command("AAAAAAAAAAAAAAAAAAAAAAAA") {
+            let out = run(path, &args(&command));
+            assert_one_line_error(&out, 1, &format!("{path:?} {command:?}"));
+        }
+        if !journal_was_there {
+            assert!(!Path::new(&journal).exists(), "{journal} was made");
+        }
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(names.len() <= 2, "{names:?}");
+}
