@@ -12,7 +12,13 @@
 //!
 //! ```sh
 //! cargo run --release --example floor -- STORE HOST COUNT > links
+//! cargo run --release --example floor -- --expire STORE HOST
 //! ```
+//!
+//! With `--expire` it is the floor for `expire` instead: one plain SQL
+//! `DELETE` of the host-level records whose `expires` (read by SQLite's
+//! `json_extract`) is in the past, in one `BEGIN IMMEDIATE` transaction.
+//! It prints how many rows it removed.
 
 use std::io::{BufWriter, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -34,6 +40,11 @@ const TTL: i64 = 7 * 86_400;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path, host] = args.as_slice() {
+        if flag == "--expire" {
+            return expire(path, host);
+        }
+    }
     let [path, host, count] = args.as_slice() else {
         return Err("usage: floor STORE HOST COUNT".into());
     };
@@ -89,5 +100,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tx.commit()?;
     out.flush()?;
+    Ok(())
+}
+
+/// The floor for `expire`: one `DELETE` statement.
+fn expire(path: &str, host: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let removed = tx.execute(
+        "DELETE FROM prosody WHERE host = ?1 AND user = '' AND store = 'invite_token' \
+         AND type = 'json' AND json_valid(value) \
+         AND json_type(value, '$.expires') IN ('integer', 'real') \
+         AND json_extract(value, '$.expires') < ?2",
+        params![host, now],
+    )?;
+    tx.commit()?;
+    println!("{removed}");
     Ok(())
 }
