@@ -51,27 +51,7 @@ pub(crate) fn expression_list(tokens: &[Token], i: usize) -> Option<usize> {
 pub(crate) fn is_binary_operator(t: &Tok) -> bool {
     match t {
         Tok::Keyword(k) => matches!(*k, "and" | "or"),
-        Tok::Symbol(s) => matches!(
-            *s,
-            "+" | "-"
-                | "*"
-                | "/"
-                | "//"
-                | "%"
-                | "^"
-                | ".."
-                | "=="
-                | "~="
-                | "<"
-                | "<="
-                | ">"
-                | ">="
-                | "&"
-                | "|"
-                | "~"
-                | "<<"
-                | ">>"
-        ),
+        Tok::Symbol(s) => crate::lua::parser::is_binary_operator(s),
         _ => false,
     }
 }

@@ -289,7 +289,8 @@ fn show_key(key: &Key) -> String {
     }
 }
 
-fn is_binary_operator(s: &str) -> bool {
+/// Whether a symbol is one of Lua's binary operators.
+pub(crate) fn is_binary_operator(s: &str) -> bool {
     matches!(
         s,
         "+" | "-"

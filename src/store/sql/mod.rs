@@ -5,12 +5,17 @@
 //! belong to the server and are left as they are. Every statement names
 //! the host and the store, so no other row is ever read or written.
 
+mod listing;
+mod prune;
+
+pub use listing::SqlListing;
+
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use super::OpenMode;
 use crate::error::{Error, Result};
@@ -33,66 +38,6 @@ const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");
 "#;
-
-/// A host-level record that may have expired before `?2`: what `prune`
-/// looks at. Only rows that the reader then reads as expired invites are
-/// removed, so that a row `list` calls damaged is never pruned.
-const EXPIRED_HOST_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user = '' \
-    AND type = 'json' AND json_valid(value) \
-    AND json_type(value, '$.expires') IN ('integer', 'real') \
-    AND json_extract(value, '$.expires') < ?2";
-
-/// A per-user record that may have expired before `?2` (the reader
-/// decides, as above), whose invite has no host-level record (left): a
-/// contact-only invite, or what remains of a pruned one.
-const EXPIRED_LONE_USER_RECORD: &str = "host = ?1 AND store = 'invite_token' AND user <> '' \
-    AND type = 'number' AND CAST(value AS REAL) < ?2 \
-    AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
-        AND h.store = 'invite_token' AND h.key = prosody.key)";
-
-/// How many host-level invite records a host has (the index alone says).
-const HOST_RECORDS_COUNT: &str = "SELECT count(*) FROM prosody \
-    WHERE host = ?1 AND user = '' AND store = 'invite_token'";
-
-/// The key `?3` host-level records on from key `?2`: where a slice of
-/// `prune` ends. None when fewer records are left.
-const HOST_RECORDS_SLICE_END: &str = "SELECT key FROM prosody \
-    WHERE host = ?1 AND user = '' AND store = 'invite_token' AND key >= ?2 \
-    ORDER BY key LIMIT 1 OFFSET ?3";
-
-/// The first key after `?2` among host-level records, or NULL.
-const HOST_RECORDS_NEXT_KEY: &str = "SELECT min(key) FROM prosody \
-    WHERE host = ?1 AND user = '' AND store = 'invite_token' AND key > ?2";
-
-/// How many host-level records `prune` looks at between progress reports.
-const PRUNE_SLICE: i64 = 10_000;
-
-/// Every invite of a host: host-level records, and per-user records that
-/// have no host-level record (contact-only invites). Newest first (among
-/// invites of the same second, the row written last first), contact-only
-/// invites last.
-///
-/// Three steps, so that the table is read in rowid order rather than at
-/// random, and the sort carries two numbers per row rather than whole
-/// records: the index gives the rowids of the host's invites, sorted; the
-/// rows are read in that order for their `created_at`; the (created,
-/// rowid) pairs are sorted, and each row is read again for output, each
-/// near the one before. (`LIMIT -1` keeps SQLite from flattening the
-/// steps into one query, which would drop their order.) The rowids come
-/// newest first, so that the second sort mostly appends, which costs a
-/// fifth less than inserting each pair in front of the last.
-const LIST: &str = "SELECT p.user, p.key, p.type, p.value FROM \
-    (SELECT t.rowid AS id, \
-        CASE WHEN t.user = '' AND json_valid(t.value) \
-            THEN json_extract(t.value, '$.created_at') END AS created \
-    FROM (SELECT rowid AS r FROM prosody \
-        WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
-            (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
-                AND h.store = 'invite_token' AND h.key = prosody.key)) \
-        ORDER BY r DESC LIMIT -1) AS k \
-    CROSS JOIN prosody AS t ON t.rowid = k.r \
-    ORDER BY created IS NULL, created DESC, id DESC LIMIT -1) AS s \
-CROSS JOIN prosody AS p ON p.rowid = s.id";
 
 /// An open SQLite store.
 pub struct SqlStore {
@@ -316,34 +261,8 @@ impl SqlStore {
         tx.commit().map_err(sqlite)
     }
 
-    pub(super) fn list(&self, host: &Host) -> Result<SqlListing<'_>> {
-        let stmt = self.conn.prepare(LIST).map_err(|e| self.sqlite(e))?;
-        Ok(SqlListing {
-            stmt,
-            host: host.as_str().to_owned(),
-            now: None,
-            path: &self.path,
-        })
-    }
-
     pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT user, key, type, value FROM prosody \
-                 WHERE host = ?1 AND store = 'invite_token' AND key = ?2 \
-                 ORDER BY user <> '', user LIMIT 1",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let mut rows = stmt
-            .query(params![host.as_str(), token.as_str()])
-            .map_err(|e| self.sqlite(e))?;
-        match rows.next().map_err(|e| self.sqlite(e))? {
-            Some(row) => decode_row(host.as_str(), row)
-                .map(Some)
-                .map_err(|e| self.sqlite(e)),
-            None => Ok(None),
-        }
+        find(&self.conn, host.as_str(), token.as_str()).map_err(|e| self.sqlite(e))
     }
 
     pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
@@ -381,99 +300,6 @@ impl SqlStore {
             .collect())
     }
 
-    pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<SqlListing<'_>> {
-        let sql = format!(
-            "SELECT user, key, type, value FROM prosody WHERE ({EXPIRED_LONE_USER_RECORD}) OR ({EXPIRED_HOST_RECORD})"
-        );
-        let stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(e))?;
-        Ok(SqlListing {
-            stmt,
-            host: host.as_str().to_owned(),
-            now: Some(now),
-            path: &self.path,
-        })
-    }
-
-    pub(super) fn prune(
-        &mut self,
-        host: &Host,
-        now: i64,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64> {
-        let path = self.path.clone();
-        let sqlite = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let select = "SELECT user, key, type, value, rowid FROM prosody WHERE";
-        let delete_lone = format!("{select} {EXPIRED_LONE_USER_RECORD}");
-        let delete_from = format!("{select} {EXPIRED_HOST_RECORD} AND key >= ?3");
-        let delete_slice = format!("{delete_from} AND key < ?4");
-        let host_name = host.as_str();
-        let args = params![host.as_str(), now];
-        let tx = self.begin()?;
-        // Contact-only invites first: once the host-level records are gone,
-        // the per-user records they leave look just the same, and are
-        // removed without being counted again.
-        let mut removed =
-            delete_expired(&tx, host_name, now, &delete_lone, args).map_err(sqlite)?;
-        // Host-level records a slice of the index at a time, in key order,
-        // so that progress can be told between slices.
-        let total: i64 = tx
-            .query_row(HOST_RECORDS_COUNT, params![host.as_str()], |r| r.get(0))
-            .map_err(sqlite)?;
-        let total = total.max(0) as u64;
-        let mut seen = 0;
-        progress(seen, total);
-        let mut from = rusqlite::types::Value::Text(String::new());
-        loop {
-            let mut to: Option<rusqlite::types::Value> = tx
-                .query_row(
-                    HOST_RECORDS_SLICE_END,
-                    params![host.as_str(), from, PRUNE_SLICE],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(sqlite)?;
-            if to.as_ref() == Some(&from) {
-                // A slice of one key repeated (0.12 allows duplicates):
-                // the slice ends at the next key instead.
-                to = tx
-                    .query_row(HOST_RECORDS_NEXT_KEY, params![host.as_str(), from], |r| {
-                        r.get(0)
-                    })
-                    .map_err(sqlite)?;
-                to = to.filter(|v| *v != rusqlite::types::Value::Null);
-            }
-            let Some(to) = to else {
-                removed += delete_expired(
-                    &tx,
-                    host_name,
-                    now,
-                    &delete_from,
-                    params![host_name, now, from],
-                )
-                .map_err(sqlite)?;
-                break;
-            };
-            removed += delete_expired(
-                &tx,
-                host_name,
-                now,
-                &delete_slice,
-                params![host_name, now, from, to],
-            )
-            .map_err(sqlite)?;
-            seen = (seen + PRUNE_SLICE as u64).min(total);
-            progress(seen, total);
-            from = to;
-        }
-        progress(total, total);
-        delete_expired(&tx, host_name, now, &delete_lone, args).map_err(sqlite)?;
-        tx.commit().map_err(sqlite)?;
-        Ok(removed as u64)
-    }
-
     pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         let path = self.path.clone();
         let sqlite = |source| Error::Sqlite {
@@ -483,29 +309,22 @@ impl SqlStore {
         // Check and use under one lock, so two redeemers cannot both use
         // a single-use invite.
         let tx = self.begin()?;
-        let entry = {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT user, key, type, value FROM prosody \
-                     WHERE host = ?1 AND store = 'invite_token' AND key = ?2 \
-                     ORDER BY user <> '', user LIMIT 1",
-                )
-                .map_err(sqlite)?;
-            let mut rows = stmt
-                .query(params![host.as_str(), token.as_str()])
-                .map_err(sqlite)?;
-            match rows.next().map_err(sqlite)? {
-                Some(row) => Some(decode_row(host.as_str(), row).map_err(sqlite)?),
-                None => None,
-            }
-        };
+        let entry = find(&tx, host.as_str(), token.as_str()).map_err(sqlite)?;
         let invite = crate::redeem::check(entry, token, now)?;
         if !invite.reusable {
-            tx.execute(
-                "DELETE FROM prosody WHERE host = ?1 AND store = 'invite_token' AND key = ?2",
-                params![host.as_str(), token.as_str()],
-            )
-            .map_err(sqlite)?;
+            // As the server uses an invite: its host-level record and the
+            // inviter's per-user record, each found through the index.
+            let mut delete = tx
+                .prepare_cached(
+                    "DELETE FROM prosody WHERE host = ?1 AND user = ?2 \
+                     AND store = 'invite_token' AND key = ?3",
+                )
+                .map_err(sqlite)?;
+            for user in std::iter::once("").chain(invite.inviter()) {
+                delete
+                    .execute(params![host.as_str(), user, token.as_str()])
+                    .map_err(sqlite)?;
+            }
         }
         tx.commit().map_err(sqlite)?;
         Ok(invite)
@@ -541,36 +360,23 @@ fn create_file(path: &Path) -> Result<bool> {
     }
 }
 
-/// Deletes the rows `select` finds (`user, key, type, value, rowid`) that
-/// the reader reads as invites expired at `now`, and returns how many. A
-/// row the reader calls damaged stays, whatever the SQL matched.
-fn delete_expired(
-    tx: &rusqlite::Transaction<'_>,
-    host: &str,
-    now: i64,
-    select: &str,
-    args: impl rusqlite::Params,
-) -> rusqlite::Result<usize> {
-    let mut doomed = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(select)?;
-        let mut rows = stmt.query(args)?;
-        while let Some(row) = rows.next()? {
-            if is_expired_invite(&decode_row(host, row)?, now) {
-                doomed.push(row.get::<_, i64>(4)?);
-            }
+/// The record of `token`: the host-level one, found through the server's
+/// index, else a per-user one (a contact-only invite, whose user is not
+/// known, so the host's records are searched).
+fn find(conn: &Connection, host: &str, token: &str) -> rusqlite::Result<Option<Entry>> {
+    const HOST_LEVEL: &str = "SELECT user, key, type, value FROM prosody \
+        WHERE host = ?1 AND user = '' AND store = 'invite_token' AND key = ?2 LIMIT 1";
+    const PER_USER: &str = "SELECT user, key, type, value FROM prosody \
+        WHERE host = ?1 AND user <> '' AND store = 'invite_token' AND key = ?2 \
+        ORDER BY user LIMIT 1";
+    for sql in [HOST_LEVEL, PER_USER] {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![host, token])?;
+        if let Some(row) = rows.next()? {
+            return decode_row(host, row).map(Some);
         }
     }
-    let mut delete = tx.prepare_cached("DELETE FROM prosody WHERE rowid = ?1")?;
-    for rowid in &doomed {
-        delete.execute([rowid])?;
-    }
-    Ok(doomed.len())
-}
-
-/// Whether `prune` removes this entry: an invite, read whole, expired.
-fn is_expired_invite(entry: &Entry, now: i64) -> bool {
-    matches!(entry, Entry::Invite(invite) if invite.is_expired(now))
+    Ok(None)
 }
 
 /// Reads one row of `(user, key, type, value)`. A `type` or `value` that
@@ -587,44 +393,4 @@ fn decode_row(host: &str, row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     } else {
         record::decode_user_record(host, user, key, kind, value)
     })
-}
-
-/// A prepared listing of one host's invites.
-pub struct SqlListing<'s> {
-    stmt: rusqlite::Statement<'s>,
-    host: String,
-    /// The time for a listing of expired invites.
-    now: Option<i64>,
-    path: &'s Path,
-}
-
-impl SqlListing<'_> {
-    /// Streams the listing row by row.
-    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
-        let path = self.path;
-        let host = self.host.clone();
-        let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row);
-        let rows = match self.now {
-            Some(now) => self.stmt.query_map(params![self.host, now], decode),
-            None => self.stmt.query_map(params![self.host], decode),
-        }
-        .map_err(|source| Error::Sqlite {
-            path: path.to_owned(),
-            source,
-        })?;
-        // A listing of expired invites shows what `prune` removes, no more.
-        let expired_at = self.now;
-        Ok(Box::new(
-            rows.map(move |row| {
-                row.map_err(|source| Error::Sqlite {
-                    path: path.to_owned(),
-                    source,
-                })
-            })
-            .filter(move |entry| match (expired_at, entry) {
-                (Some(now), Ok(entry)) => is_expired_invite(entry, now),
-                _ => true,
-            }),
-        ))
-    }
 }

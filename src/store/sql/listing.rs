@@ -1,0 +1,104 @@
+//! Reading a host's invites as a stream: all of them newest first, or
+//! exactly those that `prune` would remove.
+
+use std::path::Path;
+
+use rusqlite::params;
+
+use super::prune::{is_expired_invite, EXPIRED_HOST_RECORD, EXPIRED_LONE_USER_RECORD};
+use super::{decode_row, SqlStore};
+use crate::error::{Error, Result};
+use crate::jid::Host;
+use crate::record::Entry;
+
+/// Every invite of a host: host-level records, and per-user records that
+/// have no host-level record (contact-only invites). Newest first (among
+/// invites of the same second, the row written last first), contact-only
+/// invites last.
+///
+/// Three steps, so that the table is read in rowid order rather than at
+/// random, and the sort carries two numbers per row rather than whole
+/// records: the index gives the rowids of the host's invites, sorted; the
+/// rows are read in that order for their `created_at`; the (created,
+/// rowid) pairs are sorted, and each row is read again for output, each
+/// near the one before. (`LIMIT -1` keeps SQLite from flattening the
+/// steps into one query, which would drop their order.) The rowids come
+/// newest first, so that the second sort mostly appends, which costs a
+/// fifth less than inserting each pair in front of the last.
+const LIST: &str = "SELECT p.user, p.key, p.type, p.value FROM \
+    (SELECT t.rowid AS id, \
+        CASE WHEN t.user = '' AND json_valid(t.value) \
+            THEN json_extract(t.value, '$.created_at') END AS created \
+    FROM (SELECT rowid AS r FROM prosody \
+        WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
+            (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
+                AND h.store = 'invite_token' AND h.key = prosody.key)) \
+        ORDER BY r DESC LIMIT -1) AS k \
+    CROSS JOIN prosody AS t ON t.rowid = k.r \
+    ORDER BY created IS NULL, created DESC, id DESC LIMIT -1) AS s \
+CROSS JOIN prosody AS p ON p.rowid = s.id";
+
+impl SqlStore {
+    pub(in crate::store) fn list(&self, host: &Host) -> Result<SqlListing<'_>> {
+        let stmt = self.conn.prepare(LIST).map_err(|e| self.sqlite(e))?;
+        Ok(SqlListing {
+            stmt,
+            host: host.as_str().to_owned(),
+            now: None,
+            path: &self.path,
+        })
+    }
+
+    pub(in crate::store) fn list_expired(&self, host: &Host, now: i64) -> Result<SqlListing<'_>> {
+        let sql = format!(
+            "SELECT user, key, type, value FROM prosody WHERE ({EXPIRED_LONE_USER_RECORD}) OR ({EXPIRED_HOST_RECORD})"
+        );
+        let stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(e))?;
+        Ok(SqlListing {
+            stmt,
+            host: host.as_str().to_owned(),
+            now: Some(now),
+            path: &self.path,
+        })
+    }
+}
+
+/// A prepared listing of one host's invites.
+pub struct SqlListing<'s> {
+    stmt: rusqlite::Statement<'s>,
+    host: String,
+    /// The time for a listing of expired invites.
+    now: Option<i64>,
+    path: &'s Path,
+}
+
+impl SqlListing<'_> {
+    /// Streams the listing row by row.
+    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        let path = self.path;
+        let host = self.host.clone();
+        let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row);
+        let rows = match self.now {
+            Some(now) => self.stmt.query_map(params![self.host, now], decode),
+            None => self.stmt.query_map(params![self.host], decode),
+        }
+        .map_err(|source| Error::Sqlite {
+            path: path.to_owned(),
+            source,
+        })?;
+        // A listing of expired invites shows what `prune` removes, no more.
+        let expired_at = self.now;
+        Ok(Box::new(
+            rows.map(move |row| {
+                row.map_err(|source| Error::Sqlite {
+                    path: path.to_owned(),
+                    source,
+                })
+            })
+            .filter(move |entry| match (expired_at, entry) {
+                (Some(now), Ok(entry)) => is_expired_invite(entry, now),
+                _ => true,
+            }),
+        ))
+    }
+}
