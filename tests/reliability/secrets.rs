@@ -41,14 +41,7 @@ fn a_million_tokens_are_distinct_and_uniform() {
         }
         assert!(seen.insert(bytes), "a token repeated");
     }
-    let expected = N as f64 / 64.0;
-    for (pos, row) in counts.iter().enumerate() {
-        let chi2: f64 = row
-            .iter()
-            .map(|&c| (c as f64 - expected).powi(2) / expected)
-            .sum();
-        assert!(chi2 < 150.0, "position {pos}: chi-squared {chi2:.1}");
-    }
+    assert_even(&counts, N, "position");
 }
 
 /// The token of a single invite (what `generate` makes by default) is
@@ -68,13 +61,19 @@ fn the_token_of_a_single_invite_is_as_random_as_any() {
             counts[pos][i] += 1;
         }
     }
-    let expected = N as f64 / 64.0;
+    assert_even(&counts, N, "character");
+}
+
+/// Each row of counts, from `n` draws over the 64 characters, passes a
+/// chi-squared test (63 degrees of freedom, so 150 is far in the tail).
+fn assert_even(counts: &[[u32; 64]], n: usize, what: &str) {
+    let expected = n as f64 / 64.0;
     for (pos, row) in counts.iter().enumerate() {
         let chi2: f64 = row
             .iter()
             .map(|&c| (c as f64 - expected).powi(2) / expected)
             .sum();
-        assert!(chi2 < 150.0, "character {pos}: chi-squared {chi2:.1}");
+        assert!(chi2 < 150.0, "{what} {pos}: chi-squared {chi2:.1}");
     }
 }
 
