@@ -81,6 +81,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// One of Prosody's data files (file storage) cannot be read as a Lua
+    /// table; nothing was written.
+    #[error("{}: not a Prosody data file: {reason}", path.display())]
+    DataFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line and column where the reader stopped.
+        reason: String,
+    },
+
     /// The database reported an error.
     #[error("{}: {source}", path.display())]
     Sqlite {

@@ -47,10 +47,9 @@ impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
         let store = Store::open(&self.location, mode)?;
         if store.was_created() && self.origin == StoreOrigin::Default {
-            let Location::Sqlite(path) = &self.location;
             eprintln!(
                 "invitectl: created a new store at {} (Prosody reads it only when configured with storage = \"sql\" and this database)",
-                path.display()
+                self.location.path().display()
             );
         }
         Ok(store)
@@ -91,10 +90,12 @@ impl Context {
 }
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
-/// it), else the per-user default.
+/// it), else the per-user default. A folder is Prosody's data folder with
+/// file storage; any other path a SQLite file, which `generate` creates
+/// when it is missing.
 fn resolve_store(named: Option<PathBuf>) -> Result<(Location, StoreOrigin)> {
     if let Some(path) = named.filter(|p| !p.as_os_str().is_empty()) {
-        return Ok((Location::Sqlite(path), StoreOrigin::Named));
+        return Ok((Location::from_path(path), StoreOrigin::Named));
     }
     let path = Location::default_sqlite().ok_or_else(|| {
         UsageError("no store given and no home folder for the default one: use --store PATH".into())

@@ -2,8 +2,11 @@
 //! writes in place.
 //!
 //! Every backend offers the same operations, so commands never know which
-//! one they work on. Each operation that writes does so in one transaction.
+//! one they work on. On SQL storage each operation that writes does so in
+//! one transaction; on file storage it rewrites each file it changes once
+//! (see the `files` module for what that leaves open).
 
+mod files;
 mod owner;
 mod sql;
 
@@ -15,6 +18,8 @@ use crate::jid::Host;
 use crate::record::Entry;
 use crate::token::Token;
 
+pub use files::enc::encode as encode_file_name;
+pub use files::FileStore;
 pub use sql::{SqlListing, SqlStore};
 
 /// Where a store lives.
@@ -22,9 +27,30 @@ pub use sql::{SqlListing, SqlStore};
 pub enum Location {
     /// A SQLite file in Prosody's SQL schema.
     Sqlite(PathBuf),
+    /// Prosody's data folder (`data_path`), with its file storage
+    /// (`storage = "internal"`, the default).
+    Files(PathBuf),
 }
 
 impl Location {
+    /// The location a path names: an existing folder is Prosody's data
+    /// folder with file storage; anything else (a missing path included,
+    /// which `generate` creates) a SQLite file.
+    pub fn from_path(path: PathBuf) -> Location {
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            Location::Files(path)
+        } else {
+            Location::Sqlite(path)
+        }
+    }
+
+    /// The path of the store.
+    pub fn path(&self) -> &Path {
+        match self {
+            Location::Sqlite(path) | Location::Files(path) => path,
+        }
+    }
+
     /// The store a user gets when naming none:
     /// `$XDG_DATA_HOME/invitectl/invites.sqlite`, falling back to
     /// `~/.local/share/invitectl/invites.sqlite`.
@@ -43,6 +69,8 @@ impl Location {
 pub enum Store {
     /// Prosody's SQL storage on SQLite.
     Sqlite(SqlStore),
+    /// Prosody's file storage.
+    Files(FileStore),
 }
 
 /// Whether opening may create the store.
@@ -63,6 +91,10 @@ impl Store {
                 owner::check_store_path(path)?;
                 SqlStore::open(path, mode).map(Store::Sqlite)
             }
+            Location::Files(path) => {
+                owner::check_store_path(path)?;
+                FileStore::open(path).map(Store::Files)
+            }
         }
     }
 
@@ -70,6 +102,7 @@ impl Store {
     pub fn was_created(&self) -> bool {
         match self {
             Store::Sqlite(store) => store.was_created(),
+            Store::Files(_) => false,
         }
     }
 
@@ -87,6 +120,7 @@ impl Store {
     ) -> Result<()> {
         match self {
             Store::Sqlite(store) => store.create(host, count, make, each),
+            Store::Files(store) => store.create(host, count, make, each),
         }
     }
 
@@ -101,6 +135,7 @@ impl Store {
     pub fn list(&self, host: &Host) -> Result<Listing<'_>> {
         match self {
             Store::Sqlite(store) => store.list(host).map(Listing::Sqlite),
+            Store::Files(store) => store.list(host).map(Listing::Files),
         }
     }
 
@@ -108,6 +143,7 @@ impl Store {
     pub fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
         match self {
             Store::Sqlite(store) => store.get(host, token),
+            Store::Files(store) => store.get(host, token),
         }
     }
 
@@ -116,6 +152,7 @@ impl Store {
     pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
         match self {
             Store::Sqlite(store) => store.revoke(host, tokens),
+            Store::Files(store) => store.revoke(host, tokens),
         }
     }
 
@@ -124,6 +161,7 @@ impl Store {
     pub fn list_expired(&self, host: &Host, now: i64) -> Result<Listing<'_>> {
         match self {
             Store::Sqlite(store) => store.list_expired(host, now).map(Listing::Sqlite),
+            Store::Files(store) => store.list_expired(host, now).map(Listing::Files),
         }
     }
 
@@ -144,6 +182,7 @@ impl Store {
     ) -> Result<u64> {
         match self {
             Store::Sqlite(store) => store.prune(host, now, progress),
+            Store::Files(store) => store.prune(host, now, progress),
         }
     }
 
@@ -151,6 +190,7 @@ impl Store {
     pub fn check(&self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         match self {
             Store::Sqlite(store) => crate::redeem::check(store.get(host, token)?, token, now),
+            Store::Files(store) => crate::redeem::check(store.get(host, token)?, token, now),
         }
     }
 
@@ -159,6 +199,7 @@ impl Store {
     pub fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         match self {
             Store::Sqlite(store) => store.redeem(host, token, now),
+            Store::Files(store) => store.redeem(host, token, now),
         }
     }
 }
@@ -167,6 +208,9 @@ impl Store {
 pub enum Listing<'s> {
     /// A listing of a SQLite store.
     Sqlite(SqlListing<'s>),
+    /// A listing of file storage, read whole: Prosody keeps each file as
+    /// one table, which has to be read whole anyway.
+    Files(Vec<Entry>),
 }
 
 impl Listing<'_> {
@@ -174,6 +218,7 @@ impl Listing<'_> {
     pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
         match self {
             Listing::Sqlite(listing) => listing.iter(),
+            Listing::Files(entries) => Ok(Box::new(entries.drain(..).map(Ok))),
         }
     }
 }

@@ -23,7 +23,7 @@ extern "C" {
 }
 
 /// The effective user id of this process.
-fn effective_uid() -> u32 {
+pub(crate) fn effective_uid() -> u32 {
     // SAFETY: geteuid takes no arguments, cannot fail and touches no memory.
     unsafe { geteuid() }
 }

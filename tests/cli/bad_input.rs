@@ -210,12 +210,70 @@ fn unreadable_stores() {
         .assert()
         .code(FAILURE);
     assert!(!missing.exists(), "list created a store");
+}
+
+#[test]
+fn a_folder_is_prosodys_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
     invitectl()
         .arg("--store")
         .arg(dir.path())
         .args([HOST, "generate"])
         .assert()
-        .code(FAILURE);
+        .success();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["example%2ecom"]);
+    assert!(dir.path().join("example%2ecom/invite_token.dat").is_file());
+}
+
+#[test]
+fn invite_files_that_do_not_parse_stop_every_command() {
+    for (user, content, line) in [
+        ("", "return {\n\t[\"k\"] = ;\n};\n", "line 2"),
+        ("alice", "return {\n\t[\"k\"] = 5;\n", "line 3"),
+        ("", "return 5;\n", "not a table"),
+        ("", "os.exit()\n", "line 1"),
+    ] {
+        let store = Store::new(Schema::Files);
+        let file = if user.is_empty() {
+            store.host_file()
+        } else {
+            store.user_file(user)
+        };
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, content).unwrap();
+        for args in [
+            &["generate"][..],
+            &["generate", "--contact", "alice"],
+            &["list"],
+            &["expire"],
+            &["revoke", "AAAAAAAAAAAAAAAAAAAAAAAA"],
+            &["show", "AAAAAAAAAAAAAAAAAAAAAAAA"],
+        ] {
+            let mut all = vec![HOST];
+            all.extend_from_slice(args);
+            let before = store.file_bytes();
+            let out = invitectl()
+                .arg("--store")
+                .arg(&store.path)
+                .args(&all)
+                .assert()
+                .code(FAILURE)
+                .stdout("");
+            let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+            assert!(
+                stderr.starts_with("invitectl: ")
+                    && stderr.lines().count() == 1
+                    && stderr.contains(file.to_str().unwrap())
+                    && stderr.contains(line),
+                "{args:?}: {stderr}"
+            );
+            assert_eq!(store.file_bytes(), before, "{args:?}");
+        }
+    }
 }
 
 #[test]

@@ -10,21 +10,33 @@ use tempfile::TempDir;
 
 pub const HOST: &str = "example.com";
 
-/// Which server generation's schema a store has.
-#[derive(Clone, Copy, Debug)]
+/// Which backend a store is, and for SQL which server generation's
+/// schema it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schema {
     /// 0.12: a plain index, so duplicates are possible.
     Prosody012,
     /// 13: a unique index.
     Prosody13,
+    /// Prosody's file storage: a data folder of Lua files.
+    Files,
 }
 
-/// A temporary store in Prosody's schema, holding rows that are not
-/// invites of HOST: they must survive every command byte for byte.
+/// The backends the core cases run on.
+#[allow(dead_code)]
+pub const BACKENDS: [Schema; 2] = [Schema::Prosody13, Schema::Files];
+
+/// Every backend and schema.
+#[allow(dead_code)]
+pub const ALL: [Schema; 3] = [Schema::Prosody012, Schema::Prosody13, Schema::Files];
+
+/// A temporary store in Prosody's schema, holding rows (or files) that
+/// are not invites of HOST: they must survive every command byte for byte.
 pub struct Store {
     /// Keeps the folder alive as long as the store.
-    _dir: TempDir,
+    pub(crate) _dir: TempDir,
     pub path: PathBuf,
+    pub schema: Schema,
 }
 
 const FOREIGN_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
@@ -88,6 +100,9 @@ const FOREIGN_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 impl Store {
     pub fn new(schema: Schema) -> Store {
+        if schema == Schema::Files {
+            return Store::new_files();
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         let conn = Connection::open(&path).unwrap();
@@ -99,7 +114,7 @@ impl Store {
         .unwrap();
         conn.execute_batch(match schema {
             Schema::Prosody012 => r#"CREATE INDEX "prosody_index" ON "prosody" ("host", "user", "store", "key");"#,
-            Schema::Prosody13 => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
+            Schema::Prosody13 | Schema::Files => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
         })
         .unwrap();
         for row in FOREIGN_ROWS {
@@ -109,7 +124,11 @@ impl Store {
             )
             .unwrap();
         }
-        Store { _dir: dir, path }
+        Store {
+            _dir: dir,
+            path,
+            schema,
+        }
     }
 
     /// A copy of this store's file in a folder of its own (for
@@ -119,7 +138,11 @@ impl Store {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         std::fs::copy(&self.path, &path).unwrap();
-        Store { _dir: dir, path }
+        Store {
+            _dir: dir,
+            path,
+            schema: self.schema,
+        }
     }
 
     /// Runs `invitectl --store <this> HOST <args>`.
@@ -158,6 +181,9 @@ impl Store {
 
     /// Inserts a row as the server (or someone else) would.
     pub fn put(&self, user: &str, key: &str, kind: &str, value: &str) {
+        if self.schema == Schema::Files {
+            return self.put_file(user, key, kind, value);
+        }
         self.conn()
             .execute(
                 "INSERT INTO prosody VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5)",
@@ -169,6 +195,9 @@ impl Store {
     /// Every row that is not an invite of HOST, byte for byte, with the
     /// schema and the other table: what must never change.
     pub fn foreign_state(&self) -> Vec<String> {
+        if self.schema == Schema::Files {
+            return self.foreign_files();
+        }
         let conn = self.conn();
         let mut state: Vec<String> = conn
             .prepare(
@@ -217,6 +246,9 @@ impl Store {
 
     /// The invite rows of HOST: (user, key, type, value).
     pub fn invite_rows(&self) -> Vec<(String, String, String, String)> {
+        if self.schema == Schema::Files {
+            return self.invite_records();
+        }
         self.conn()
             .prepare("SELECT user, key, type, value FROM prosody WHERE host = ?1 AND store = 'invite_token' ORDER BY rowid")
             .unwrap()
@@ -226,7 +258,13 @@ impl Store {
             .collect()
     }
 
+    /// The store's bytes: the file, or every file of the data folder.
     pub fn file_bytes(&self) -> Vec<u8> {
+        if self.schema == Schema::Files {
+            return crate::files::tree(&self.path, |_| true)
+                .join("\n")
+                .into_bytes();
+        }
         std::fs::read(&self.path).unwrap()
     }
 }

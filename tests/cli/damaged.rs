@@ -13,8 +13,8 @@ const DAMAGED: &[(&str, &str, &str, &str)] = &[
     ("dave", "garbageNumberAAAAAAAAAAA", "number", "12abc"),
 ];
 
-fn damaged_store() -> Store {
-    let store = Store::new(Schema::Prosody13);
+fn damaged_store(schema: Schema) -> Store {
+    let store = Store::new(schema);
     for (user, key, kind, value) in DAMAGED {
         store.put(user, key, kind, value);
     }
@@ -23,7 +23,13 @@ fn damaged_store() -> Store {
 
 #[test]
 fn damaged_rows_are_listed_as_damaged_and_never_pruned() {
-    let store = damaged_store();
+    for schema in BACKENDS {
+        damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema);
+    }
+}
+
+fn damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema: Schema) {
+    let store = damaged_store(schema);
     store.ok(&["generate"]);
     let lines = json_lines(&store.ok(&["list", "--json"]));
     let damaged: Vec<_> = lines.iter().filter(|l| l["kind"] == "damaged").collect();
@@ -41,7 +47,13 @@ fn damaged_rows_are_listed_as_damaged_and_never_pruned() {
 
 #[test]
 fn a_damaged_row_can_be_shown_and_revoked_by_name() {
-    let store = damaged_store();
+    for schema in BACKENDS {
+        a_damaged_row_can_be_shown_and_revoked_by_name_on(schema);
+    }
+}
+
+fn a_damaged_row_can_be_shown_and_revoked_by_name_on(schema: Schema) {
+    let store = damaged_store(schema);
     let shown = json_lines(&store.ok(&["show", "brokenJsonAAAAAAAAAAAAAA", "--json"]));
     assert_eq!(shown[0]["kind"], "damaged");
     store.ok(&[

@@ -40,7 +40,7 @@ fn assert_spec_record(record: &Value, token: &str) {
 
 #[test]
 fn an_account_invite_follows_spec_on_both_schemas() {
-    for schema in [Schema::Prosody012, Schema::Prosody13] {
+    for schema in ALL {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let link = store.ok(&["generate"]);
@@ -62,111 +62,113 @@ fn an_account_invite_follows_spec_on_both_schemas() {
 
 #[test]
 fn every_kind_writes_the_records_spec_names() {
-    let store = Store::new(Schema::Prosody13);
-    let before = store.foreign_state();
+    for schema in BACKENDS {
+        let store = Store::new(schema);
+        let before = store.foreign_state();
 
-    let token = token_of(&store.ok(&["generate", "--username", "Dave"]));
-    let rec = record(&store, &token);
-    assert_spec_record(&rec, &token);
-    assert_eq!(rec["jid"], "dave@example.com");
-    assert_eq!(
-        rec["uri"],
-        format!("xmpp:dave@example.com?register;preauth={token}")
-    );
+        let token = token_of(&store.ok(&["generate", "--username", "Dave"]));
+        let rec = record(&store, &token);
+        assert_spec_record(&rec, &token);
+        assert_eq!(rec["jid"], "dave@example.com");
+        assert_eq!(
+            rec["uri"],
+            format!("xmpp:dave@example.com?register;preauth={token}")
+        );
 
-    let token = token_of(&store.ok(&["generate", "--reset", "bob"]));
-    let rec = record(&store, &token);
-    assert_spec_record(&rec, &token);
-    assert_eq!(rec["jid"], "bob@example.com");
-    assert_eq!(rec["additional_data"]["allow_reset"], "bob");
-    assert_eq!(
-        rec["expires"].as_i64().unwrap() - rec["created_at"].as_i64().unwrap(),
-        86_400
-    );
+        let token = token_of(&store.ok(&["generate", "--reset", "bob"]));
+        let rec = record(&store, &token);
+        assert_spec_record(&rec, &token);
+        assert_eq!(rec["jid"], "bob@example.com");
+        assert_eq!(rec["additional_data"]["allow_reset"], "bob");
+        assert_eq!(
+            rec["expires"].as_i64().unwrap() - rec["created_at"].as_i64().unwrap(),
+            86_400
+        );
 
-    let link = store.ok(&["generate", "--contact", "alice"]);
-    let token = token_of(&link);
-    assert!(link.trim().ends_with(";ibr=y"), "{link}");
-    let rec = record(&store, &token);
-    assert_spec_record(&rec, &token);
-    assert_eq!(rec["type"], "roster");
-    assert_eq!(rec["jid"], "alice@example.com");
-    let per_user: Vec<_> = store
-        .invite_rows()
-        .into_iter()
-        .filter(|r| r.1 == token && !r.0.is_empty())
-        .collect();
-    assert_eq!(per_user.len(), 1);
-    assert_eq!(per_user[0].0, "alice");
-    assert_eq!(per_user[0].2, "number");
-    assert_eq!(per_user[0].3, rec["expires"].to_string());
+        let link = store.ok(&["generate", "--contact", "alice"]);
+        let token = token_of(&link);
+        assert!(link.trim().ends_with(";ibr=y"), "{link}");
+        let rec = record(&store, &token);
+        assert_spec_record(&rec, &token);
+        assert_eq!(rec["type"], "roster");
+        assert_eq!(rec["jid"], "alice@example.com");
+        let per_user: Vec<_> = store
+            .invite_rows()
+            .into_iter()
+            .filter(|r| r.1 == token && !r.0.is_empty())
+            .collect();
+        assert_eq!(per_user.len(), 1);
+        assert_eq!(per_user[0].0, "alice");
+        assert_eq!(per_user[0].2, "number");
+        assert_eq!(per_user[0].3, rec["expires"].to_string());
 
-    let link = store.ok(&["generate", "--contact", "alice", "--no-register"]);
-    let token = token_of(&link);
-    assert_eq!(
-        link.trim(),
-        format!("xmpp:alice@example.com?roster;preauth={token}")
-    );
-    let rows: Vec<_> = store
-        .invite_rows()
-        .into_iter()
-        .filter(|r| r.1 == token)
-        .collect();
-    assert_eq!(rows.len(), 1, "contact-only has only the per-user record");
-    assert_eq!(
-        (rows[0].0.as_str(), rows[0].2.as_str()),
-        ("alice", "number")
-    );
+        let link = store.ok(&["generate", "--contact", "alice", "--no-register"]);
+        let token = token_of(&link);
+        assert_eq!(
+            link.trim(),
+            format!("xmpp:alice@example.com?roster;preauth={token}")
+        );
+        let rows: Vec<_> = store
+            .invite_rows()
+            .into_iter()
+            .filter(|r| r.1 == token)
+            .collect();
+        assert_eq!(rows.len(), 1, "contact-only has only the per-user record");
+        assert_eq!(
+            (rows[0].0.as_str(), rows[0].2.as_str()),
+            ("alice", "number")
+        );
 
-    let token = token_of(&store.ok(&[
-        "generate",
-        "--group",
-        "staff",
-        "--group",
-        "ops",
-        "--reusable",
-        "--ttl",
-        "2w",
-    ]));
-    let rec = record(&store, &token);
-    assert_spec_record(&rec, &token);
-    assert_eq!(rec["reusable"], true);
-    assert_eq!(
-        rec["additional_data"]["groups"],
-        serde_json::json!(["staff", "ops"])
-    );
-    assert_eq!(
-        rec["expires"].as_i64().unwrap() - rec["created_at"].as_i64().unwrap(),
-        14 * 86_400
-    );
+        let token = token_of(&store.ok(&[
+            "generate",
+            "--group",
+            "staff",
+            "--group",
+            "ops",
+            "--reusable",
+            "--ttl",
+            "2w",
+        ]));
+        let rec = record(&store, &token);
+        assert_spec_record(&rec, &token);
+        assert_eq!(rec["reusable"], true);
+        assert_eq!(
+            rec["additional_data"]["groups"],
+            serde_json::json!(["staff", "ops"])
+        );
+        assert_eq!(
+            rec["expires"].as_i64().unwrap() - rec["created_at"].as_i64().unwrap(),
+            14 * 86_400
+        );
 
-    let token = token_of(&store.ok(&[
-        "generate",
-        "--admin",
-        "--role",
-        "prosody:member",
-        "--note",
-        "for the new admin",
-    ]));
-    let rec = record(&store, &token);
-    assert_eq!(
-        rec["additional_data"]["roles"],
-        serde_json::json!(["prosody:admin", "prosody:member"])
-    );
-    assert_eq!(rec["additional_data"]["note"], "for the new admin");
+        let token = token_of(&store.ok(&[
+            "generate",
+            "--admin",
+            "--role",
+            "prosody:member",
+            "--note",
+            "for the new admin",
+        ]));
+        let rec = record(&store, &token);
+        assert_eq!(
+            rec["additional_data"]["roles"],
+            serde_json::json!(["prosody:admin", "prosody:member"])
+        );
+        assert_eq!(rec["additional_data"]["note"], "for the new admin");
 
-    let token = token_of(&store.ok(&["generate", "--admin", "--roles-format", "map"]));
-    assert_eq!(
-        record(&store, &token)["additional_data"]["roles"],
-        serde_json::json!({"prosody:admin": true})
-    );
+        let token = token_of(&store.ok(&["generate", "--admin", "--roles-format", "map"]));
+        assert_eq!(
+            record(&store, &token)["additional_data"]["roles"],
+            serde_json::json!({"prosody:admin": true})
+        );
 
-    assert_eq!(store.foreign_state(), before);
+        assert_eq!(store.foreign_state(), before);
+    }
 }
 
 #[test]
 fn count_makes_distinct_invites_in_one_go() {
-    for schema in [Schema::Prosody012, Schema::Prosody13] {
+    for schema in ALL {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let out = store.ok(&["generate", "--count", "500", "--json"]);

@@ -2,125 +2,135 @@ use crate::common::*;
 
 #[test]
 fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_only() {
-    let store = Store::new(Schema::Prosody012);
-    let before = store.foreign_state();
-    let now = now();
-    store.put(
-        "",
-        "ukwQ_kgBSGa5rFmRZCz62XxG",
-        "json",
-        &prosody_row("ukwQ_kgBSGa5rFmRZCz62XxG", now - 100, now + 1_000),
-    );
-    store.put(
-        "",
-        "oldoldoldoldoldoldoldold",
-        "json",
-        &prosody_row("oldoldoldoldoldoldoldold", now - 900, now + 1_000),
-    );
-    store.put(
-        "",
-        "expiredexpiredexpiredexp",
-        "json",
-        &prosody_row("expiredexpiredexpiredexp", now - 900, now - 10),
-    );
-    store.put(
-        "bob",
-        "contactonlycontactonlyco",
-        "number",
-        &(now + 500).to_string(),
-    );
-    let newest = token_of(&store.ok(&["generate"]));
-
-    let lines = json_lines(&store.ok(&["list", "--json"]));
-    let tokens: Vec<_> = lines.iter().map(|l| l["token"].as_str().unwrap()).collect();
-    assert_eq!(
-        tokens,
-        [
-            newest.as_str(),
+    for schema in ALL {
+        let store = Store::new(schema);
+        let before = store.foreign_state();
+        let now = now();
+        store.put(
+            "",
             "ukwQ_kgBSGa5rFmRZCz62XxG",
+            "json",
+            &prosody_row("ukwQ_kgBSGa5rFmRZCz62XxG", now - 100, now + 1_000),
+        );
+        store.put(
+            "",
             "oldoldoldoldoldoldoldold",
-            "contactonlycontactonlyco"
-        ]
-    );
-    assert_eq!(lines[3]["kind"], "contact");
-    assert_eq!(lines[3]["inviter"], "bob");
-    assert_eq!(lines[3]["allow_registration"], false);
-    assert_eq!(lines[1]["groups"], serde_json::json!([]));
+            "json",
+            &prosody_row("oldoldoldoldoldoldoldold", now - 900, now + 1_000),
+        );
+        store.put(
+            "",
+            "expiredexpiredexpiredexp",
+            "json",
+            &prosody_row("expiredexpiredexpiredexp", now - 900, now - 10),
+        );
+        store.put(
+            "bob",
+            "contactonlycontactonlyco",
+            "number",
+            &(now + 500).to_string(),
+        );
+        let newest = token_of(&store.ok(&["generate"]));
 
-    let all = json_lines(&store.ok(&["list", "--all", "--json"]));
-    assert_eq!(all.len(), 5);
-    let expired = json_lines(&store.ok(&["list", "--expired", "--json"]));
-    assert_eq!(expired.len(), 1);
-    assert_eq!(expired[0]["token"], "expiredexpiredexpiredexp");
-    assert_eq!(expired[0]["expired"], true);
+        let lines = json_lines(&store.ok(&["list", "--json"]));
+        let tokens: Vec<_> = lines.iter().map(|l| l["token"].as_str().unwrap()).collect();
+        assert_eq!(
+            tokens,
+            [
+                newest.as_str(),
+                "ukwQ_kgBSGa5rFmRZCz62XxG",
+                "oldoldoldoldoldoldoldold",
+                "contactonlycontactonlyco"
+            ]
+        );
+        assert_eq!(lines[3]["kind"], "contact");
+        assert_eq!(lines[3]["inviter"], "bob");
+        assert_eq!(lines[3]["allow_registration"], false);
+        assert_eq!(lines[1]["groups"], serde_json::json!([]));
 
-    let contacts = json_lines(&store.ok(&["list", "--kind", "contact", "--json"]));
-    assert_eq!(contacts.len(), 1);
-    assert_eq!(store.foreign_state(), before);
+        let all = json_lines(&store.ok(&["list", "--all", "--json"]));
+        assert_eq!(all.len(), 5);
+        let expired = json_lines(&store.ok(&["list", "--expired", "--json"]));
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0]["token"], "expiredexpiredexpiredexp");
+        assert_eq!(expired[0]["expired"], true);
+
+        let contacts = json_lines(&store.ok(&["list", "--kind", "contact", "--json"]));
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(store.foreign_state(), before);
+    }
 }
 
 #[test]
 fn list_filters_by_kind() {
-    let store = Store::new(Schema::Prosody13);
-    store.ok(&["generate"]);
-    store.ok(&["generate", "--reset", "bob"]);
-    store.ok(&["generate", "--contact", "alice"]);
-    store.ok(&["generate", "--reusable"]);
-    for kind in ["account", "reset", "contact", "group"] {
-        let lines = json_lines(&store.ok(&["list", "--kind", kind, "--json"]));
-        assert_eq!(lines.len(), 1, "{kind}");
-        assert_eq!(lines[0]["kind"], kind);
+    for schema in BACKENDS {
+        let store = Store::new(schema);
+        store.ok(&["generate"]);
+        store.ok(&["generate", "--reset", "bob"]);
+        store.ok(&["generate", "--contact", "alice"]);
+        store.ok(&["generate", "--reusable"]);
+        for kind in ["account", "reset", "contact", "group"] {
+            let lines = json_lines(&store.ok(&["list", "--kind", kind, "--json"]));
+            assert_eq!(lines.len(), 1, "{kind}");
+            assert_eq!(lines[0]["kind"], kind);
+        }
     }
 }
 
 #[test]
 fn piped_list_is_tab_separated_without_escape_codes() {
-    let store = Store::new(Schema::Prosody13);
-    // generate refuses such a note; another tool may have written it.
-    store.put(
-        "",
-        "noteFromElsewhereAAAAAAA",
-        "json",
-        r#"{"jid":"example.com","expires":4102444800,"created_at":1,"type":"register","additional_data":{"note":"line\nbreak \u001b[31mred"}}"#,
-    );
-    let out = store.ok(&["list"]);
-    assert!(!out.contains('\u{1b}'), "{out:?}");
-    let fields: Vec<_> = out.trim_end().split('\t').collect();
-    assert_eq!(fields.len(), 6, "{out:?}");
-    assert_eq!(fields[1], "account");
-    assert_eq!(fields[5], "line\\u{a}break \\u{1b}[31mred");
+    for schema in BACKENDS {
+        let store = Store::new(schema);
+        // generate refuses such a note; another tool may have written it.
+        store.put(
+            "",
+            "noteFromElsewhereAAAAAAA",
+            "json",
+            r#"{"jid":"example.com","expires":4102444800,"created_at":1,"type":"register","additional_data":{"note":"line\nbreak \u001b[31mred"}}"#,
+        );
+        let out = store.ok(&["list"]);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        let fields: Vec<_> = out.trim_end().split('\t').collect();
+        assert_eq!(fields.len(), 6, "{out:?}");
+        assert_eq!(fields[1], "account");
+        assert_eq!(fields[5], "line\\u{a}break \\u{1b}[31mred");
+    }
 }
 
 #[test]
 fn show_prints_one_invite() {
-    let store = Store::new(Schema::Prosody13);
-    let token = token_of(&store.ok(&["generate", "--contact", "alice", "--note", "hello"]));
-    let json = json_lines(&store.ok(&["show", &token, "--json"]));
-    assert_eq!(json.len(), 1);
-    assert_eq!(json[0]["token"], token.as_str());
-    assert_eq!(json[0]["kind"], "contact");
-    assert_eq!(json[0]["note"], "hello");
-    let text = store.ok(&["show", &token]);
-    assert!(
-        text.contains(&token) && text.contains("contact of alice") && text.contains("hello"),
-        "{text}"
-    );
+    for schema in BACKENDS {
+        let store = Store::new(schema);
+        let token = token_of(&store.ok(&["generate", "--contact", "alice", "--note", "hello"]));
+        let json = json_lines(&store.ok(&["show", &token, "--json"]));
+        assert_eq!(json.len(), 1);
+        assert_eq!(json[0]["token"], token.as_str());
+        assert_eq!(json[0]["kind"], "contact");
+        assert_eq!(json[0]["note"], "hello");
+        let text = store.ok(&["show", &token]);
+        assert!(
+            text.contains(&token) && text.contains("contact of alice") && text.contains("hello"),
+            "{text}"
+        );
+    }
 }
 
 #[test]
 fn show_of_an_unknown_token_exits_3() {
-    let store = Store::new(Schema::Prosody13);
-    let bytes = store.file_bytes();
-    let out = store
-        .run(&["show", "ZZZZZZZZZZZZZZZZZZZZZZZZ"])
-        .code(3)
-        .stdout("");
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(
-        stderr,
-        "invitectl: no invite with token ZZZZZZZZZZZZZZZZZZZZZZZZ\n"
-    );
-    assert_eq!(store.file_bytes(), bytes);
+    for schema in BACKENDS {
+        let store = Store::new(schema);
+        let bytes = store.file_bytes();
+        let out = store
+            .run(&["show", "ZZZZZZZZZZZZZZZZZZZZZZZZ"])
+            .code(3)
+            .stdout("");
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert_eq!(
+            stderr,
+            "invitectl: no invite with token ZZZZZZZZZZZZZZZZZZZZZZZZ\n"
+        );
+        assert_eq!(store.file_bytes(), bytes);
+    }
 }
 
 #[test]

@@ -6,6 +6,9 @@
 #[allow(dead_code)]
 #[path = "../cli/common.rs"]
 mod common;
+#[allow(dead_code)]
+#[path = "../cli/files.rs"]
+mod files;
 
 #[allow(dead_code)]
 #[path = "../cli/pty.rs"]

@@ -1,0 +1,393 @@
+//! Prosody's file storage (`storage = "internal"`, the default): invites
+//! in Lua data files under the server's `data_path`.
+//!
+//! - `<data_path>/<enc(host)>/invite_token.dat`: the host-level records,
+//!   one table keyed by token;
+//! - `<data_path>/<enc(host)>/invite_token/<enc(user)>.dat`: a user's
+//!   per-user records, one table keyed by token whose values are the
+//!   expiry times (Prosody's map store on top of its key-value files).
+//!
+//! Only those files are ever read or written; an entry of another invite
+//! is written back as the same value (see [`crate::lua`]), though not
+//! always at the same place in the file: Prosody itself writes entries in
+//! whatever order Lua's `pairs` yields.
+//!
+//! # What remains of the race with the server
+//!
+//! Prosody takes no lock on its files: it reads a file, changes its table
+//! and writes `<file>~` and renames it over the file. invitectl does the
+//! same, with the window kept small: it reads the file, changes only its
+//! own keys, writes and syncs `<file>~`, and just before the rename looks
+//! at the file again; when the server replaced it meanwhile (another
+//! inode, size or time), the new version is read and the change made on
+//! it anew. What remains:
+//! - a server write between that last look and the rename (microseconds)
+//!   is lost: for instance a token just consumed comes back, or a new
+//!   invite made by the server disappears;
+//! - both may write `<file>~` at the same moment, and one of the two
+//!   versions wins;
+//! - Prosody keeps no cache of this store, so nothing else goes stale.
+//!
+//! A command that writes several files (a contact invite has a record in
+//! two) writes the per-user files first and the host-level file last; it
+//! is not atomic across files. A file that cannot be read stops the
+//! command before anything is written.
+
+mod convert;
+mod datafile;
+pub mod enc;
+
+use std::collections::{BTreeMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::invite::Invite;
+use crate::jid::Host;
+use crate::lua::{Key, Table, Value};
+use crate::record::Entry;
+use crate::token::Token;
+use datafile::Owner;
+
+/// The store's name in Prosody's storage API, which names its files.
+const STORE: &str = "invite_token";
+
+/// Prosody's data folder, opened as a store.
+pub struct FileStore {
+    data: PathBuf,
+    owner: Owner,
+}
+
+/// The invite files of one host, as read.
+struct HostFiles {
+    host: Table,
+    /// Per-user tables, by username, in username order.
+    users: BTreeMap<String, Table>,
+}
+
+impl FileStore {
+    /// Opens Prosody's data folder `data`, which must exist.
+    pub fn open(data: &Path) -> Result<FileStore> {
+        let meta = std::fs::metadata(data).map_err(|source| Error::Io {
+            path: data.to_owned(),
+            source,
+        })?;
+        if !meta.is_dir() {
+            return Err(Error::NotAStore {
+                path: data.to_owned(),
+                reason: "not a folder".into(),
+            });
+        }
+        Ok(FileStore {
+            data: data.to_owned(),
+            owner: Owner {
+                uid: meta.uid(),
+                gid: meta.gid(),
+                root: super::owner::effective_uid() == 0,
+            },
+        })
+    }
+
+    fn host_folder(&self, host: &Host) -> PathBuf {
+        self.data.join(enc::encode(host.as_str()))
+    }
+
+    fn host_file(&self, host: &Host) -> PathBuf {
+        self.host_folder(host).join(format!("{STORE}.dat"))
+    }
+
+    fn user_folder(&self, host: &Host) -> PathBuf {
+        self.host_folder(host).join(STORE)
+    }
+
+    fn user_file(&self, host: &Host, user: &str) -> PathBuf {
+        self.user_folder(host)
+            .join(format!("{}.dat", enc::encode(user)))
+    }
+
+    /// The users that have a per-user file, in username order. Files
+    /// whose names Prosody would not make (scratch files among them) are
+    /// no one's.
+    fn users(&self, host: &Host) -> Result<Vec<String>> {
+        let folder = self.user_folder(host);
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: folder,
+                    source,
+                })
+            }
+        };
+        let mut users = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Io {
+                path: folder.clone(),
+                source,
+            })?;
+            let name = entry.file_name();
+            let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".dat")) else {
+                continue;
+            };
+            if let Some(user) = enc::decode(stem).filter(|u| enc::encode(u) == stem) {
+                users.push(user);
+            }
+        }
+        users.sort();
+        Ok(users)
+    }
+
+    fn load(&self, host: &Host) -> Result<HostFiles> {
+        let mut users = BTreeMap::new();
+        for user in self.users(host)? {
+            let table = datafile::load(&self.user_file(host, &user))?;
+            users.insert(user, table);
+        }
+        Ok(HostFiles {
+            host: datafile::load(&self.host_file(host))?,
+            users,
+        })
+    }
+
+    fn make_folders(&self, host: &Host, per_user: bool) -> Result<()> {
+        datafile::make_folder(&self.host_folder(host), self.owner)?;
+        if per_user {
+            datafile::make_folder(&self.user_folder(host), self.owner)?;
+        }
+        Ok(())
+    }
+
+    /// Sets `entries` in the file at `path`.
+    fn set(&self, path: &Path, entries: &[(Key, Value)]) -> Result<()> {
+        datafile::update(path, self.owner, |table| {
+            for (key, value) in entries {
+                table.insert(key.clone(), value.clone());
+            }
+            !entries.is_empty()
+        })
+    }
+
+    /// Removes the entries of `keys` from the file at `path` for which
+    /// `doomed` holds, and returns the keys removed.
+    fn remove(
+        &self,
+        path: &Path,
+        keys: &HashSet<Key>,
+        doomed: impl Fn(&Key, &Value) -> bool,
+    ) -> Result<Vec<Key>> {
+        let mut removed = Vec::new();
+        datafile::update(path, self.owner, |table| {
+            removed = table
+                .iter()
+                .filter(|(k, v)| keys.contains(*k) && doomed(k, v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in &removed {
+                table.remove(key.clone());
+            }
+            !removed.is_empty()
+        })?;
+        Ok(removed)
+    }
+
+    pub(super) fn create(
+        &mut self,
+        host: &Host,
+        count: u64,
+        mut make: impl FnMut() -> Result<Invite>,
+        mut each: impl FnMut(&Invite) -> std::io::Result<()>,
+    ) -> Result<()> {
+        // Every file is read before anything is written, so that one that
+        // cannot be read stops the command with nothing changed.
+        self.load(host)?;
+        let mut host_records = Vec::new();
+        let mut user_records: BTreeMap<String, Vec<(Key, Value)>> = BTreeMap::new();
+        for _ in 0..count {
+            let invite = make()?;
+            let key = Key::from(invite.token.as_str());
+            if invite.allow_registration {
+                host_records.push((key.clone(), convert::encode_host(&invite)));
+            }
+            if let Some(inviter) = invite.inviter() {
+                user_records
+                    .entry(inviter.to_owned())
+                    .or_default()
+                    .push((key, convert::encode_user(&invite)));
+            }
+            each(&invite).map_err(Error::Output)?;
+        }
+        if host_records.is_empty() && user_records.is_empty() {
+            return Ok(());
+        }
+        self.make_folders(host, !user_records.is_empty())?;
+        for (user, records) in &user_records {
+            self.set(&self.user_file(host, user), records)?;
+        }
+        self.set(&self.host_file(host), &host_records)
+    }
+
+    pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        let key = Key::from(token.as_str());
+        let files = self.load(host)?;
+        if let Some(value) = files.host.get_key(&key) {
+            return Ok(Some(convert::decode_host(&key, value)));
+        }
+        Ok(files.users.iter().find_map(|(user, table)| {
+            table
+                .get_key(&key)
+                .map(|value| convert::decode_user(host.as_str(), user, &key, value))
+        }))
+    }
+
+    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+        let files = self.load(host)?;
+        let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
+        let mut removed = HashSet::new();
+        for (user, table) in &files.users {
+            if table.keys().any(|k| keys.contains(k)) {
+                removed.extend(self.remove(&self.user_file(host, user), &keys, |_, _| true)?);
+            }
+        }
+        if files.host.keys().any(|k| keys.contains(k)) {
+            removed.extend(self.remove(&self.host_file(host), &keys, |_, _| true)?);
+        }
+        Ok(tokens
+            .iter()
+            .filter(|t| !removed.contains(&Key::from(t.as_str())))
+            .cloned()
+            .collect())
+    }
+
+    pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        let invite = crate::redeem::check(self.get(host, token)?, token, now)?;
+        if !invite.reusable {
+            let keys = HashSet::from([Key::from(token.as_str())]);
+            if let Some(inviter) = invite.inviter() {
+                self.remove(&self.user_file(host, inviter), &keys, |_, _| true)?;
+            }
+            self.remove(&self.host_file(host), &keys, |_, _| true)?;
+        }
+        Ok(invite)
+    }
+
+    pub(super) fn list(&self, host: &Host) -> Result<Vec<Entry>> {
+        let files = self.load(host)?;
+        // Newest first; among invites of one second the one written last
+        // (entries are appended) first; contact-only invites last.
+        let mut entries: Vec<(Option<i64>, usize, Entry)> = Vec::new();
+        for (key, value) in files.host.iter() {
+            let entry = convert::decode_host(key, value);
+            let created = match &entry {
+                Entry::Invite(invite) => invite.created_at,
+                Entry::Damaged(_) => None,
+            };
+            entries.push((created, entries.len(), entry));
+        }
+        for (user, table) in &files.users {
+            for (key, value) in table.iter() {
+                if !files.host.contains_key(key.clone()) {
+                    let entry = convert::decode_user(host.as_str(), user, key, value);
+                    entries.push((None, entries.len(), entry));
+                }
+            }
+        }
+        entries.sort_by(|a, b| {
+            (
+                a.0.is_none(),
+                std::cmp::Reverse(a.0),
+                std::cmp::Reverse(a.1),
+            )
+                .cmp(&(
+                    b.0.is_none(),
+                    std::cmp::Reverse(b.0),
+                    std::cmp::Reverse(b.1),
+                ))
+        });
+        Ok(entries.into_iter().map(|(_, _, e)| e).collect())
+    }
+
+    pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<Vec<Entry>> {
+        let files = self.load(host)?;
+        Ok(Expired::find(host, &files, now).listed)
+    }
+
+    pub(super) fn prune(
+        &mut self,
+        host: &Host,
+        now: i64,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64> {
+        let files = self.load(host)?;
+        let total = files.host.len() as u64;
+        progress(0, total);
+        let expired = Expired::find(host, &files, now);
+        let hostname = host.as_str();
+        for (user, keys) in &expired.user_keys {
+            self.remove(&self.user_file(host, user), keys, |k, v| {
+                is_expired_invite(&convert::decode_user(hostname, user, k, v), now)
+            })?;
+        }
+        if !expired.host_keys.is_empty() {
+            self.remove(&self.host_file(host), &expired.host_keys, |k, v| {
+                is_expired_invite(&convert::decode_host(k, v), now)
+            })?;
+        }
+        progress(total, total);
+        Ok(expired.listed.len() as u64)
+    }
+}
+
+/// What `prune` removes, as the SQL backend decides it: host-level
+/// records that read as expired invites, and per-user records that read
+/// as expired and have no host-level record once those are gone. Only
+/// the host-level ones and the per-user ones that had none to begin with
+/// (contact-only invites) count, and are listed.
+struct Expired {
+    listed: Vec<Entry>,
+    host_keys: HashSet<Key>,
+    user_keys: BTreeMap<String, HashSet<Key>>,
+}
+
+impl Expired {
+    fn find(host: &Host, files: &HostFiles, now: i64) -> Expired {
+        let mut listed = Vec::new();
+        let mut host_keys = HashSet::new();
+        for (key, value) in files.host.iter() {
+            let entry = convert::decode_host(key, value);
+            if is_expired_invite(&entry, now) {
+                host_keys.insert(key.clone());
+                listed.push(entry);
+            }
+        }
+        let mut user_keys: BTreeMap<String, HashSet<Key>> = BTreeMap::new();
+        for (user, table) in &files.users {
+            for (key, value) in table.iter() {
+                let had_host_record = files.host.contains_key(key.clone());
+                if had_host_record && !host_keys.contains(key) {
+                    continue;
+                }
+                let entry = convert::decode_user(host.as_str(), user, key, value);
+                if is_expired_invite(&entry, now) {
+                    user_keys
+                        .entry(user.clone())
+                        .or_default()
+                        .insert(key.clone());
+                    if !had_host_record {
+                        listed.push(entry);
+                    }
+                }
+            }
+        }
+        Expired {
+            listed,
+            host_keys,
+            user_keys,
+        }
+    }
+}
+
+/// Whether `prune` removes this entry: an invite, read whole, expired.
+fn is_expired_invite(entry: &Entry, now: i64) -> bool {
+    matches!(entry, Entry::Invite(invite) if invite.is_expired(now))
+}
