@@ -148,6 +148,17 @@ fn free_port() -> u16 {
     }
 }
 
+/// Where the server keeps its data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// `storage = "sql"` on SQLite: `prosody.sqlite` in the server folder.
+    #[default]
+    Sql,
+    /// `storage = "internal"`, Prosody's default: Lua files in the server
+    /// folder, which is the `data_path`.
+    Internal,
+}
+
 /// Per-test server settings.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -155,6 +166,8 @@ pub struct Options {
     pub log_level: &'static str,
     /// Extra global options (Lua), e.g. `invites_page = "..."`.
     pub extra_config: String,
+    /// The storage backend.
+    pub storage: Storage,
 }
 
 impl Default for Options {
@@ -162,6 +175,7 @@ impl Default for Options {
         Options {
             log_level: "debug",
             extra_config: String::new(),
+            storage: Storage::Sql,
         }
     }
 }
@@ -174,6 +188,7 @@ pub struct Server {
     child: Option<Child>,
     config: PathBuf,
     run_as: Option<(u32, u32)>,
+    pub storage: Storage,
 }
 
 /// Starts `version` for a test, or returns None (after printing why) when
@@ -232,6 +247,7 @@ impl Server {
             child: Some(child),
             config,
             run_as,
+            storage: options.storage,
         };
         server.wait_ready();
         server
@@ -285,6 +301,9 @@ impl Server {
             self.diagnostics()
         );
         client.close();
+        if self.storage == Storage::Internal {
+            return;
+        }
         let has_table: bool = self
             .db()
             .query_row(
@@ -306,9 +325,13 @@ impl Server {
         self.dir.as_ref().expect("server folder").path()
     }
 
-    /// The SQLite database the server uses.
+    /// The SQLite database the server uses, or with file storage its
+    /// data folder: what `invitectl --store` is given.
     pub fn store_path(&self) -> PathBuf {
-        self.dir().join("prosody.sqlite")
+        match self.storage {
+            Storage::Sql => self.dir().join("prosody.sqlite"),
+            Storage::Internal => self.dir().to_path_buf(),
+        }
     }
 
     pub fn log_path(&self) -> PathBuf {
@@ -345,13 +368,17 @@ impl Server {
     }
 
     /// Starts invitectl against this server's store:
-    /// `invitectl --store DB HOST args...`.
+    /// `invitectl --store DB HOST args...`. On file storage it runs as the
+    /// server's user, as the README tells admins to.
     pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
         cmd.arg("--store")
             .arg(self.store_path())
             .arg(HOST)
             .args(args);
+        if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
+            cmd.uid(uid).gid(gid).current_dir(self.dir());
+        }
         Running::spawn(format!("invitectl {args:?}"), cmd)
     }
 
@@ -402,6 +429,9 @@ impl Server {
 
     /// All rows of the `prosody` table for `store` (and `user`, if given).
     pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
+        if self.storage == Storage::Internal {
+            return crate::files::rows(self.dir(), store, user);
+        }
         let conn = self.db();
         let mut stmt = conn
             .prepare(
@@ -431,6 +461,9 @@ impl Server {
     /// Rewrites `expires` of invite `token` (host-level JSON record and the
     /// per-user record of a contact invite) to `expires`.
     pub fn set_invite_expiry(&self, token: &str, expires: i64) {
+        if self.storage == Storage::Internal {
+            return crate::files::set_invite_expiry(self.dir(), token, expires);
+        }
         let conn = self.db();
         let value: String = conn
             .query_row(
@@ -611,8 +644,7 @@ https_ports = {{}}
 c2s_require_encryption = false
 s2s_require_encryption = false
 allow_registration = true
-storage = "sql"
-sql = {{ driver = "SQLite3", database = "prosody.sqlite" }}
+{storage}
 log = {{ {{ levels = {{ min = "{level}" }}, to = "file", filename = "{root}/prosody.log" }} }}
 modules_enabled = {{
     "roster"; "saslauth"; "disco"; "ping";
@@ -624,6 +656,12 @@ modules_disabled = {{ "s2s"; "offline"; }}
 VirtualHost "{host}"
 "#,
         level = options.log_level,
+        storage = match options.storage {
+            Storage::Sql =>
+                r#"storage = "sql"
+sql = { driver = "SQLite3", database = "prosody.sqlite" }"#,
+            Storage::Internal => r#"storage = "internal""#,
+        },
         extra = options.extra_config,
         host = HOST,
     )

@@ -37,6 +37,12 @@
 //!     fail at once and their connection stays broken): the constraint that
 //!     scenario 11 runs into.
 //!
+//! Scenarios 1-4, 6, 7, 9 and 10 run a second time with the server on its
+//! file storage (`storage = "internal"`, modules `prosody_0_12_files` and
+//! `prosody_13_files`): invitectl is given the server's data folder and
+//! runs as the server's user, and the assertions read the server's Lua data
+//! files instead of rows.
+//!
 //! How to run it:
 //!
 //! ```text
@@ -60,6 +66,7 @@
 //! folder removed when the test ends, also when it fails. Every network read
 //! and every command run has a timeout, so nothing hangs.
 
+mod files;
 mod harness;
 mod scenarios;
 mod xmpp;
@@ -110,6 +117,51 @@ interop!(
     server_tool_reads_invitectl_invites,
     landing_pages_match_the_server,
     server_does_not_wait_for_sqlite_locks,
+);
+
+/// Defines, for each scenario function, `prosody_0_12_files::NAME` and
+/// `prosody_13_files::NAME`: the same scenario with the server on its file
+/// storage (`storage = "internal"`) and invitectl given its data folder.
+macro_rules! interop_files {
+    ($($name:ident),* $(,)?) => {
+        mod prosody_0_12_files {
+            $(
+                #[test]
+                fn $name() {
+                    crate::run_on_files(crate::harness::Version::V012, stringify!($name), crate::scenarios::$name);
+                }
+            )*
+        }
+        mod prosody_13_files {
+            $(
+                #[test]
+                fn $name() {
+                    crate::run_on_files(crate::harness::Version::V13, stringify!($name), crate::scenarios::$name);
+                }
+            )*
+        }
+    };
+}
+
+fn run_on_files(version: harness::Version, name: &str, scenario: fn(&harness::Server)) {
+    let options = harness::Options {
+        storage: harness::Storage::Internal,
+        ..scenarios::options(name)
+    };
+    if let Some(server) = harness::start_with(version, options) {
+        scenario(&server);
+    }
+}
+
+interop_files!(
+    account_invite_registers_and_is_consumed,
+    used_token_is_refused,
+    revoked_token_is_refused,
+    expired_token_is_refused,
+    reset_changes_password,
+    reusable_group_invite_registers_two,
+    contact_invite_makes_mutual_contacts,
+    server_made_invites_are_managed,
 );
 
 /// Scenario 11 cannot pass on SQLite storage, and scenario 14 shows why:

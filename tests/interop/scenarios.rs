@@ -283,7 +283,7 @@ pub fn expired_token_is_refused(server: &Server) {
         .build(&host, now)
         .expect("build valid");
     {
-        let location = Location::Sqlite(server.store_path());
+        let location = Location::from_path(server.store_path());
         let mut store =
             Store::open(&location, OpenMode::Existing).expect("open the server's store");
         store.insert(&host, &expired).expect("insert expired");
