@@ -6,6 +6,7 @@ mod common;
 mod completion;
 mod damaged;
 mod docs;
+mod file_storage;
 mod files;
 mod generate;
 mod list_show;
