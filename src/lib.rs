@@ -5,7 +5,9 @@
 //! token generation ([`Token`]), link rendering ([`uri`]), the store
 //! ([`Store`]) and the server's rules for using a token
 //! ([`Store::check`], [`Store::redeem`]). Time is always a parameter
-//! (Unix seconds), so callers and tests control the clock.
+//! (Unix seconds), so callers and tests control the clock. A store is
+//! Prosody's SQL storage on SQLite ([`Location::Sqlite`]) or its default
+//! file storage in the server's data folder ([`Location::Files`]).
 //!
 //! ```no_run
 //! use invitectl::{Host, InviteRequest, Location, OpenMode, Store};

@@ -1,20 +1,42 @@
-//! The library's store API on real SQLite files, with an injected clock:
-//! the server's rules for checking and redeeming tokens.
+//! The library's store API on real SQLite files and on data folders of
+//! Prosody's file storage, with an injected clock: the server's rules for
+//! checking and redeeming tokens.
 
 use invitectl::invite::Target;
 use invitectl::{Entry, Error, Host, InviteRequest, Location, OpenMode, Store, Username};
 
 const NOW: i64 = 1_800_000_000;
 
-fn setup() -> (tempfile::TempDir, Store, Host) {
+/// Whether a store is a SQLite file or a data folder of file storage.
+const FILES: [bool; 2] = [false, true];
+
+fn setup(files: bool) -> (tempfile::TempDir, Store, Host) {
     let dir = tempfile::tempdir().unwrap();
-    let location = Location::Sqlite(dir.path().join("store.sqlite"));
+    let location = if files {
+        Location::Files(dir.path().to_owned())
+    } else {
+        Location::Sqlite(dir.path().join("store.sqlite"))
+    };
     let store = Store::open(&location, OpenMode::CreateIfMissing).unwrap();
-    assert!(store.was_created());
+    assert_eq!(store.was_created(), !files);
     (dir, store, Host::parse("example.com").unwrap())
 }
 
+/// The records stored under `key`: rows, or entries of invite files.
 fn rows_with_key(dir: &tempfile::TempDir, key: &str) -> i64 {
+    let folder = dir.path().join("example%2ecom");
+    if !dir.path().join("store.sqlite").exists() {
+        let mut files = vec![folder.join("invite_token.dat")];
+        if let Ok(users) = std::fs::read_dir(folder.join("invite_token")) {
+            files.extend(users.map(|e| e.unwrap().path()));
+        }
+        return files
+            .iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .map(|bytes| invitectl::lua::parse(&bytes).unwrap())
+            .filter(|t| t.as_table().unwrap().contains_key(key))
+            .count() as i64;
+    }
     rusqlite::Connection::open(dir.path().join("store.sqlite"))
         .unwrap()
         .query_row("SELECT count(*) FROM prosody WHERE key = ?1", [key], |r| {
@@ -25,7 +47,13 @@ fn rows_with_key(dir: &tempfile::TempDir, key: &str) -> i64 {
 
 #[test]
 fn check_follows_the_servers_rules() {
-    let (_dir, mut store, host) = setup();
+    for files in FILES {
+        check_follows_the_servers_rules_on(files);
+    }
+}
+
+fn check_follows_the_servers_rules_on(files: bool) {
+    let (_dir, mut store, host) = setup(files);
     let invite = InviteRequest {
         ttl: Some(std::time::Duration::from_secs(60)),
         ..Default::default()
@@ -54,7 +82,13 @@ fn check_follows_the_servers_rules() {
 
 #[test]
 fn redeeming_a_single_use_contact_invite_removes_both_records() {
-    let (dir, mut store, host) = setup();
+    for files in FILES {
+        redeeming_a_single_use_contact_invite_removes_both_records_on(files);
+    }
+}
+
+fn redeeming_a_single_use_contact_invite_removes_both_records_on(files: bool) {
+    let (dir, mut store, host) = setup(files);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -77,7 +111,13 @@ fn redeeming_a_single_use_contact_invite_removes_both_records() {
 
 #[test]
 fn a_reusable_invite_stays_until_it_expires() {
-    let (dir, mut store, host) = setup();
+    for files in FILES {
+        a_reusable_invite_stays_until_it_expires_on(files);
+    }
+}
+
+fn a_reusable_invite_stays_until_it_expires_on(files: bool) {
+    let (dir, mut store, host) = setup(files);
     let invite = InviteRequest {
         groups: vec!["staff".into()],
         reusable: true,
@@ -101,7 +141,13 @@ fn a_reusable_invite_stays_until_it_expires() {
 
 #[test]
 fn a_contact_only_invite_lives_in_the_per_user_record() {
-    let (dir, mut store, host) = setup();
+    for files in FILES {
+        a_contact_only_invite_lives_in_the_per_user_record_on(files);
+    }
+}
+
+fn a_contact_only_invite_lives_in_the_per_user_record_on(files: bool) {
+    let (dir, mut store, host) = setup(files);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("bob").unwrap(),
@@ -125,7 +171,13 @@ fn a_contact_only_invite_lives_in_the_per_user_record() {
 
 #[test]
 fn listing_streams_and_prune_counts_each_invite_once() {
-    let (_dir, mut store, host) = setup();
+    for files in FILES {
+        listing_streams_and_prune_counts_each_invite_once_on(files);
+    }
+}
+
+fn listing_streams_and_prune_counts_each_invite_once_on(files: bool) {
+    let (_dir, mut store, host) = setup(files);
     let short = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -161,7 +213,13 @@ fn listing_streams_and_prune_counts_each_invite_once() {
 
 #[test]
 fn a_failing_callback_writes_nothing() {
-    let (_dir, mut store, host) = setup();
+    for files in FILES {
+        a_failing_callback_writes_nothing_on(files);
+    }
+}
+
+fn a_failing_callback_writes_nothing_on(files: bool) {
+    let (_dir, mut store, host) = setup(files);
     let request = InviteRequest::default();
     let mut n = 0;
     let result = store.create(
@@ -179,4 +237,43 @@ fn a_failing_callback_writes_nothing() {
     );
     assert!(matches!(result, Err(Error::Output(_))));
     assert_eq!(store.list(&host).unwrap().iter().unwrap().count(), 0);
+}
+
+#[test]
+fn generate_writes_each_file_once_when_all_are_made() {
+    let (dir, mut store, host) = setup(true);
+    let request = InviteRequest {
+        target: Some(Target::Contact {
+            inviter: Username::parse("alice").unwrap(),
+            allow_registration: true,
+        }),
+        ..Default::default()
+    };
+    let folder = dir.path().join("example%2ecom");
+    let mut seen = 0;
+    store
+        .create(
+            &host,
+            100,
+            || {
+                // Nothing is written while invites are being made.
+                assert!(!folder.exists());
+                request.build(&host, NOW)
+            },
+            |_| {
+                seen += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(seen, 100);
+    let table = |path: std::path::PathBuf| {
+        invitectl::lua::parse(&std::fs::read(path).unwrap())
+            .unwrap()
+            .as_table()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(table(folder.join("invite_token.dat")), 100);
+    assert_eq!(table(folder.join("invite_token/alice.dat")), 100);
 }

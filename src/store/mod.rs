@@ -106,7 +106,9 @@ impl Store {
         }
     }
 
-    /// Stores `count` new invites in one transaction: all or none.
+    /// Stores `count` new invites in one transaction: all or none. (On
+    /// file storage: each file is rewritten once, the host-level file
+    /// last; see the `files` module.)
     ///
     /// `make` builds each invite; `each` sees each one once it is written
     /// into the transaction (not yet committed). Nothing holds all the
@@ -147,7 +149,8 @@ impl Store {
         }
     }
 
-    /// Removes every record of each token, in one transaction. Returns the
+    /// Removes every record of each token, in one transaction (on file
+    /// storage, one rewrite per file). Returns the
     /// tokens that matched nothing.
     pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
         match self {

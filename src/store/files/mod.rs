@@ -26,6 +26,9 @@
 //!   invite made by the server disappears;
 //! - both may write `<file>~` at the same moment, and one of the two
 //!   versions wins;
+//! - two processes redeeming one single-use token at the same moment
+//!   (through [`crate::Store::redeem`]) may both succeed: the check and the
+//!   removal are not under one lock, as they are on SQL storage;
 //! - Prosody keeps no cache of this store, so nothing else goes stale.
 //!
 //! A command that writes several files (a contact invite has a record in
