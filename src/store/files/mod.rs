@@ -76,9 +76,12 @@ impl FileStore {
             source,
         })?;
         if !meta.is_dir() {
-            return Err(Error::NotAStore {
+            return Err(Error::Io {
                 path: data.to_owned(),
-                reason: "not a folder".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotADirectory,
+                    "not a folder (file storage needs Prosody's data_path)",
+                ),
             });
         }
         Ok(FileStore {
