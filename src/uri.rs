@@ -78,6 +78,8 @@ enum Piece {
 pub struct LandingPage {
     template: String,
     pieces: Vec<Piece>,
+    /// `invites_page_supports`, when configured.
+    supports: Option<Vec<String>>,
 }
 
 impl LandingPage {
@@ -156,6 +158,7 @@ impl LandingPage {
         let page = LandingPage {
             template: template.to_owned(),
             pieces,
+            supports: None,
         };
         let sample = page.render_values("example.com", "TOKEN", "xmpp:example.com", "example.com");
         match url::Url::parse(&sample) {
@@ -170,14 +173,34 @@ impl LandingPage {
         &self.template
     }
 
-    /// Whether Prosody 13 would give this invite a landing page with its
-    /// default `invites_page_supports`: every `register` invite (accounts,
-    /// groups and password resets alike) and contact invites that allow
-    /// registration; not contact-only invites.
-    pub fn supports(&self, invite: &Invite) -> bool {
+    /// The same page, given only to the invite types in `kinds`, as
+    /// Prosody 13's `invites_page_supports` (`account`,
+    /// `account-and-contact`, `contact-only`).
+    pub fn with_supports(mut self, kinds: Vec<String>) -> LandingPage {
+        self.supports = Some(kinds);
+        self
+    }
+
+    /// The invite type Prosody 13 matches against `invites_page_supports`:
+    /// `account` for every `register` invite (accounts, groups and password
+    /// resets alike), `account-and-contact` or `contact-only` for contact
+    /// invites.
+    pub fn page_type(invite: &Invite) -> &'static str {
         match invite.kind() {
-            Kind::Account | Kind::Group | Kind::Reset => true,
-            Kind::Contact => invite.allow_registration,
+            Kind::Account | Kind::Group | Kind::Reset => "account",
+            Kind::Contact if invite.allow_registration => "account-and-contact",
+            Kind::Contact => "contact-only",
+        }
+    }
+
+    /// Whether Prosody 13 would give this invite a landing page: by the
+    /// configured `invites_page_supports` (see [`LandingPage::with_supports`]),
+    /// else by its default, every type but `contact-only`.
+    pub fn supports(&self, invite: &Invite) -> bool {
+        let kind = Self::page_type(invite);
+        match &self.supports {
+            Some(kinds) => kinds.iter().any(|k| k == kind),
+            None => kind != "contact-only",
         }
     }
 

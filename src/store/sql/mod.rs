@@ -112,6 +112,12 @@ impl SqlStore {
         self.created
     }
 
+    /// Whether the table has Prosody 13's unique index (0.12 makes a plain
+    /// one): a sign of which server generation made the database.
+    pub fn has_unique_index(&self) -> bool {
+        self.unique_index
+    }
+
     fn sqlite(&self, source: rusqlite::Error) -> Error {
         if let rusqlite::Error::SqliteFailure(e, _) = &source {
             if e.code == rusqlite::ErrorCode::NotADatabase {
