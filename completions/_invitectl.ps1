@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
     $completions = @(switch ($command) {
         'invitectl' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -32,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one invite')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove invites by token')
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Remove every expired invite of the host')
+            [CompletionResult]::new('check-config', 'check-config', [CompletionResultType]::ParameterValue, 'Check that the server as configured honours invites (exit 1 on any error line)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -43,13 +45,14 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('--contact', '--contact', [CompletionResultType]::ParameterName, 'A contact invite from this local user; the invitee may also register')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Add the new account to this group (repeatable)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Grant this role to the new account (repeatable; the first is primary)')
-            [CompletionResult]::new('--roles-format', '--roles-format', [CompletionResultType]::ParameterName, 'How roles are stored: list for Prosody 13, map for 0.12')
-            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]')
+            [CompletionResult]::new('--roles-format', '--roles-format', [CompletionResultType]::ParameterName, 'How roles are stored: list for Prosody 13, map for 0.12; auto follows the server (a SQL store''s schema, else the installed /usr/lib/prosody/prosody.version; list when unknown or without a configuration)')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: invite_expiry, else 7d; resets 1d]')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note for admins, stored with the invite')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many invites to create, in one transaction: all or none')
-            [CompletionResult]::new('--landing-page', '--landing-page', [CompletionResultType]::ParameterName, 'Landing-page template, e.g. https://{host}/invite/{invite.token}/')
+            [CompletionResult]::new('--landing-page', '--landing-page', [CompletionResultType]::ParameterName, 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]')
             [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--no-register', '--no-register', [CompletionResultType]::ParameterName, 'With --contact: for existing accounts only, no registration')
             [CompletionResult]::new('--reusable', '--reusable', [CompletionResultType]::ParameterName, 'Let many people register with the invite until it expires')
@@ -63,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         'invitectl;list' {
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Show only invites of this kind')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include expired invites')
             [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Show only expired invites')
@@ -74,6 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         'invitectl;show' {
             [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object')
             [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)')
@@ -83,6 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         }
         'invitectl;revoke' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per token: {"token", "revoked"}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -91,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         }
         'invitectl;expire' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be removed, and remove nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success (for cron)')
@@ -100,8 +107,17 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'invitectl;check-config' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'invitectl;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -109,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         }
         'invitectl;man' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -120,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one invite')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove invites by token')
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Remove every expired invite of the host')
+            [CompletionResult]::new('check-config', 'check-config', [CompletionResultType]::ParameterValue, 'Check that the server as configured honours invites (exit 1 on any error line)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -138,6 +156,9 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;help;expire' {
+            break
+        }
+        'invitectl;help;check-config' {
             break
         }
         'invitectl;help;completions' {

@@ -19,6 +19,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
     var completions = [
         &'invitectl'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -29,6 +30,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand show 'Show everything about one invite'
             cand revoke 'Remove invites by token'
             cand expire 'Remove every expired invite of the host'
+            cand check-config 'Check that the server as configured honours invites (exit 1 on any error line)'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -39,13 +41,14 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --contact 'A contact invite from this local user; the invitee may also register'
             cand --group 'Add the new account to this group (repeatable)'
             cand --role 'Grant this role to the new account (repeatable; the first is primary)'
-            cand --roles-format 'How roles are stored: list for Prosody 13, map for 0.12'
-            cand --ttl 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]'
+            cand --roles-format 'How roles are stored: list for Prosody 13, map for 0.12; auto follows the server (a SQL store''s schema, else the installed /usr/lib/prosody/prosody.version; list when unknown or without a configuration)'
+            cand --ttl 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: invite_expiry, else 7d; resets 1d]'
             cand --note 'A note for admins, stored with the invite'
             cand --count 'How many invites to create, in one transaction: all or none'
-            cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/'
+            cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]'
             cand --qr-file 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --no-register 'With --contact: for existing accounts only, no registration'
             cand --reusable 'Let many people register with the invite until it expires'
@@ -58,6 +61,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         &'invitectl;list'= {
             cand --kind 'Show only invites of this kind'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --all 'Include expired invites'
             cand --expired 'Show only expired invites'
@@ -68,6 +72,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         &'invitectl;show'= {
             cand --qr-file 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --json 'Print one JSON object'
             cand --qr 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
@@ -76,6 +81,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;revoke'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --json 'Print one JSON object per token: {"token", "revoked"}'
             cand -h 'Print help (see more with ''--help'')'
@@ -83,6 +89,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;expire'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --dry-run 'List what would be removed, and remove nothing'
             cand -q 'Print nothing on success (for cron)'
@@ -91,14 +98,23 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'invitectl;check-config'= {
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'invitectl;completions'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;man'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -109,6 +125,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand show 'Show everything about one invite'
             cand revoke 'Remove invites by token'
             cand expire 'Remove every expired invite of the host'
+            cand check-config 'Check that the server as configured honours invites (exit 1 on any error line)'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -122,6 +139,8 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         &'invitectl;help;revoke'= {
         }
         &'invitectl;help;expire'= {
+        }
+        &'invitectl;help;check-config'= {
         }
         &'invitectl;help;completions'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_invitectl_global_optspecs
-    string join \n store= color= h/help V/version
+    string join \n store= config= color= h/help V/version
 end
 
 function __fish_invitectl_needs_command
@@ -25,6 +25,7 @@ function __fish_invitectl_using_subcommand
 end
 
 complete -c invitectl -n "__fish_invitectl_needs_command" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_needs_command" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -35,6 +36,7 @@ complete -c invitectl -n "__fish_invitectl_needs_command" -a "list" -d 'List pen
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "show" -d 'Show everything about one invite'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "revoke" -d 'Remove invites by token'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "expire" -d 'Remove every expired invite of the host'
+complete -c invitectl -n "__fish_invitectl_needs_command" -a "check-config" -d 'Check that the server as configured honours invites (exit 1 on any error line)'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "completions" -d 'Print a shell completion script'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "man" -d 'Print the man page (roff)'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -43,14 +45,16 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l reset -
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l contact -d 'A contact invite from this local user; the invitee may also register' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l group -d 'Add the new account to this group (repeatable)' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l role -d 'Grant this role to the new account (repeatable; the first is primary)' -r
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l roles-format -d 'How roles are stored: list for Prosody 13, map for 0.12' -r -f -a "list\t'An ordered list (Prosody 13)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l roles-format -d 'How roles are stored: list for Prosody 13, map for 0.12; auto follows the server (a SQL store\'s schema, else the installed /usr/lib/prosody/prosody.version; list when unknown or without a configuration)' -r -f -a "auto\t'Follow the server\'s generation'
+list\t'An ordered list (Prosody 13)'
 map\t'A map of role to true (Prosody 0.12)'"
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l ttl -d 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]' -r
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l ttl -d 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: invite_expiry, else 7d; resets 1d]' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l note -d 'A note for admins, stored with the invite' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l count -d 'How many invites to create, in one transaction: all or none' -r
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l landing-page -d 'Landing-page template, e.g. https://{host}/invite/{invite.token}/' -r
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l landing-page -d 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr-file -d 'Write each link as a QR image, PNG or SVG by the name\'s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -65,6 +69,7 @@ reset\t'Password resets'
 contact\t'Contact invites'
 group\t'Reusable (group) invites'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -74,6 +79,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l json -d 'Pr
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr-file -d 'Write the link as a QR image, PNG or SVG by the name\'s extension (a folder gets TOKEN.png)' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -81,12 +87,14 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l json -d 'Pr
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr -d 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l json -d 'Print one JSON object per token: {"token", "revoked"}'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -94,21 +102,30 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l dry-run -
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s q -l quiet -d 'Print nothing on success (for cron)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l json -d 'Print JSON: {"removed": N}, or with --dry-run one object per invite'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "generate" -d 'Create invites and print their links'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "list" -d 'List pending invites, newest first'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "show" -d 'Show everything about one invite'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "revoke" -d 'Remove invites by token'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "expire" -d 'Remove every expired invite of the host'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "generate" -d 'Create invites and print their links'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "list" -d 'List pending invites, newest first'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "show" -d 'Show everything about one invite'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "revoke" -d 'Remove invites by token'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "expire" -d 'Remove every expired invite of the host'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "check-config" -d 'Check that the server as configured honours invites (exit 1 on any error line)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -12,7 +12,15 @@ Exit status: 0 ok, 1 runtime failure (store unreadable, locked or damaged),
 2 usage error (bad option, host, username, token or duration), 3 an invite
 named by token was not found.
 
-Environment: INVITECTL_STORE (the store when --store is not given),
+Configuration: --config, else INVITECTL_CONFIG, else
+/etc/prosody/prosody.cfg.lua when it exists; INVITECTL_CONFIG set but empty
+reads no configuration. From it come the host's store (unless --store names
+one; data_path defaults to /var/lib/prosody), invite_expiry, invites_page
+and invites_page_supports. A host the configuration does not declare is a
+usage error (2).
+
+Environment: INVITECTL_CONFIG (the configuration when --config is not
+given), INVITECTL_STORE (the store when --store is not given),
 INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
 colour), XDG_DATA_HOME (where the default store lives).
 
@@ -35,6 +43,12 @@ pub struct Args {
     /// $XDG_DATA_HOME/invitectl/invites.sqlite
     #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub store: Option<PathBuf>,
+
+    /// Prosody's configuration file, read for the host's store and invite
+    /// defaults. Default: $INVITECTL_CONFIG, else
+    /// /etc/prosody/prosody.cfg.lua when it exists
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
 
     /// When to colour output: auto colours a terminal unless NO_COLOR is set
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -60,6 +74,9 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Remove every expired invite of the host
     Expire(ExpireArgs),
+    /// Check that the server as configured honours invites (exit 1 on any
+    /// error line)
+    CheckConfig,
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -106,11 +123,15 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub admin: bool,
 
-    /// How roles are stored: list for Prosody 13, map for 0.12
-    #[arg(long, value_enum, default_value_t = RolesFormatArg::List, value_name = "FORMAT")]
+    /// How roles are stored: list for Prosody 13, map for 0.12; auto
+    /// follows the server (a SQL store's schema, else the installed
+    /// /usr/lib/prosody/prosody.version; list when unknown or without a
+    /// configuration)
+    #[arg(long, value_enum, default_value_t = RolesFormatArg::Auto, value_name = "FORMAT")]
     pub roles_format: RolesFormatArg,
 
-    /// Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: 7d; resets 1d]
+    /// Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: invite_expiry,
+    /// else 7d; resets 1d]
     #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
     pub ttl: Option<std::time::Duration>,
 
@@ -124,6 +145,7 @@ pub struct GenerateArgs {
     pub count: u64,
 
     /// Landing-page template, e.g. https://{host}/invite/{invite.token}/
+    /// [default: invites_page]
     #[arg(long, env = "INVITECTL_LANDING_PAGE", value_name = "TEMPLATE")]
     pub landing_page: Option<String>,
 
@@ -232,6 +254,8 @@ pub enum ColorChoice {
 /// `--roles-format`'s values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RolesFormatArg {
+    /// Follow the server's generation
+    Auto,
     /// An ordered list (Prosody 13)
     List,
     /// A map of role to true (Prosody 0.12)

@@ -72,14 +72,17 @@ On a terminal, \fBlist\fR and \fBexpire \-\-dry\-run\fR print a table fitted to 
 Everything asked for was done (also when a reader closes the pipe early).
 .TP
 \fB1\fR
-A runtime failure: the store is unreadable, locked, damaged or not writable. Nothing was written.
+A runtime failure: the store is unreadable, locked, damaged or not writable, or the configuration cannot be read or names a store invitectl does not support (PostgreSQL, MySQL); for \fBcheck\-config\fR, an error line. Nothing was written.
 .TP
 \fB2\fR
-A usage error: a bad option, host, username, token, duration or template. Nothing was written.
+A usage error: a bad option, host, username, token, duration or template, or a host the configuration declares no \fBVirtualHost\fR for. Nothing was written.
 .TP
 \fB3\fR
 An invite named by token was not found (others named with it were still acted on).
 .SH ENVIRONMENT
+.TP
+\fBINVITECTL_CONFIG\fR
+Prosody's configuration, when \fB\-\-config\fR is not given. Set but empty: read no configuration at all.
 .TP
 \fBINVITECTL_STORE\fR
 The store, when \fB\-\-store\fR is not given.
@@ -93,6 +96,9 @@ When set and not empty, \fB\-\-color auto\fR does not colour.
 \fBXDG_DATA_HOME\fR
 Where the default store lives (default \fI~/.local/share\fR).
 .SH FILES
+.TP
+\fI/etc/prosody/prosody.cfg.lua\fR
+Prosody's configuration, read when it exists and neither \fB\-\-config\fR nor \fBINVITECTL_CONFIG\fR names another (nor \fB\-\-store\fR a store). It gives the host's store (\fBstorage\fR for \fBinvite_token\fR: \fBinternal\fR is the \fBdata_path\fR folder, default \fI/var/lib/prosody\fR; \fBsql\fR with SQLite3 its database), the default lifetime (\fBinvite_expiry\fR; password resets keep one day, as in Prosody) and landing page (\fBinvites_page\fR, \fBinvites_page_supports\fR).
 .TP
 \fI$XDG_DATA_HOME/invitectl/invites.sqlite\fR
 The default store, created on first use with Prosody's SQL schema. Prosody reads it only when configured with \fBstorage = "sql"\fR and \fBsql = { driver = "SQLite3", database = "..." }\fR.

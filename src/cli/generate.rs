@@ -16,14 +16,15 @@ use super::args::{GenerateArgs, RolesFormatArg};
 use super::progress::Progress;
 use super::qr::Screen;
 use super::terminal::Stream;
-use super::{Context, Exit};
+use super::{config, Context, Exit};
 
 /// Output up to this size waits in memory for the commit; beyond it, in
 /// an unnamed temporary file, so a million invites cost no more memory.
 const SPOOL_IN_MEMORY: usize = 4 << 20;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
-    let request = request(&args)?;
+    let mut request = request(&args)?;
+    apply_config(ctx, &args, &mut request)?;
     request.validate()?;
     let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
     let images = args
@@ -45,6 +46,9 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         images.prepare()?;
     }
     let mut store = ctx.open(OpenMode::CreateIfMissing)?;
+    if args.roles_format == RolesFormatArg::Auto && ctx.config.is_some() {
+        request.roles_format = config::roles_format(&store);
+    }
     // Links are printed only after the transaction commits, so that every
     // printed link is one the server already accepts.
     let mut spool = Spool::new();
@@ -192,11 +196,27 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
         reusable: args.reusable,
         roles,
         roles_format: match args.roles_format {
-            RolesFormatArg::List => RolesFormat::List,
+            RolesFormatArg::List | RolesFormatArg::Auto => RolesFormat::List,
             RolesFormatArg::Map => RolesFormat::Map,
         },
         ttl: args.ttl,
         note: args.note.clone(),
         landing_page,
     })
+}
+
+/// Fills in what the options leave to the server's configuration:
+/// `invite_expiry` (not for password resets, which Prosody always gives one
+/// day) and `invites_page` with `invites_page_supports`.
+fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest) -> Result<()> {
+    let Some(host) = ctx.host_config()? else {
+        return Ok(());
+    };
+    if args.ttl.is_none() && args.reset.is_none() {
+        request.ttl = config::invite_expiry(&host)?;
+    }
+    if args.landing_page.is_none() {
+        request.landing_page = config::landing_page(&host)?;
+    }
+    Ok(())
 }

@@ -2,6 +2,8 @@
 //! is the library's.
 
 mod args;
+mod check_config;
+mod config;
 mod docs;
 mod exit;
 mod expire;
@@ -16,6 +18,7 @@ mod terminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
+use invitectl::config::{Config, HostConfig};
 use invitectl::{Host, Location, OpenMode, Store};
 
 pub use args::{Args, Command};
@@ -27,12 +30,14 @@ pub use exit::{report, report_usage, Exit};
 pub struct UsageError(pub String);
 
 /// Where the store came from: it decides what is said when one is created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum StoreOrigin {
     /// `--store` or `INVITECTL_STORE`.
     Named,
     /// The per-user default, which no server reads unless pointed at it.
     Default,
+    /// Prosody's configuration, through the setting described.
+    Configured(String),
 }
 
 /// What every host command needs.
@@ -40,13 +45,15 @@ pub struct Context {
     host: Host,
     location: Location,
     origin: StoreOrigin,
+    /// Prosody's configuration, when one was found or named.
+    config: Option<Config>,
     style: terminal::Style,
 }
 
 impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
         let store = Store::open(&self.location, mode)?;
-        if store.was_created() && self.origin == StoreOrigin::Default {
+        if store.was_created() && matches!(self.origin, StoreOrigin::Default) {
             eprintln!(
                 "invitectl: created a new store at {} (Prosody reads it only when configured with storage = \"sql\" and this database)",
                 self.location.path().display()
@@ -54,12 +61,28 @@ impl Context {
         }
         Ok(store)
     }
+
+    /// The host's view of the configuration, if there is one (the host was
+    /// checked to exist when the context was made).
+    fn host_config(&self) -> Result<Option<HostConfig<'_>>> {
+        self.config
+            .as_ref()
+            .map(|c| config::host(c, self.host.as_str()))
+            .transpose()
+    }
 }
 
 /// Runs one command line.
 pub fn run(args: Args) -> Result<Exit> {
     let style = terminal::Style::detect(args.color);
-    let ctx = || Context::new(args.host.as_deref(), args.store.clone(), style);
+    let ctx = || {
+        Context::new(
+            args.host.as_deref(),
+            args.store.clone(),
+            args.config.clone(),
+            style,
+        )
+    };
     match args.command {
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
@@ -68,34 +91,61 @@ pub fn run(args: Args) -> Result<Exit> {
         Command::Show(a) => show::run(&ctx()?, a),
         Command::Revoke(a) => revoke::run(&ctx()?, a),
         Command::Expire(a) => expire::run(&ctx()?, a),
+        Command::CheckConfig => check_config::run(&ctx()?),
     }
 }
 
 impl Context {
-    fn new(host: Option<&str>, store: Option<PathBuf>, style: terminal::Style) -> Result<Context> {
+    fn new(
+        host: Option<&str>,
+        store: Option<PathBuf>,
+        config: Option<PathBuf>,
+        style: terminal::Style,
+    ) -> Result<Context> {
         let Some(host) = host else {
             return Err(
                 UsageError("a host is required, e.g. invitectl example.com list".into()).into(),
             );
         };
         let host = Host::parse(host)?;
-        let (location, origin) = resolve_store(store)?;
+        let named = store.filter(|p| !p.as_os_str().is_empty());
+        // A named store overrides the configuration's, so the default
+        // configuration is not even read then; a named one still gives
+        // the invite defaults.
+        let config = config::find(config)
+            .filter(|found| found.explicit || named.is_none())
+            .map(|found| Config::load(&found.path))
+            .transpose()?;
+        let host_config = config
+            .as_ref()
+            .map(|c| config::host(c, host.as_str()))
+            .transpose()?;
+        let (location, origin) = resolve_store(named, host_config.as_ref())?;
         Ok(Context {
             host,
             location,
             origin,
+            config,
             style,
         })
     }
 }
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
-/// it), else the per-user default. A folder is Prosody's data folder with
-/// file storage; any other path a SQLite file, which `generate` creates
-/// when it is missing.
-fn resolve_store(named: Option<PathBuf>) -> Result<(Location, StoreOrigin)> {
-    if let Some(path) = named.filter(|p| !p.as_os_str().is_empty()) {
+/// it), else the one the configuration gives the host, else the per-user
+/// default. A named folder is Prosody's data folder with file storage; any
+/// other named path a SQLite file, which `generate` creates when it is
+/// missing.
+fn resolve_store(
+    named: Option<PathBuf>,
+    host: Option<&HostConfig<'_>>,
+) -> Result<(Location, StoreOrigin)> {
+    if let Some(path) = named {
         return Ok((Location::from_path(path), StoreOrigin::Named));
+    }
+    if let Some(host) = host {
+        let (location, chosen_at) = config::store(host)?;
+        return Ok((location, StoreOrigin::Configured(chosen_at)));
     }
     let path = Location::default_sqlite().ok_or_else(|| {
         UsageError("no store given and no home folder for the default one: use --store PATH".into())

@@ -271,7 +271,10 @@ impl Store {
 
 pub fn invitectl() -> Command {
     let mut cmd = Command::cargo_bin("invitectl").unwrap();
-    cmd.env_remove("INVITECTL_STORE")
+    // An empty INVITECTL_CONFIG reads no configuration: the machine's own
+    // /etc/prosody/prosody.cfg.lua stays out of the tests.
+    cmd.env("INVITECTL_CONFIG", "")
+        .env_remove("INVITECTL_STORE")
         .env_remove("INVITECTL_LANDING_PAGE")
         .env_remove("NO_COLOR");
     cmd
@@ -308,3 +311,67 @@ pub fn now() -> i64 {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// A temporary Prosody configuration: `prosody.cfg.lua` holds `data_path`
+/// (a `data` folder beside it) and the given global settings, and pulls in
+/// `conf.d/host.cfg.lua`, which declares HOST with its own settings.
+#[allow(dead_code)]
+pub struct ProsodyConfig {
+    pub dir: TempDir,
+    pub path: PathBuf,
+}
+
+#[allow(dead_code)]
+impl ProsodyConfig {
+    pub fn new(global: &str, host: &str) -> ProsodyConfig {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(dir.path().join("conf.d")).unwrap();
+        std::fs::create_dir(&data).unwrap();
+        let path = dir.path().join("prosody.cfg.lua");
+        std::fs::write(
+            &path,
+            format!(
+                "data_path = {:?}\n{global}\nInclude \"conf.d/*.cfg.lua\"\n",
+                data.display().to_string()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("conf.d/host.cfg.lua"),
+            format!("VirtualHost \"{HOST}\"\n{host}\n"),
+        )
+        .unwrap();
+        ProsodyConfig { dir, path }
+    }
+
+    /// The configured `data_path`.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `invitectl --config PATH HOST args...`.
+    pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        invitectl()
+            .arg("--config")
+            .arg(&self.path)
+            .arg(HOST)
+            .args(args)
+            .assert()
+    }
+
+    /// Like [`ProsodyConfig::run`], expecting success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+}
+
+/// The global settings of a server that honours invites, on SQLite.
+#[allow(dead_code)]
+pub const GOOD_GLOBAL: &str = r#"
+allow_registration = true
+modules_enabled = { "register"; "invites"; "invites_register" }
+storage = "sql"
+sql = { driver = "SQLite3", database = "prosody.sqlite" }
+"#;

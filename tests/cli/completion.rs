@@ -61,6 +61,7 @@ fn bash_completes_subcommands_options_and_values() {
         "show",
         "revoke",
         "expire",
+        "check-config",
         "completions",
         "man",
     ];
@@ -77,6 +78,7 @@ fn bash_completes_subcommands_options_and_values() {
             "--landing-page",
             "--json",
             "--color",
+            "--config",
         ],
     );
     has_all(
@@ -97,6 +99,6 @@ fn bash_completes_subcommands_options_and_values() {
     );
     assert_eq!(
         complete(&["invitectl", "example.com", "generate", "--roles-format", ""]),
-        ["list", "map"]
+        ["auto", "list", "map"]
     );
 }

@@ -112,6 +112,7 @@ fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
         "show",
         "revoke",
         "expire",
+        "check-config",
         "completions",
         "man",
     ];
@@ -120,7 +121,7 @@ fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
         for option in options_in_help(&["example.com", sub]) {
             assert!(
                 body.contains(&option)
-                    || ["--help", "--store", "--color"].contains(&option.as_str()),
+                    || ["--help", "--store", "--config", "--color"].contains(&option.as_str()),
                 "{sub}: {option} is not in the man page"
             );
         }
@@ -140,6 +141,7 @@ fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
     }
     let env = section("ENVIRONMENT");
     for var in [
+        "INVITECTL_CONFIG",
         "INVITECTL_STORE",
         "INVITECTL_LANDING_PAGE",
         "NO_COLOR",

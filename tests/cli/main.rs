@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod completion;
+mod config;
 mod damaged;
 mod docs;
 mod file_storage;

@@ -89,7 +89,10 @@ pub fn tokens_in(store: &Store) -> std::collections::HashSet<String> {
 /// The binary with a clean environment of invitectl's own variables.
 pub fn command() -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.env_remove("INVITECTL_STORE")
+    // An empty INVITECTL_CONFIG reads no configuration: the machine's own
+    // /etc/prosody/prosody.cfg.lua stays out of the tests.
+    cmd.env("INVITECTL_CONFIG", "")
+        .env_remove("INVITECTL_STORE")
         .env_remove("INVITECTL_LANDING_PAGE")
         .env_remove("NO_COLOR");
     cmd
@@ -145,7 +148,10 @@ fn binary_for_nobody() -> &'static Path {
 pub fn as_nobody(path: &Path, args: &[&str]) -> Output {
     let (uid, gid) = nobody();
     let mut cmd = Command::new(binary_for_nobody());
-    cmd.env_remove("INVITECTL_STORE")
+    // An empty INVITECTL_CONFIG reads no configuration: the machine's own
+    // /etc/prosody/prosody.cfg.lua stays out of the tests.
+    cmd.env("INVITECTL_CONFIG", "")
+        .env_remove("INVITECTL_STORE")
         .env_remove("INVITECTL_LANDING_PAGE")
         .env_remove("NO_COLOR");
     cmd.uid(uid)

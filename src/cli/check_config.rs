@@ -1,0 +1,222 @@
+//! `invitectl HOST check-config`: whether the server, as configured, will
+//! honour the invites invitectl writes. One line per finding.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::Result;
+use invitectl::config::HostConfig;
+use invitectl::{Location, OpenMode, Store};
+
+use super::{config, Context, Exit, StoreOrigin, UsageError};
+
+/// What one line says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Ok,
+    Warning,
+    Error,
+}
+
+/// The findings, printed as they come.
+#[derive(Default)]
+struct Report {
+    errors: usize,
+}
+
+impl Report {
+    fn line(&mut self, level: Level, message: impl AsRef<str>) {
+        let prefix = match level {
+            Level::Ok => "ok",
+            Level::Warning => "warning",
+            Level::Error => {
+                self.errors += 1;
+                "error"
+            }
+        };
+        println!("{prefix}: {}", message.as_ref());
+    }
+
+    /// An error line for a setting that could not be read.
+    fn failed(&mut self, error: impl std::fmt::Display) {
+        self.line(Level::Error, error.to_string());
+    }
+}
+
+pub fn run(ctx: &Context) -> Result<Exit> {
+    let Some(host) = ctx.host_config()? else {
+        return Err(UsageError(
+            "no Prosody configuration to check: use --config PATH or INVITECTL_CONFIG".into(),
+        )
+        .into());
+    };
+    let mut report = Report::default();
+    report.line(
+        Level::Ok,
+        format!("host {} is declared at {}", host.name(), host.origin()),
+    );
+    // What the reader could not follow may change any answer below.
+    for warning in host.config().warnings() {
+        report.line(Level::Warning, warning);
+    }
+    if host.enabled().is_ok_and(|e| !e) {
+        report.line(Level::Error, "the host is disabled (enabled = false)");
+    }
+    modules(&mut report, &host);
+    registration(&mut report, &host);
+    store(&mut report, ctx);
+    landing_page(&mut report, &host);
+    Ok(if report.errors > 0 {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
+}
+
+fn modules(report: &mut Report, host: &HostConfig<'_>) {
+    for (module, role) in [
+        ("invites", "keeps and checks invites"),
+        ("invites_register", "lets invites create accounts"),
+    ] {
+        match host.is_module_enabled(module) {
+            Ok(true) => report.line(Level::Ok, format!("mod_{module} is loaded ({role})")),
+            Ok(false) => report.line(
+                Level::Error,
+                format!(
+                    "mod_{module} is not loaded: add \"{module}\" to modules_enabled (it {role})"
+                ),
+            ),
+            Err(e) => report.failed(e),
+        }
+    }
+}
+
+fn registration(report: &mut Report, host: &HostConfig<'_>) {
+    match host.allow_registration() {
+        Ok(Some(r)) if r.value => report.line(Level::Ok, "allow_registration = true"),
+        Ok(_) => report.line(
+            Level::Error,
+            "allow_registration is not true: account invites cannot register (resets and contact invites still work)",
+        ),
+        Err(e) => report.failed(e),
+    }
+    match host.registration_invite_only() {
+        Ok(Some(r)) if !r.value => report.line(
+            Level::Warning,
+            format!(
+                "registration_invite_only = false at {}: anyone can register, invite or not",
+                r.origin
+            ),
+        ),
+        Ok(_) => report.line(Level::Ok, "registration is invite-only"),
+        Err(e) => report.failed(e),
+    }
+    match host.allow_user_invites() {
+        Ok(Some(r)) if r.value => report.line(
+            Level::Ok,
+            "allow_user_invites = true: users may invite others to register",
+        ),
+        Ok(_) => report.line(Level::Ok, "only admins create account invites"),
+        Err(e) => report.failed(e),
+    }
+}
+
+fn store(report: &mut Report, ctx: &Context) {
+    let source = match &ctx.origin {
+        StoreOrigin::Named => "named by --store".to_owned(),
+        StoreOrigin::Default => "the per-user default".to_owned(),
+        StoreOrigin::Configured(at) => at.clone(),
+    };
+    let (what, path) = match &ctx.location {
+        Location::Sqlite(p) => ("SQLite database", p.as_path()),
+        Location::Files(p) => ("data folder (file storage)", p.as_path()),
+    };
+    report.line(
+        Level::Ok,
+        format!("store: {what} {} ({source})", path.display()),
+    );
+    if let Location::Sqlite(p) = &ctx.location {
+        if !p.exists() {
+            report.line(
+                Level::Warning,
+                format!(
+                    "{} does not exist yet: Prosody creates it on start, generate would too",
+                    p.display()
+                ),
+            );
+            return;
+        }
+    }
+    if let Err(e) = Store::open(&ctx.location, OpenMode::Existing) {
+        report.failed(e);
+        return;
+    }
+    let writable = match &ctx.location {
+        // SQLite writes its journal beside the database.
+        Location::Sqlite(p) => {
+            OpenOptions::new().write(true).open(p).is_ok()
+                && p.parent().is_none_or(|d| may_write(d).unwrap_or(false))
+        }
+        Location::Files(p) => may_write(p).unwrap_or(false),
+    };
+    if writable {
+        report.line(Level::Ok, "the store opens and is writable by this user");
+    } else {
+        report.line(
+            Level::Error,
+            "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)",
+        );
+    }
+}
+
+/// Whether this process may create files in `dir`, by its mode bits,
+/// without writing anything.
+fn may_write(dir: &Path) -> Option<bool> {
+    let meta = std::fs::metadata(dir).ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Vec<u32> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The second number of Uid:/Gid: is the effective one.
+    let uid = *field("Uid:").get(1)?;
+    let gid = *field("Gid:").get(1)?;
+    let mode = meta.mode();
+    Some(if uid == 0 {
+        true
+    } else if meta.uid() == uid {
+        mode & 0o200 != 0
+    } else if meta.gid() == gid || field("Groups:").contains(&meta.gid()) {
+        mode & 0o020 != 0
+    } else {
+        mode & 0o002 != 0
+    })
+}
+
+fn landing_page(report: &mut Report, host: &HostConfig<'_>) {
+    match config::landing_page(host) {
+        Ok(None) => report.line(
+            Level::Ok,
+            "no invites_page: links are xmpp: URIs, for clients that know invites",
+        ),
+        Ok(Some(page)) => {
+            let kinds = match host.invites_page_supports() {
+                Ok(Some(k)) => k.value.join(", "),
+                _ => "account, account-and-contact (the default)".to_owned(),
+            };
+            report.line(
+                Level::Ok,
+                format!("landing page {} for: {kinds}", page.template()),
+            );
+        }
+        Err(e) => report.failed(e),
+    }
+}
