@@ -382,6 +382,24 @@ impl Server {
         Running::spawn(format!("invitectl {args:?}"), cmd)
     }
 
+    /// `invitectl --config <this server's configuration> HOST args...`, with
+    /// no store named: invitectl finds the store in the configuration. Run
+    /// as the server's user, as an admin would.
+    pub fn invitectl_with_config(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
+        cmd.env_remove("INVITECTL_STORE")
+            .env_remove("INVITECTL_CONFIG")
+            .arg("--config")
+            .arg(&self.config)
+            .arg(HOST)
+            .args(args)
+            .current_dir(self.dir());
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        Running::spawn(format!("invitectl --config {args:?}"), cmd).wait(COMMAND_TIMEOUT)
+    }
+
     /// Runs invitectl against this server's store (bounded by COMMAND_TIMEOUT).
     pub fn invitectl(&self, args: &[&str]) -> Output {
         self.spawn_invitectl(args).wait(COMMAND_TIMEOUT)

@@ -35,9 +35,12 @@
 //!     (`invites_page`) for every kind of invite;
 //! 14. what the servers do with SQLite locks held by another process (they
 //!     fail at once and their connection stays broken): the constraint that
-//!     scenario 11 runs into.
+//!     scenario 11 runs into;
+//! 15. given only the server's configuration (`--config`, no `--store`),
+//!     invitectl finds the store and its invite registers an account, and
+//!     `check-config` reports no error.
 //!
-//! Scenarios 1-4, 6, 7, 9 and 10 run a second time with the server on its
+//! Scenarios 1-4, 6, 7, 9, 10 and 15 run a second time with the server on its
 //! file storage (`storage = "internal"`, modules `prosody_0_12_files` and
 //! `prosody_13_files`): invitectl is given the server's data folder and
 //! runs as the server's user, and the assertions read the server's Lua data
@@ -117,6 +120,7 @@ interop!(
     server_tool_reads_invitectl_invites,
     landing_pages_match_the_server,
     server_does_not_wait_for_sqlite_locks,
+    configuration_alone_finds_the_store,
 );
 
 /// Defines, for each scenario function, `prosody_0_12_files::NAME` and
@@ -162,6 +166,7 @@ interop_files!(
     reusable_group_invite_registers_two,
     contact_invite_makes_mutual_contacts,
     server_made_invites_are_managed,
+    configuration_alone_finds_the_store,
 );
 
 /// Scenario 11 cannot pass on SQLite storage, and scenario 14 shows why:

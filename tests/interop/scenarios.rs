@@ -1110,3 +1110,24 @@ pub fn server_does_not_wait_for_sqlite_locks(server: &Server) {
         "an outside writer could commit: the server no longer holds a lock"
     );
 }
+
+/// With only the server's configuration (`--config`, no `--store`),
+/// invitectl finds the server's store and its invite registers an account;
+/// `check-config` agrees that the setup honours invites.
+pub fn configuration_alone_finds_the_store(server: &Server) {
+    let out = server.invitectl_with_config(&["generate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "generate --config failed ({}): {stdout} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = token_from_output(stdout.trim());
+    register_ok(server, &token, "configured", "pw-configured");
+    assert!(can_login(server, "configured", "pw-configured"));
+    let check = server.invitectl_with_config(&["check-config"]);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "check-config: {report}");
+    assert!(!report.contains("error:"), "{report}");
+}
