@@ -273,6 +273,28 @@ mod tests {
     }
 
     #[test]
+    fn configured_supports_pick_the_invite_types() {
+        let host = Host::parse("example.com").unwrap();
+        let build = |target| {
+            InviteRequest {
+                target: Some(target),
+                ..InviteRequest::default()
+            }
+            .build_with_token(&host, 0, token())
+            .unwrap()
+        };
+        let account = build(crate::invite::Target::Account(None));
+        let contact_only = build(crate::invite::Target::Contact {
+            inviter: crate::Username::parse("alice").unwrap(),
+            allow_registration: false,
+        });
+        let page = LandingPage::parse("https://{host}/i/{invite.token}").unwrap();
+        assert!(page.supports(&account) && !page.supports(&contact_only));
+        let page = page.with_supports(vec!["contact-only".into()]);
+        assert!(!page.supports(&account) && page.supports(&contact_only));
+    }
+
+    #[test]
     fn bad_templates_are_refused() {
         for bad in [
             "https://{host}/{invite.secret}",

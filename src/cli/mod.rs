@@ -114,7 +114,17 @@ impl Context {
         // the invite defaults.
         let config = config::find(config)
             .filter(|found| found.explicit || named.is_none())
-            .map(|found| Config::load(&found.path))
+            .map(|found| {
+                Config::load(&found.path).map_err(|e| {
+                    if found.explicit {
+                        e.into()
+                    } else {
+                        anyhow::anyhow!(
+                            "{e} (name one with --config, or set INVITECTL_CONFIG= to read none)"
+                        )
+                    }
+                })
+            })
             .transpose()?;
         let host_config = config
             .as_ref()
