@@ -9,6 +9,7 @@ mod exit;
 mod expire;
 mod generate;
 mod list;
+mod privileges;
 mod progress;
 mod qr;
 mod revoke;
@@ -131,6 +132,9 @@ impl Context {
             .map(|c| config::host(c, host.as_str()))
             .transpose()?;
         let (location, origin) = resolve_store(named, host_config.as_ref())?;
+        // The configuration is read as the caller (root may need to); the
+        // store is touched only as its owner.
+        privileges::become_store_owner(&location)?;
         Ok(Context {
             host,
             location,

@@ -120,23 +120,3 @@ fn users_with_odd_names_get_prosodys_file_names() {
     let shown = json_lines(&store.ok(&["show", &token, "--json"]));
     assert_eq!(shown[0]["inviter"], "zoë.o-k");
 }
-
-#[test]
-fn run_as_root_new_files_go_to_the_data_folders_owner_and_old_ones_keep_theirs() {
-    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
-        eprintln!("SKIPPED: needs root to give files away");
-        return;
-    }
-    let store = seeded();
-    let (server, other) = (4242, 4343);
-    std::os::unix::fs::chown(&store.path, Some(server), Some(server)).unwrap();
-    std::os::unix::fs::chown(store.host_file(), Some(other), Some(other)).unwrap();
-    store.ok(&["generate", "--contact", "bob"]);
-    let owner = |p: &std::path::Path| {
-        let m = std::fs::metadata(p).unwrap();
-        (m.uid(), m.gid())
-    };
-    assert_eq!(owner(&store.host_file()), (other, other));
-    assert_eq!(owner(&store.user_file("bob")), (server, server));
-    assert_eq!(owner(&store.user_file("alice")), (0, 0));
-}

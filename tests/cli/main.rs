@@ -12,6 +12,7 @@ mod files;
 mod generate;
 mod list_show;
 mod pipes;
+mod privileges;
 mod pty;
 mod qr;
 mod qr_decode;

@@ -1,0 +1,59 @@
+//! Acting as the server's user. Run as root on the server's store,
+//! invitectl becomes the store's owner before it touches it, as prosodyctl
+//! does, so that it never leaves a root-owned file (a SQLite journal, a
+//! new database, a `.dat` or its `~`) where the server must write.
+
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::{anyhow, Result};
+use invitectl::Location;
+
+/// When running as root and the store (or, for a SQLite file not made
+/// yet, its folder) belongs to another user, switches this process to
+/// that user and the store's group for good. Anything else is left as it
+/// is. Fails, before anything is written, when the switch does not take.
+pub fn become_store_owner(location: &Location) -> Result<()> {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let Some(meta) = owner_of(location) else {
+        return Ok(());
+    };
+    let (uid, gid) = (meta.uid(), meta.gid());
+    if uid == 0 {
+        return Ok(());
+    }
+    // Groups first: once the user is switched, they can no longer change.
+    // SAFETY: plain system calls on integers and a one-element array that
+    // outlives the call.
+    let switched = unsafe {
+        libc::setgroups(1, &gid) == 0 && libc::setgid(gid) == 0 && libc::setuid(uid) == 0
+    };
+    // SAFETY: as above.
+    let (now_uid, now_gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    if !switched || now_uid != uid || now_gid != gid {
+        return Err(anyhow!(
+            "cannot act as the store's owner (uid {uid}, gid {gid}): {}",
+            io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// The store's metadata, or its folder's when a SQLite file is still to
+/// be made; `None` when neither exists.
+fn owner_of(location: &Location) -> Option<std::fs::Metadata> {
+    let path = match location {
+        Location::Sqlite(path) | Location::Files(path) => path,
+    };
+    std::fs::metadata(path)
+        .ok()
+        .or_else(|| parent(path).and_then(|p| std::fs::metadata(p).ok()))
+}
+
+fn parent(path: &Path) -> Option<&Path> {
+    path.parent().filter(|p| !p.as_os_str().is_empty())
+}
