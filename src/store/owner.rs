@@ -18,14 +18,10 @@ use crate::error::{Error, Result};
 /// Links followed before giving up, as the kernel does (`ELOOP`).
 const MAX_LINKS: usize = 40;
 
-extern "C" {
-    fn geteuid() -> u32;
-}
-
 /// The effective user id of this process.
 pub(crate) fn effective_uid() -> u32 {
     // SAFETY: geteuid takes no arguments, cannot fail and touches no memory.
-    unsafe { geteuid() }
+    unsafe { libc::geteuid() }
 }
 
 /// Refuses `path` when it is a symlink that breaks the rule above. A path

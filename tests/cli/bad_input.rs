@@ -18,7 +18,7 @@ fn refused(store: &Store, args: &[&str], code: i32) {
         .assert()
         .code(code)
         .stdout("");
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr_of(&out);
     assert!(stderr.starts_with("invitectl: "), "{args:?}: {stderr:?}");
     assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
@@ -194,7 +194,7 @@ fn unreadable_stores() {
                 .assert()
                 .code(FAILURE)
                 .stdout("");
-            let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+            let stderr = stderr_of(&out);
             assert!(
                 stderr.starts_with("invitectl: ") && stderr.lines().count() == 1,
                 "{stderr}"
@@ -263,7 +263,7 @@ fn invite_files_that_do_not_parse_stop_every_command() {
                 .assert()
                 .code(FAILURE)
                 .stdout("");
-            let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+            let stderr = stderr_of(&out);
             assert!(
                 stderr.starts_with("invitectl: ")
                     && stderr.lines().count() == 1
@@ -306,7 +306,7 @@ fn a_locked_store_fails_cleanly_after_the_busy_timeout() {
         started.elapsed() >= std::time::Duration::from_secs(1),
         "gave up without waiting"
     );
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr_of(&out);
     assert!(
         stderr.contains("locked") && stderr.lines().count() == 1,
         "{stderr}"

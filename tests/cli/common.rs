@@ -158,7 +158,7 @@ impl Store {
     /// Runs a command that must succeed, and returns its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args).success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+        stdout_of(&out)
     }
 
     /// Inserts many host-level invite records, (key, JSON value), at once.
@@ -363,7 +363,7 @@ impl ProsodyConfig {
     /// Like [`ProsodyConfig::run`], expecting success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args).success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+        stdout_of(&out)
     }
 }
 
@@ -375,3 +375,13 @@ modules_enabled = { "register"; "invites"; "invites_register" }
 storage = "sql"
 sql = { driver = "SQLite3", database = "prosody.sqlite" }
 "#;
+
+/// A finished command's stdout, as text.
+pub fn stdout_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// A finished command's stderr, as text.
+pub fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+}

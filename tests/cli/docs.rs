@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::invitectl;
+use crate::common::{invitectl, stdout_of};
 
 fn check(args: &[&str], file: &str) {
     let out = invitectl().args(args).assert().success();
@@ -43,7 +43,7 @@ fn man_page_is_fresh() {
 #[test]
 fn man_page_documents_exit_codes_and_environment() {
     let out = invitectl().arg("man").assert().success();
-    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let page = stdout_of(&out);
     for needle in [
         "EXIT STATUS",
         "INVITECTL_STORE",
@@ -59,7 +59,7 @@ fn man_page_documents_exit_codes_and_environment() {
 /// Every `--option` that `invitectl [HOST SUBCOMMAND] --help` lists.
 fn options_in_help(args: &[&str]) -> Vec<String> {
     let out = invitectl().args(args).arg("--help").assert().success();
-    let help = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let help = stdout_of(&out);
     // In the "Options:" section, option lines begin with "-x, --name" or
     // "--name".
     let mut options: Vec<String> = help

@@ -258,7 +258,7 @@ fn landing_pages_are_rendered_stored_and_printed() {
             .args(args)
             .assert()
             .success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+        stdout_of(&out)
     };
     let link = generate(&["--reset", "bob"]);
     let token = link.trim().rsplit('?').next().unwrap().to_owned();

@@ -124,7 +124,7 @@ fn show_of_an_unknown_token_exits_3() {
             .run(&["show", "ZZZZZZZZZZZZZZZZZZZZZZZZ"])
             .code(3)
             .stdout("");
-        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let stderr = stderr_of(&out);
         assert_eq!(
             stderr,
             "invitectl: no invite with token ZZZZZZZZZZZZZZZZZZZZZZZZ\n"

@@ -216,7 +216,7 @@ fn a_bad_qr_file_is_refused_and_nothing_is_written() {
         all.extend_from_slice(options);
         all.extend(["--qr-file", &file]);
         let out = store.run(&all).code(2);
-        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let err = stderr_of(&out);
         assert!(
             err.starts_with("invitectl: ") && err.contains(message),
             "{all:?}: {err}"

@@ -14,7 +14,7 @@ fn revoke_removes_both_records_and_reports_unknown_tokens() {
             .run(&["revoke", &contact, "NoSuchTokenNoSuchTokenAA", &account])
             .code(3)
             .stdout("");
-        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let stderr = stderr_of(&out);
         assert_eq!(
             stderr,
             "invitectl: no invite with token NoSuchTokenNoSuchTokenAA\n"
