@@ -84,43 +84,33 @@ impl Reader<'_> {
             return Err(self.error("cannot read these options"));
         };
         self.pos = end;
-        match value {
-            SettingValue::Known(Value::Table(table)) => {
-                for (key, value) in table {
-                    if let Some(key) = key.as_str() {
-                        let value = SettingValue::Known(value);
-                        self.events.push(Event::Set {
-                            key: key.to_owned(),
-                            value,
-                            line,
-                        });
-                    }
-                }
+        let (table, unreadable) = match value {
+            SettingValue::Known(Value::Table(table)) => (table, Vec::new()),
+            SettingValue::Partial { table, unreadable } => (table, unreadable),
+            _ => {
+                self.events.push(Event::Warning {
+                    message: "options given as an expression are not read".into(),
+                    line,
+                });
+                self.events.push(Event::Global);
+                return Ok(());
             }
-            SettingValue::Partial { table, unreadable } => {
-                for (key, value) in table {
-                    if let Some(key) = key.as_str() {
-                        let value = SettingValue::Known(value);
-                        self.events.push(Event::Set {
-                            key: key.to_owned(),
-                            value,
-                            line,
-                        });
-                    }
-                }
-                for key in unreadable.iter().filter_map(|k| k.as_str()) {
-                    let value = SettingValue::Unreadable(Unreadable::Expression);
-                    self.events.push(Event::Set {
-                        key: key.to_owned(),
-                        value,
-                        line,
-                    });
-                }
+        };
+        for (key, value) in table {
+            if let Some(key) = key.as_str() {
+                self.events.push(Event::Set {
+                    key: key.to_owned(),
+                    value: SettingValue::Known(value),
+                    line,
+                });
             }
-            _ => self.events.push(Event::Warning {
-                message: "options given as an expression are not read".into(),
+        }
+        for key in unreadable.iter().filter_map(|k| k.as_str()) {
+            self.events.push(Event::Set {
+                key: key.to_owned(),
+                value: SettingValue::Unreadable(Unreadable::Expression),
                 line,
-            }),
+            });
         }
         self.events.push(Event::Global);
         Ok(())
