@@ -21,6 +21,12 @@ pub enum Entry {
 }
 
 impl Entry {
+    /// Whether `expire` removes this entry: an invite that reads whole and
+    /// has expired at `now`. A damaged record never does.
+    pub fn is_expired_invite(&self, now: i64) -> bool {
+        matches!(self, Entry::Invite(invite) if invite.is_expired(now))
+    }
+
     /// The token the record is stored under.
     pub fn token(&self) -> &Token {
         match self {

@@ -331,12 +331,12 @@ impl FileStore {
         let hostname = host.as_str();
         for (user, keys) in &expired.user_keys {
             self.remove(&self.user_file(host, user), keys, |k, v| {
-                is_expired_invite(&convert::decode_user(hostname, user, k, v), now)
+                convert::decode_user(hostname, user, k, v).is_expired_invite(now)
             })?;
         }
         if !expired.host_keys.is_empty() {
             self.remove(&self.host_file(host), &expired.host_keys, |k, v| {
-                is_expired_invite(&convert::decode_host(k, v), now)
+                convert::decode_host(k, v).is_expired_invite(now)
             })?;
         }
         progress(total, total);
@@ -361,7 +361,7 @@ impl Expired {
         let mut host_keys = HashSet::new();
         for (key, value) in files.host.iter() {
             let entry = convert::decode_host(key, value);
-            if is_expired_invite(&entry, now) {
+            if entry.is_expired_invite(now) {
                 host_keys.insert(key.clone());
                 listed.push(entry);
             }
@@ -374,7 +374,7 @@ impl Expired {
                     continue;
                 }
                 let entry = convert::decode_user(host.as_str(), user, key, value);
-                if is_expired_invite(&entry, now) {
+                if entry.is_expired_invite(now) {
                     user_keys
                         .entry(user.clone())
                         .or_default()
@@ -391,9 +391,4 @@ impl Expired {
             user_keys,
         }
     }
-}
-
-/// Whether `prune` removes this entry: an invite, read whole, expired.
-fn is_expired_invite(entry: &Entry, now: i64) -> bool {
-    matches!(entry, Entry::Invite(invite) if invite.is_expired(now))
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rusqlite::params;
 
-use super::prune::{is_expired_invite, EXPIRED_HOST_RECORD, EXPIRED_LONE_USER_RECORD};
+use super::prune::{EXPIRED_HOST_RECORD, EXPIRED_LONE_USER_RECORD};
 use super::{decode_row, SqlStore};
 use crate::error::{Error, Result};
 use crate::jid::Host;
@@ -96,7 +96,7 @@ impl SqlListing<'_> {
                 })
             })
             .filter(move |entry| match (expired_at, entry) {
-                (Some(now), Ok(entry)) => is_expired_invite(entry, now),
+                (Some(now), Ok(entry)) => entry.is_expired_invite(now),
                 _ => true,
             }),
         ))

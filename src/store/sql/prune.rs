@@ -6,7 +6,6 @@ use rusqlite::{params, OptionalExtension};
 use super::{decode_row, SqlStore};
 use crate::error::{Error, Result};
 use crate::jid::Host;
-use crate::record::Entry;
 
 /// A host-level record that may have expired before `?2`: what `prune`
 /// looks at. Only rows that the reader then reads as expired invites are
@@ -139,7 +138,7 @@ fn delete_expired(
         let mut stmt = tx.prepare_cached(select)?;
         let mut rows = stmt.query(args)?;
         while let Some(row) = rows.next()? {
-            if is_expired_invite(&decode_row(host, row)?, now) {
+            if decode_row(host, row)?.is_expired_invite(now) {
                 doomed.push(row.get::<_, i64>(4)?);
             }
         }
@@ -149,9 +148,4 @@ fn delete_expired(
         delete.execute([rowid])?;
     }
     Ok(doomed.len())
-}
-
-/// Whether `prune` removes this entry: an invite, read whole, expired.
-pub(super) fn is_expired_invite(entry: &Entry, now: i64) -> bool {
-    matches!(entry, Entry::Invite(invite) if invite.is_expired(now))
 }
