@@ -72,11 +72,11 @@ pub enum Error {
     #[error("the invite {0} has expired")]
     Expired(String),
 
-    /// The file exists but is not a Prosody SQL store.
-    #[error("{}: not a Prosody SQL store: {reason}", path.display())]
+    /// The file or database exists but is not a Prosody SQL store.
+    #[error("{store}: not a Prosody SQL store: {reason}")]
     NotAStore {
-        /// The store's path.
-        path: PathBuf,
+        /// The store: its path, or its URL without the password.
+        store: String,
         /// What is missing or wrong.
         reason: String,
     },
@@ -100,6 +100,43 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+
+    /// A PostgreSQL URL that cannot be used. The URL itself is never
+    /// repeated: it may hold a password.
+    #[error("invalid PostgreSQL URL: {0}")]
+    InvalidStoreUrl(String),
+
+    /// The PostgreSQL server could not be reached, or refused or failed a
+    /// request.
+    #[cfg(feature = "postgres")]
+    #[error("{store}: {}{hint}", crate::store::describe_postgres_error(source))]
+    Postgres {
+        /// The database, as a URL without the password.
+        store: String,
+        /// The error from the client library or the server.
+        #[source]
+        source: postgres::Error,
+        /// What may explain it, such as a password file left unread; empty
+        /// or starting with a space.
+        hint: String,
+    },
+
+    /// Encryption for a PostgreSQL connection cannot be set up as
+    /// `sslmode` asks.
+    #[error("{store}: {reason}")]
+    PostgresTls {
+        /// The database, as a URL without the password.
+        store: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A PostgreSQL store was named, but this build has no PostgreSQL
+    /// support (the `postgres` feature).
+    #[error(
+        "{0}: this invitectl was built without PostgreSQL support (cargo feature \"postgres\")"
+    )]
+    PostgresNotBuilt(String),
 
     /// A file could not be read, written or created.
     #[error("{}: {source}", path.display())]

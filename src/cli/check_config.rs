@@ -128,13 +128,14 @@ fn store(report: &mut Report, ctx: &Context) {
         StoreOrigin::Default => "the per-user default".to_owned(),
         StoreOrigin::Configured(at) => at.clone(),
     };
-    let (what, path) = match &ctx.location {
-        Location::Sqlite(p) => ("SQLite database", p.as_path()),
-        Location::Files(p) => ("data folder (file storage)", p.as_path()),
+    let what = match &ctx.location {
+        Location::Sqlite(_) => "SQLite database",
+        Location::Files(_) => "data folder (file storage)",
+        Location::Postgres(_) => "PostgreSQL database",
     };
     report.line(
         Level::Ok,
-        format!("store: {what} {} ({source})", path.display()),
+        format!("store: {what} {} ({source})", ctx.location),
     );
     if let Location::Sqlite(p) = &ctx.location {
         if !p.exists() {
@@ -148,10 +149,13 @@ fn store(report: &mut Report, ctx: &Context) {
             return;
         }
     }
-    if let Err(e) = Store::open(&ctx.location, OpenMode::Existing) {
-        report.failed(e);
-        return;
-    }
+    let store = match Store::open(&ctx.location, OpenMode::Existing) {
+        Ok(store) => store,
+        Err(e) => {
+            report.failed(e);
+            return;
+        }
+    };
     let writable = match &ctx.location {
         // SQLite writes its journal beside the database.
         Location::Sqlite(p) => {
@@ -159,13 +163,23 @@ fn store(report: &mut Report, ctx: &Context) {
                 && p.parent().is_none_or(|d| may_write(d).unwrap_or(false))
         }
         Location::Files(p) => may_write(p).unwrap_or(false),
+        Location::Postgres(_) => match store.may_write() {
+            Ok(may) => may.unwrap_or(false),
+            Err(e) => {
+                report.failed(e);
+                return;
+            }
+        },
     };
     if writable {
         report.line(Level::Ok, "the store opens and is writable by this user");
     } else {
         report.line(
             Level::Error,
-            "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)",
+            match ctx.location {
+                Location::Postgres(_) => "the store is not writable by this role: it needs INSERT, UPDATE and DELETE on the prosody table",
+                _ => "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)",
+            },
         );
     }
 }

@@ -8,6 +8,7 @@ use anyhow::{anyhow, Result};
 use invitectl::config::{Config, HostConfig, Located, Period, DEFAULT_STORAGE};
 use invitectl::duration::MAX_TTL;
 use invitectl::invite::RolesFormat;
+use invitectl::store::PgTarget;
 use invitectl::uri::LandingPage;
 use invitectl::{Location, Store};
 
@@ -91,20 +92,21 @@ pub fn store(host: &HostConfig<'_>) -> Result<(Location, String)> {
     };
     match name {
         "internal" => Ok((Location::Files(data_path), chosen_at)),
-        "sql" => sqlite(host, &data_path).map(|l| (l, chosen_at)),
+        "sql" => sql_database(host, &data_path).map(|l| (l, chosen_at)),
         other => {
             let at = driver.as_ref().map(|d| d.origin.to_string());
             Err(anyhow!(
-                "{}: storage \"{other}\" is not supported: invitectl works on \"internal\" and \"sql\" (SQLite3)",
+                "{}: storage \"{other}\" is not supported: invitectl works on \"internal\" and \"sql\" (SQLite3, PostgreSQL)",
                 at.unwrap_or_default()
             ))
         }
     }
 }
 
-/// The SQLite file of `storage = "sql"`; other databases are refused
-/// without showing any field of `sql` (it holds a password).
-fn sqlite(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
+/// The database of `storage = "sql"`: a SQLite file or a PostgreSQL
+/// database; MySQL is refused without showing any field of `sql` (it
+/// holds a password).
+fn sql_database(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
     let Some(sql) = host.sql()? else {
         // mod_storage_sql's default: SQLite at prosody.sqlite.
         return Ok(Location::Sqlite(
@@ -125,8 +127,16 @@ fn sqlite(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
                     )
                 })
         }
-        Some(driver @ ("PostgreSQL" | "MySQL")) => Err(anyhow!(
-            "{}: sql.driver \"{driver}\" is not supported yet: invitectl works on SQLite3 and internal storage",
+        Some("PostgreSQL") => {
+            // The password may be set by an expression invitectl does not
+            // evaluate (13's Credential): PGPASSWORD or ~/.pgpass serve then.
+            for field in ["database", "host", "port", "username"] {
+                sql.value.require_readable(field, &sql.origin)?;
+            }
+            Ok(Location::Postgres(PgTarget::from_prosody(&sql.value)?))
+        }
+        Some("MySQL") => Err(anyhow!(
+            "{}: sql.driver \"MySQL\" is not supported yet: invitectl works on SQLite3, PostgreSQL and internal storage",
             sql.origin
         )),
         Some(_) => Err(anyhow!(
@@ -163,6 +173,8 @@ pub fn landing_page(host: &HostConfig<'_>) -> Result<Option<LandingPage>> {
 pub fn roles_format(store: &Store) -> RolesFormat {
     let is_012 = match store {
         Store::Sqlite(sql) => !sql.has_unique_index(),
+        #[cfg(feature = "postgres")]
+        Store::Postgres(sql) => !sql.has_unique_index(),
         Store::Files(_) => {
             std::fs::read_to_string(VERSION_FILE).is_ok_and(|v| v.trim_start().starts_with("0."))
         }

@@ -33,7 +33,8 @@ impl Exit {
             | Error::InvalidTemplate { .. }
             | Error::InvalidRequest(_)
             | Error::QrCode(_)
-            | Error::InvalidQrFile { .. } => Exit::Usage,
+            | Error::InvalidQrFile { .. }
+            | Error::InvalidStoreUrl(_) => Exit::Usage,
             Error::NotFound(_) => Exit::NotFound,
             _ => Exit::Failure,
         }

@@ -54,10 +54,15 @@ pub struct Context {
 impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
         let store = Store::open(&self.location, mode)?;
-        if store.was_created() && matches!(self.origin, StoreOrigin::Default) {
+        if store.was_created() && matches!(self.location, Location::Postgres(_)) {
+            eprintln!(
+                "invitectl: created the \"prosody\" table in {} (Prosody 13's schema)",
+                self.location
+            );
+        } else if store.was_created() && matches!(self.origin, StoreOrigin::Default) {
             eprintln!(
                 "invitectl: created a new store at {} (Prosody reads it only when configured with storage = \"sql\" and this database)",
-                self.location.path().display()
+                self.location
             );
         }
         Ok(store)
@@ -147,15 +152,15 @@ impl Context {
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
 /// it), else the one the configuration gives the host, else the per-user
-/// default. A named folder is Prosody's data folder with file storage; any
-/// other named path a SQLite file, which `generate` creates when it is
-/// missing.
+/// default. A `postgres://` URL names a PostgreSQL database; a named folder
+/// is Prosody's data folder with file storage; any other named path a
+/// SQLite file, which `generate` creates when it is missing.
 fn resolve_store(
     named: Option<PathBuf>,
     host: Option<&HostConfig<'_>>,
 ) -> Result<(Location, StoreOrigin)> {
     if let Some(path) = named {
-        return Ok((Location::from_path(path), StoreOrigin::Named));
+        return Ok((Location::parse(path.as_os_str())?, StoreOrigin::Named));
     }
     if let Some(host) = host {
         let (location, chosen_at) = config::store(host)?;

@@ -44,9 +44,10 @@ pub fn become_store_owner(location: &Location) -> Result<()> {
 }
 
 /// The store's metadata, or its folder's when a SQLite file is still to
-/// be made; `None` when neither exists.
+/// be made; `None` when neither exists, or the store is a database
+/// server's.
 fn owner_of(location: &Location) -> Option<std::fs::Metadata> {
-    let path = location.path();
+    let path = location.path()?;
     std::fs::metadata(path)
         .ok()
         .or_else(|| parent(path).and_then(|p| std::fs::metadata(p).ok()))

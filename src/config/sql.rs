@@ -16,6 +16,11 @@ pub const DEFAULT_SQLITE_DATABASE: &str = "prosody.sqlite";
 pub struct Password(String);
 
 impl Password {
+    /// Wraps a password so that it is never shown by accident.
+    pub fn new(password: String) -> Password {
+        Password(password)
+    }
+
     /// The password itself.
     pub fn expose(&self) -> &str {
         &self.0

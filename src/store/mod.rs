@@ -8,6 +8,7 @@
 
 mod files;
 mod owner;
+mod pg;
 mod sql;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,9 @@ use crate::token::Token;
 
 pub use files::enc::encode as encode_file_name;
 pub use files::FileStore;
+#[cfg(feature = "postgres")]
+pub use pg::{describe as describe_postgres_error, PgListing, PgStore};
+pub use pg::{PgTarget, SslMode};
 pub use sql::{SqlListing, SqlStore};
 
 /// Where a store lives.
@@ -30,6 +34,8 @@ pub enum Location {
     /// Prosody's data folder (`data_path`), with its file storage
     /// (`storage = "internal"`, the default).
     Files(PathBuf),
+    /// A PostgreSQL database in Prosody's SQL schema.
+    Postgres(PgTarget),
 }
 
 impl Location {
@@ -44,10 +50,22 @@ impl Location {
         }
     }
 
-    /// The path of the store.
-    pub fn path(&self) -> &Path {
+    /// The location `--store` names: a `postgres://` or `postgresql://`
+    /// URL is a PostgreSQL database (see [`PgTarget::from_url`]), anything
+    /// else a path (see [`Location::from_path`]). A file whose name starts
+    /// like a URL is named `./postgres:...`.
+    pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
+        match text.to_str() {
+            Some(url) if PgTarget::is_url(url) => PgTarget::from_url(url).map(Location::Postgres),
+            _ => Ok(Location::from_path(PathBuf::from(text))),
+        }
+    }
+
+    /// The path of the store, if it is on this machine's file system.
+    pub fn path(&self) -> Option<&Path> {
         match self {
-            Location::Sqlite(path) | Location::Files(path) => path,
+            Location::Sqlite(path) | Location::Files(path) => Some(path),
+            Location::Postgres(_) => None,
         }
     }
 
@@ -65,12 +83,38 @@ impl Location {
     }
 }
 
+/// The store as messages name it: its path, or its URL without the
+/// password.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) | Location::Files(path) => path.display().fmt(f),
+            Location::Postgres(target) => target.fmt(f),
+        }
+    }
+}
+
 /// An open invite store.
 pub enum Store {
     /// Prosody's SQL storage on SQLite.
     Sqlite(SqlStore),
     /// Prosody's file storage.
     Files(FileStore),
+    /// Prosody's SQL storage on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(Box<PgStore>),
+}
+
+/// Calls the same method on whichever backend `$store` is.
+macro_rules! each_backend {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            Store::Sqlite($s) => $call,
+            Store::Files($s) => $call,
+            #[cfg(feature = "postgres")]
+            Store::Postgres($s) => $call,
+        }
+    };
 }
 
 /// Whether opening may create the store.
@@ -95,6 +139,23 @@ impl Store {
                 owner::check_store_path(path)?;
                 FileStore::open(path).map(Store::Files)
             }
+            #[cfg(feature = "postgres")]
+            Location::Postgres(target) => {
+                PgStore::open(target, mode).map(|s| Store::Postgres(Box::new(s)))
+            }
+            #[cfg(not(feature = "postgres"))]
+            Location::Postgres(target) => Err(crate::Error::PostgresNotBuilt(target.to_string())),
+        }
+    }
+
+    /// Whether this user may write the store, where the store itself
+    /// knows (a database server's privileges); `None` for a store on the
+    /// file system, whose permissions tell.
+    pub fn may_write(&self) -> Result<Option<bool>> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => store.may_write().map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -103,6 +164,8 @@ impl Store {
         match self {
             Store::Sqlite(store) => store.was_created(),
             Store::Files(_) => false,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => store.was_created(),
         }
     }
 
@@ -120,10 +183,7 @@ impl Store {
         make: impl FnMut() -> Result<Invite>,
         each: impl FnMut(&Invite) -> std::io::Result<()>,
     ) -> Result<()> {
-        match self {
-            Store::Sqlite(store) => store.create(host, count, make, each),
-            Store::Files(store) => store.create(host, count, make, each),
-        }
+        each_backend!(self, store => store.create(host, count, make, each))
     }
 
     /// Stores one invite.
@@ -138,25 +198,21 @@ impl Store {
         match self {
             Store::Sqlite(store) => store.list(host).map(Listing::Sqlite),
             Store::Files(store) => store.list(host).map(Listing::Files),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => store.list(host).map(Listing::Postgres),
         }
     }
 
     /// The invite with this token, if the host has one.
     pub fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        match self {
-            Store::Sqlite(store) => store.get(host, token),
-            Store::Files(store) => store.get(host, token),
-        }
+        each_backend!(self, store => store.get(host, token))
     }
 
     /// Removes every record of each token, in one transaction (on file
     /// storage, one rewrite per file). Returns the
     /// tokens that matched nothing.
     pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
-        match self {
-            Store::Sqlite(store) => store.revoke(host, tokens),
-            Store::Files(store) => store.revoke(host, tokens),
-        }
+        each_backend!(self, store => store.revoke(host, tokens))
     }
 
     /// Prepares a listing of exactly the invites that [`Store::prune`]
@@ -165,6 +221,8 @@ impl Store {
         match self {
             Store::Sqlite(store) => store.list_expired(host, now).map(Listing::Sqlite),
             Store::Files(store) => store.list_expired(host, now).map(Listing::Files),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => store.list_expired(host, now).map(Listing::Postgres),
         }
     }
 
@@ -183,27 +241,18 @@ impl Store {
         now: i64,
         progress: impl FnMut(u64, u64),
     ) -> Result<u64> {
-        match self {
-            Store::Sqlite(store) => store.prune(host, now, progress),
-            Store::Files(store) => store.prune(host, now, progress),
-        }
+        each_backend!(self, store => store.prune(host, now, progress))
     }
 
     /// Checks a token as the server does at `now`, without using it.
     pub fn check(&self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        match self {
-            Store::Sqlite(store) => crate::redeem::check(store.get(host, token)?, token, now),
-            Store::Files(store) => crate::redeem::check(store.get(host, token)?, token, now),
-        }
+        crate::redeem::check(self.get(host, token)?, token, now)
     }
 
     /// Uses a token as the server does when an account registers: a
     /// reusable invite stays, any other loses all its records, atomically.
     pub fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        match self {
-            Store::Sqlite(store) => store.redeem(host, token, now),
-            Store::Files(store) => store.redeem(host, token, now),
-        }
+        each_backend!(self, store => store.redeem(host, token, now))
     }
 }
 
@@ -214,6 +263,9 @@ pub enum Listing<'s> {
     /// A listing of file storage, read whole: Prosody keeps each file as
     /// one table, which has to be read whole anyway.
     Files(Vec<Entry>),
+    /// A listing of a PostgreSQL store, fetched a page at a time.
+    #[cfg(feature = "postgres")]
+    Postgres(PgListing<'s>),
 }
 
 impl Listing<'_> {
@@ -222,6 +274,8 @@ impl Listing<'_> {
         match self {
             Listing::Sqlite(listing) => listing.iter(),
             Listing::Files(entries) => Ok(Box::new(entries.drain(..).map(Ok))),
+            #[cfg(feature = "postgres")]
+            Listing::Postgres(listing) => listing.iter(),
         }
     }
 }

@@ -69,7 +69,7 @@ impl SqlStore {
         // as an empty database and, given /dev/null, make /dev/null-journal.
         if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             return Err(Error::NotAStore {
-                path: path.to_owned(),
+                store: path.display().to_string(),
                 reason: "not a regular file".into(),
             });
         }
@@ -122,7 +122,7 @@ impl SqlStore {
         if let rusqlite::Error::SqliteFailure(e, _) = &source {
             if e.code == rusqlite::ErrorCode::NotADatabase {
                 return Error::NotAStore {
-                    path: self.path.clone(),
+                    store: self.path.display().to_string(),
                     reason: "not a SQLite database".into(),
                 };
             }
@@ -184,7 +184,7 @@ impl SqlStore {
 
     fn not_a_store(&self, reason: &str) -> Error {
         Error::NotAStore {
-            path: self.path.clone(),
+            store: self.path.display().to_string(),
             reason: reason.to_owned(),
         }
     }

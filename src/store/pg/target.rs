@@ -1,0 +1,515 @@
+//! Where a PostgreSQL store is: the connection parameters of a
+//! `postgres://` URL or of Prosody's `sql` setting, completed as libpq
+//! completes them (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`,
+//! `PGSSLMODE`, `PGSSLROOTCERT`), so that invitectl reaches the database
+//! the server and `psql` reach with the same settings.
+//!
+//! A password is never part of what is shown: [`PgTarget`]'s `Display`
+//! is the URL without it, and its `Debug` redacts it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+use crate::config::Password;
+use crate::error::{Error, Result};
+
+/// Where libpq on Debian looks for the server's socket when no host is
+/// given (Prosody, through LuaDBI and libpq, does the same).
+pub const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+
+/// PostgreSQL's port when none is given.
+pub const DEFAULT_PORT: u16 = 5432;
+
+/// How long connecting may take when the URL sets no `connect_timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether and how the connection is encrypted, with libpq's names and
+/// meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// Never encrypt.
+    Disable,
+    /// Encrypt when the server offers it, without checking its
+    /// certificate (libpq's default).
+    #[default]
+    Prefer,
+    /// Always encrypt, without checking the certificate.
+    Require,
+    /// Always encrypt, and check that a trusted authority signed the
+    /// certificate.
+    VerifyCa,
+    /// As `VerifyCa`, and check that the certificate names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<SslMode> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => {
+                return Err(invalid(
+                    "sslmode is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                ))
+            }
+        })
+    }
+
+    /// libpq's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// A PostgreSQL database holding Prosody's `prosody` table.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgTarget {
+    /// A host name or address, or a folder holding the server's socket.
+    pub host: String,
+    /// The port (for a socket: the number in its name).
+    pub port: u16,
+    /// The role to log in as.
+    pub user: String,
+    /// The database.
+    pub dbname: String,
+    /// A password given with the location itself; otherwise `PGPASSWORD`
+    /// or the password file is read when connecting.
+    pub password: Option<Password>,
+    /// Encryption.
+    pub ssl_mode: SslMode,
+    /// The authorities to trust for `verify-ca` and `verify-full`, instead
+    /// of the system's.
+    pub ssl_root_cert: Option<PathBuf>,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+}
+
+/// The parameters a location sets; what it leaves unset comes from the
+/// environment or libpq's defaults.
+#[derive(Default)]
+struct Given {
+    host: Option<String>,
+    port: Option<u16>,
+    user: Option<String>,
+    dbname: Option<String>,
+    password: Option<Password>,
+    ssl_mode: Option<SslMode>,
+    ssl_root_cert: Option<PathBuf>,
+    connect_timeout: Option<Duration>,
+}
+
+impl PgTarget {
+    /// Whether `text` is a PostgreSQL URL rather than a path.
+    pub fn is_url(text: &str) -> bool {
+        text.starts_with("postgres://") || text.starts_with("postgresql://")
+    }
+
+    /// Reads a libpq connection URL,
+    /// `postgres://[user[:password]@][host][:port][/dbname][?param=value&...]`,
+    /// taking what it leaves unset from the environment.
+    ///
+    /// Errors never repeat the URL: it may hold a password.
+    pub fn from_url(text: &str) -> Result<PgTarget> {
+        Self::from_url_with_env(text, |name| std::env::var(name).ok())
+    }
+
+    /// [`PgTarget::from_url`] with the environment given by `env`.
+    pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
+        if !Self::is_url(text) {
+            return Err(invalid(
+                "a PostgreSQL URL starts with postgres:// or postgresql://",
+            ));
+        }
+        let (text, no_host) = with_placeholder_host(text);
+        let url = url::Url::parse(&text).map_err(|e| invalid(&format!("not a valid URL ({e})")))?;
+        let mut given = Given::default();
+        if !url.username().is_empty() {
+            given.user = Some(decode(url.username(), "user name")?);
+        }
+        if let Some(password) = url.password() {
+            given.password = Some(Password::new(decode(password, "password")?));
+        }
+        given.host = match url.host() {
+            _ if no_host => None,
+            Some(url::Host::Domain(d)) if !d.is_empty() => Some(decode(d, "host")?),
+            Some(url::Host::Domain(_)) | None => None,
+            Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
+            Some(url::Host::Ipv6(ip)) => Some(ip.to_string()),
+        };
+        given.port = url.port().map(|p| parse_port(&p.to_string())).transpose()?;
+        let path = url.path().trim_start_matches('/');
+        if !path.is_empty() {
+            given.dbname = Some(decode(path, "database name")?);
+        }
+        for (name, value) in url.query_pairs() {
+            given.set(&name, value.into_owned())?;
+        }
+        if url.fragment().is_some() {
+            return Err(invalid("a PostgreSQL URL has no #fragment"));
+        }
+        given.complete(env)
+    }
+
+    /// The database of Prosody's `sql = { driver = "PostgreSQL", ... }`,
+    /// with what it leaves unset taken as libpq (and so Prosody) takes it.
+    pub fn from_prosody(sql: &crate::config::SqlConfig) -> Result<PgTarget> {
+        Self::from_prosody_with_env(sql, |name| std::env::var(name).ok())
+    }
+
+    /// [`PgTarget::from_prosody`] with the environment given by `env`.
+    pub fn from_prosody_with_env(
+        sql: &crate::config::SqlConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<PgTarget> {
+        Given {
+            host: sql.host.clone().filter(|h| !h.is_empty()),
+            port: sql.port,
+            user: sql.username.clone().filter(|u| !u.is_empty()),
+            dbname: sql.database.clone().filter(|d| !d.is_empty()),
+            password: sql.password.clone(),
+            ..Given::default()
+        }
+        .complete(env)
+    }
+
+    /// Whether the host is a folder holding the server's socket.
+    pub fn is_socket(&self) -> bool {
+        self.host.starts_with('/')
+    }
+}
+
+impl Given {
+    fn set(&mut self, name: &str, value: String) -> Result<()> {
+        let nonempty = |v: String| (!v.is_empty()).then_some(v);
+        match name {
+            "host" => self.host = nonempty(value),
+            "port" => self.port = Some(parse_port(&value)?),
+            "user" => self.user = nonempty(value),
+            "dbname" => self.dbname = nonempty(value),
+            "password" => self.password = Some(Password::new(value)),
+            "sslmode" => self.ssl_mode = Some(SslMode::parse(&value)?),
+            "sslrootcert" => self.ssl_root_cert = nonempty(value).map(PathBuf::from),
+            "connect_timeout" => self.connect_timeout = Some(parse_timeout(&value)?),
+            // Named in the URL; invitectl sets its own.
+            "application_name" => {}
+            _ => {
+                return Err(invalid(&format!(
+                    "unknown parameter {:?} (invitectl reads host, port, user, dbname, sslmode, sslrootcert, connect_timeout)",
+                    name.chars().take(40).collect::<String>()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills in what is unset as libpq does: `PG*` variables, then its
+    /// defaults (the socket folder, port 5432, the login name as user,
+    /// the user's name as database).
+    fn complete(self, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        let host = self
+            .host
+            .or_else(|| env("PGHOST"))
+            .unwrap_or_else(|| DEFAULT_SOCKET_DIR.to_owned());
+        let port = match (self.port, env("PGPORT")) {
+            (Some(port), _) => port,
+            (None, Some(port)) => parse_port(&port)?,
+            (None, None) => DEFAULT_PORT,
+        };
+        let user = self
+            .user
+            .or_else(|| env("PGUSER"))
+            .or_else(login_name)
+            .ok_or_else(|| invalid("no user: name one in the URL or set PGUSER"))?;
+        let dbname = self
+            .dbname
+            .or_else(|| env("PGDATABASE"))
+            .unwrap_or_else(|| user.clone());
+        let ssl_mode = match (self.ssl_mode, env("PGSSLMODE")) {
+            (Some(mode), _) => mode,
+            (None, Some(mode)) => SslMode::parse(&mode)?,
+            (None, None) => SslMode::default(),
+        };
+        let connect_timeout = match (self.connect_timeout, env("PGCONNECT_TIMEOUT")) {
+            (Some(t), _) => t,
+            (None, Some(t)) => parse_timeout(&t)?,
+            (None, None) => DEFAULT_CONNECT_TIMEOUT,
+        };
+        Ok(PgTarget {
+            host,
+            port,
+            user,
+            dbname,
+            password: self.password,
+            ssl_mode,
+            ssl_root_cert: self
+                .ssl_root_cert
+                .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from)),
+            connect_timeout,
+        })
+    }
+}
+
+/// The URL with a placeholder host where it has none but names a user
+/// or port (`postgres://user@/db`, which libpq reads as "the default
+/// host" and the URL parser refuses), and whether it was put in.
+fn with_placeholder_host(text: &str) -> (std::borrow::Cow<'_, str>, bool) {
+    const PLACEHOLDER: &str = "no-host.invalid";
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return (text.into(), false);
+    };
+    let end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    let host_at = text[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    let host_and_port = &text[host_at..end];
+    // With no authority at all, `postgres:///db` parses as it is.
+    let has_host = !(host_and_port.is_empty() || host_and_port.starts_with(':'));
+    if has_host || start == end {
+        return (text.into(), false);
+    }
+    let mut fixed = String::with_capacity(text.len() + PLACEHOLDER.len());
+    fixed.push_str(&text[..host_at]);
+    fixed.push_str(PLACEHOLDER);
+    fixed.push_str(&text[host_at..]);
+    (fixed.into(), true)
+}
+
+fn parse_port(text: &str) -> Result<u16> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| invalid("the port is not a number from 1 to 65535"))
+}
+
+/// libpq's `connect_timeout`: whole seconds; 0 (or less) waits forever,
+/// which invitectl, run from cron, does not: it waits ten minutes at most.
+fn parse_timeout(text: &str) -> Result<Duration> {
+    let seconds: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid("connect_timeout is not a whole number of seconds"))?;
+    Ok(match seconds {
+        ..=0 => Duration::from_secs(600),
+        // libpq waits at least 2 seconds.
+        1 => Duration::from_secs(2),
+        s => Duration::from_secs(s.min(600) as u64),
+    })
+}
+
+/// The name of the user running invitectl, which libpq takes as the role
+/// when none is named.
+fn login_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or NULL;
+    // the name is copied out at once, and invitectl reads it from one
+    // thread.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
+fn decode(text: &str, what: &str) -> Result<String> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| invalid(&format!("the {what} is not UTF-8 once decoded")))
+}
+
+fn invalid(reason: &str) -> Error {
+    Error::InvalidStoreUrl(reason.to_owned())
+}
+
+/// What may not appear raw in a URL's user, host or path.
+const COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// The URL, without any password, as the database is named in messages.
+impl fmt::Display for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = utf8_percent_encode(&self.user, COMPONENT);
+        let host = if self.host.contains(':') && !self.is_socket() {
+            format!("[{}]", self.host)
+        } else {
+            utf8_percent_encode(&self.host, COMPONENT).to_string()
+        };
+        let dbname = utf8_percent_encode(&self.dbname, COMPONENT);
+        write!(f, "postgres://{user}@{host}:{}/{dbname}", self.port)
+    }
+}
+
+impl fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgTarget")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("dbname", &self.dbname)
+            .field("password", &self.password)
+            .field("ssl_mode", &self.ssl_mode)
+            .field("ssl_root_cert", &self.ssl_root_cert)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn url(text: &str) -> PgTarget {
+        PgTarget::from_url_with_env(text, no_env).unwrap()
+    }
+
+    #[test]
+    fn reads_every_part_of_a_url() {
+        let t = url("postgres://prosody:s%40cret@db.example:5433/xmpp?sslmode=verify-full&sslrootcert=/etc/ca.pem&connect_timeout=5");
+        assert_eq!(t.host, "db.example");
+        assert_eq!(t.port, 5433);
+        assert_eq!(t.user, "prosody");
+        assert_eq!(t.dbname, "xmpp");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("s@cret"));
+        assert_eq!(t.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(t.ssl_root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(t.connect_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_socket_folder_is_a_host() {
+        let t = url("postgresql://prosody@%2Fvar%2Frun%2Fpostgresql/prosody");
+        assert_eq!(t.host, "/var/run/postgresql");
+        assert!(t.is_socket());
+        let t = url("postgresql:///prosody?host=/tmp/pg&user=p");
+        assert_eq!((t.host.as_str(), t.user.as_str()), ("/tmp/pg", "p"));
+        assert_eq!(t.to_string(), "postgres://p@%2Ftmp%2Fpg:5432/prosody");
+    }
+
+    #[test]
+    fn ipv6_hosts_keep_their_brackets_when_shown() {
+        let t = url("postgres://u@[::1]:6000/d");
+        assert_eq!(t.host, "::1");
+        assert_eq!(t.to_string(), "postgres://u@[::1]:6000/d");
+    }
+
+    #[test]
+    fn what_the_url_leaves_out_comes_from_the_environment_then_defaults() {
+        let env = |name: &str| match name {
+            "PGHOST" => Some("pg.internal".to_owned()),
+            "PGPORT" => Some("6432".to_owned()),
+            "PGUSER" => Some("xmpp".to_owned()),
+            "PGSSLMODE" => Some("require".to_owned()),
+            _ => None,
+        };
+        let t = PgTarget::from_url_with_env("postgres:///prosody", env).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.user.as_str()),
+            ("pg.internal", 6432, "xmpp")
+        );
+        assert_eq!(t.ssl_mode, SslMode::Require);
+        let t = PgTarget::from_url_with_env("postgres://u@h", no_env).unwrap();
+        assert_eq!((t.port, t.dbname.as_str()), (DEFAULT_PORT, "u"));
+        assert_eq!(t.ssl_mode, SslMode::Prefer);
+        let t = PgTarget::from_url_with_env("postgres://u@/d", no_env).unwrap();
+        assert_eq!(t.host, DEFAULT_SOCKET_DIR);
+    }
+
+    #[test]
+    fn the_password_is_never_shown() {
+        let t = url("postgres://u:hunter2@h/d?password=hunter3");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("hunter3"));
+        assert!(!t.to_string().contains("hunter"));
+        assert!(!format!("{t:?}").contains("hunter"));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_being_repeated() {
+        for bad in [
+            "postgres://u:hunter2@h:99999/d",
+            "postgres://u:hunter2@h/d?sslmode=hunter2",
+            "postgres://u:hunter2@h/d?bogus=1",
+            "postgres://u:hunter2@h/d#frag",
+            "postgres://u:hunter2@h:0/d",
+            "postgres://u:hunter2@h/d?connect_timeout=soon",
+            "postgres://u:%FF@h/d",
+            "mysql://u:hunter2@h/d",
+        ] {
+            let err = PgTarget::from_url_with_env(bad, no_env).unwrap_err();
+            assert!(matches!(err, Error::InvalidStoreUrl(_)), "{bad}: {err:?}");
+            assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn prosody_settings_fill_the_same_fields() {
+        let sql = crate::config::SqlConfig {
+            driver: Some("PostgreSQL".into()),
+            database: Some("prosody".into()),
+            host: Some("10.0.0.5".into()),
+            port: Some(5433),
+            username: Some("prosody".into()),
+            password: Some(Password::new("pw".into())),
+            unreadable: Vec::new(),
+        };
+        let t = PgTarget::from_prosody_with_env(&sql, no_env).unwrap();
+        assert_eq!(t.to_string(), "postgres://prosody@10.0.0.5:5433/prosody");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("pw"));
+        let bare = crate::config::SqlConfig {
+            driver: Some("PostgreSQL".into()),
+            username: Some("prosody".into()),
+            ..Default::default()
+        };
+        let t = PgTarget::from_prosody_with_env(&bare, no_env).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port),
+            (DEFAULT_SOCKET_DIR, DEFAULT_PORT)
+        );
+        assert_eq!(t.dbname, "prosody");
+    }
+
+    #[test]
+    fn timeouts_follow_libpq_but_never_wait_forever() {
+        for (given, secs) in [("0", 600), ("-3", 600), ("1", 2), ("7", 7), ("100000", 600)] {
+            let t = url(&format!("postgres://u@h/d?connect_timeout={given}"));
+            assert_eq!(t.connect_timeout, Duration::from_secs(secs), "{given}");
+        }
+    }
+}
