@@ -24,7 +24,7 @@ function __fish_invitectl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c invitectl -n "__fish_invitectl_needs_command" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_needs_command" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_needs_command" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -53,7 +53,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l note -d
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l count -d 'How many invites to create, in one transaction: all or none' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l landing-page -d 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr-file -d 'Write each link as a QR image, PNG or SVG by the name\'s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -68,7 +68,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l kind -d 'Sh
 reset\t'Password resets'
 contact\t'Contact invites'
 group\t'Reusable (group) invites'"
-complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -78,7 +78,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l expired -d 
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l json -d 'Print one JSON object per line'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr-file -d 'Write the link as a QR image, PNG or SVG by the name\'s extension (a folder gets TOKEN.png)' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -86,14 +86,14 @@ never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l json -d 'Print one JSON object'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr -d 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l json -d 'Print one JSON object per token: {"token", "revoked"}'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
@@ -102,19 +102,19 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l dry-run -
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s q -l quiet -d 'Print nothing on success (for cron)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l json -d 'Print JSON: {"removed": N}, or with --dry-run one object per invite'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite). Default: $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'

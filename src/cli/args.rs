@@ -9,7 +9,7 @@ use invitectl::Kind;
 
 const AFTER_HELP: &str = "\
 Exit status: 0 ok, 1 runtime failure (store unreadable, locked or damaged),
-2 usage error (bad option, host, username, token or duration), 3 an invite
+2 usage error (bad option, host, username, token, duration or URL), 3 an invite
 named by token was not found.
 
 Configuration: --config, else INVITECTL_CONFIG, else
@@ -22,7 +22,8 @@ usage error (2).
 Environment: INVITECTL_CONFIG (the configuration when --config is not
 given), INVITECTL_STORE (the store when --store is not given),
 INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
-colour), XDG_DATA_HOME (where the default store lives).
+colour), XDG_DATA_HOME (where the default store lives); for PostgreSQL,
+PGPASSWORD or ~/.pgpass (PGPASSFILE) and libpq's other PG* variables.
 
 Data goes to stdout, everything else to stderr. Progress bars (generate
 --count, expire on large stores) appear only when stderr is a terminal.";
@@ -30,8 +31,8 @@ Data goes to stdout, everything else to stderr. Progress bars (generate
 /// Create, list, revoke and prune XMPP invitations in Prosody's own store.
 ///
 /// invitectl works directly on the invite store that the server reads
-/// (Prosody's SQL table on SQLite), so what it writes is honoured by a
-/// running, unmodified Prosody.
+/// (Prosody's SQL table on SQLite or PostgreSQL, or its data files), so
+/// what it writes is honoured by a running, unmodified Prosody.
 #[derive(Debug, Parser)]
 #[command(name = "invitectl", version, after_help = AFTER_HELP)]
 #[command(
@@ -39,9 +40,12 @@ Data goes to stdout, everything else to stderr. Progress bars (generate
 )]
 pub struct Args {
     /// The invite store: Prosody's SQLite database (e.g.
-    /// /var/lib/prosody/prosody.sqlite). Default:
+    /// /var/lib/prosody/prosody.sqlite), its data folder (file storage,
+    /// e.g. /var/lib/prosody) or a PostgreSQL URL
+    /// (postgres://prosody@db.example/prosody; the password from
+    /// PGPASSWORD or ~/.pgpass). Default: the configuration's, else
     /// $XDG_DATA_HOME/invitectl/invites.sqlite
-    #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "STORE", value_hint = ValueHint::AnyPath)]
     pub store: Option<PathBuf>,
 
     /// Prosody's configuration file, read for the host's store and invite
