@@ -71,6 +71,8 @@
 
 mod files;
 mod harness;
+#[path = "../support/postgres.rs"]
+mod postgres_cluster;
 mod scenarios;
 mod xmpp;
 
@@ -168,6 +170,42 @@ interop_files!(
     server_made_invites_are_managed,
     configuration_alone_finds_the_store,
 );
+
+/// The test cluster itself (tests/support/postgres.rs): it runs, a fresh
+/// database takes the login role with its password over TCP, and refuses
+/// a wrong one.
+#[test]
+fn postgres_cluster_accepts_only_the_password() {
+    let Some(cluster) = postgres_cluster::cluster() else {
+        return;
+    };
+    let db = cluster.fresh_database();
+    let mut client = db.client();
+    let row = client
+        .query_one("SELECT current_user::text, current_database()::text", &[])
+        .expect("a query");
+    assert_eq!(row.get::<_, String>(0), postgres_cluster::LOGIN_ROLE);
+    assert_eq!(row.get::<_, String>(1), db.name);
+    client
+        .batch_execute("CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
+        .expect("the login role owns its database");
+    let refused = db
+        .client_with_password("not-the-password")
+        .err()
+        .expect("a wrong password is refused");
+    assert_eq!(
+        refused.code(),
+        Some(&postgres::error::SqlState::INVALID_PASSWORD),
+        "{refused:?}"
+    );
+    let other = cluster.fresh_database();
+    assert_ne!(other.name, db.name);
+    assert_eq!(
+        db.url(),
+        format!("postgres://invitectl@127.0.0.1:{}/{}", db.port, db.name)
+    );
+    assert!(!db.url().contains(&db.password));
+}
 
 /// Scenario 11 cannot pass on SQLite storage, and scenario 14 shows why:
 /// neither Prosody generation sets a busy timeout on its SQLite connection,

@@ -1,0 +1,460 @@
+//! One throwaway PostgreSQL cluster per test process, for tests on a
+//! database server.
+//!
+//! Include it in a test binary with
+//! `#[path = "../support/postgres.rs"] mod postgres_cluster;` and call
+//! [`cluster`]: the first call starts the cluster (initdb, then postgres
+//! on 127.0.0.1 and a free port, its data in a new temporary folder); every
+//! test then takes its own [`Database`] with [`Cluster::fresh_database`].
+//!
+//! The cluster is tuned for tests, not for keeping data: no fsync, no
+//! synchronous commit, no full-page writes, small buffers. TCP clients log
+//! in as the role [`LOGIN_ROLE`] with a random password (scram-sha-256);
+//! the harness itself is the superuser over the unix socket, which lives
+//! in the data folder.
+//!
+//! Rust's test harness runs no teardown after the last test, so the server
+//! is started by a small `sh` supervisor that reads a pipe held open by the
+//! test process. When the process ends, however it ends, the pipe closes:
+//! the supervisor stops postgres (fast shutdown) and removes the folder.
+//!
+//! Where to find the server: `$INVITECTL_TEST_PG_BINDIR`, else the newest
+//! `/usr/lib/postgresql/<version>/bin` (Debian's `postgresql` package, which
+//! `scripts/install-test-servers` installs). Without it, a test prints
+//! `SKIPPED: ...` and passes; with `CI=true` it fails. Run as root, the
+//! server runs as the `postgres` user (else `nobody`), as PostgreSQL
+//! refuses to run as root.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The role TCP clients log in as; it owns every fresh database.
+pub const LOGIN_ROLE: &str = "invitectl";
+
+/// The superuser (initdb's `-U` in [`SUPERVISOR`]), reachable over the
+/// unix socket only (trust).
+const SUPERUSER: &str = "postgres";
+
+/// How long initdb plus the first start may take.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running throwaway cluster.
+pub struct Cluster {
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// The login role's password.
+    password: String,
+    /// The folder with the data folder (and the unix socket in it) and the
+    /// server's log.
+    dir: PathBuf,
+    /// The pipe whose end tells the supervisor to stop the server.
+    _lifeline: Mutex<ChildStdin>,
+    _supervisor: Mutex<Child>,
+    databases: AtomicUsize,
+}
+
+/// A database of the cluster, owned by [`LOGIN_ROLE`]; dropped with its
+/// connections when this value is dropped.
+pub struct Database {
+    pub name: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    socket_dir: PathBuf,
+}
+
+enum Unavailable {
+    /// Not installed here: a skip, unless on CI.
+    Missing(String),
+    /// Installed but it did not start: always a failure.
+    Failed(String),
+}
+
+static CLUSTER: OnceLock<Result<Cluster, Unavailable>> = OnceLock::new();
+
+/// The process's cluster, started on first use; None (after printing why)
+/// when PostgreSQL is not installed and the tests are not running on CI.
+/// Panics when it is installed but does not start, or is missing on CI.
+pub fn cluster() -> Option<&'static Cluster> {
+    match CLUSTER.get_or_init(Cluster::start) {
+        Ok(cluster) => Some(cluster),
+        Err(Unavailable::Failed(why)) => panic!("the test PostgreSQL cluster: {why}"),
+        Err(Unavailable::Missing(why)) if required() => {
+            panic!("{why} (CI=true: PostgreSQL is required)")
+        }
+        Err(Unavailable::Missing(why)) => {
+            // Straight to the process's stderr: libtest captures eprintln!
+            // of passing tests, and a skip must be seen.
+            let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+            None
+        }
+    }
+}
+
+/// Whether a missing server must fail the test (on CI) rather than skip it.
+fn required() -> bool {
+    matches!(
+        std::env::var("CI").as_deref(),
+        Ok("true") | Ok("1") | Ok("yes")
+    )
+}
+
+/// The folder with `initdb` and `postgres`: the environment's, or the
+/// newest of Debian's.
+fn find_bindir() -> Result<PathBuf, String> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("INVITECTL_TEST_PG_BINDIR") {
+        let dir = PathBuf::from(dir);
+        return if has_both(&dir) {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "INVITECTL_TEST_PG_BINDIR={} has no initdb and postgres",
+                dir.display()
+            ))
+        };
+    }
+    let mut found: Vec<(Vec<u32>, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry
+                .file_name()
+                .to_str()?
+                .split('.')
+                .map(|part| part.parse().ok())
+                .collect::<Option<Vec<u32>>>()?;
+            let bin = entry.path().join("bin");
+            has_both(&bin).then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin).ok_or_else(|| {
+        "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres); \
+         run scripts/install-test-servers as root, or set INVITECTL_TEST_PG_BINDIR"
+            .to_string()
+    })
+}
+
+/// The (uid, gid) the server runs as: None to stay ourselves, which is
+/// only possible when not root.
+fn server_user() -> Result<Option<(u32, u32)>, String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let passwd = fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+    let lookup = |name: &str| {
+        passwd.lines().find_map(|line| {
+            let f: Vec<&str> = line.split(':').collect();
+            (f.len() > 3 && f[0] == name)
+                .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+                .flatten()
+        })
+    };
+    lookup("postgres")
+        .or_else(|| lookup("nobody"))
+        .map(Some)
+        .ok_or_else(|| "running as root, with neither a postgres nor a nobody user".to_string())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("binding a free port")
+        .port()
+}
+
+fn random_password() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 32)
+}
+
+/// Runs initdb and the server, then waits for the write end of its stdin
+/// to close and stops the server and removes the folder, also when the
+/// test process died at any point of the start. Arguments: the bin folder,
+/// the folder, then the server's options. Writes `failed` in the folder
+/// when initdb fails.
+const SUPERVISOR: &str = r#"
+bindir=$1 dir=$2
+shift 2
+if "$bindir/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C --no-sync \
+	--auth-local=trust --auth-host=scram-sha-256 </dev/null >"$dir/initdb.log" 2>&1
+then
+	"$bindir/postgres" -D "$dir/data" "$@" </dev/null >>"$dir/postgres.log" 2>&1 &
+	pid=$!
+else
+	pid=
+	: >"$dir/failed"
+fi
+cat >/dev/null
+if [ -n "$pid" ]; then
+	# A signal that comes before postgres has set its handlers is lost (an
+	# asynchronous command starts with SIGINT ignored): repeat it until
+	# `wait` has reaped postgres, then escalate to an immediate shutdown.
+	(
+		n=0
+		while kill -INT "$pid"; do
+			n=$((n + 1))
+			[ "$n" -le 20 ] || kill -QUIT "$pid"
+			sleep 1
+		done
+	) >/dev/null 2>&1 &
+	stopper=$!
+	wait "$pid"
+	kill "$stopper" 2>/dev/null
+fi
+rm -rf "$dir"
+"#;
+
+impl Cluster {
+    fn start() -> Result<Cluster, Unavailable> {
+        let bindir = find_bindir().map_err(Unavailable::Missing)?;
+        let run_as = server_user().map_err(Unavailable::Missing)?;
+        // A port picked here may be taken by another process before the
+        // server binds it: then start over with another.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::start_once(&bindir, run_as, free_port()) {
+                Ok(cluster) => return Ok(cluster),
+                Err((why, log)) => {
+                    if attempt < 3 && log.contains("could not bind") {
+                        continue;
+                    }
+                    return Err(Unavailable::Failed(format!("{why}\n{log}")));
+                }
+            }
+        }
+    }
+
+    /// Starts the supervisor in a new folder, waits for the server and
+    /// makes the login role. On failure: why, and the logs.
+    fn start_once(
+        bindir: &Path,
+        run_as: Option<(u32, u32)>,
+        port: u16,
+    ) -> Result<Cluster, (String, String)> {
+        let dir = tempfile::Builder::new()
+            .prefix("invitectl-pg-")
+            .tempdir()
+            .map_err(|e| (format!("creating a temporary folder: {e}"), String::new()))?
+            .keep();
+        let prepared = fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).and_then(
+            |()| match run_as {
+                Some((uid, gid)) => std::os::unix::fs::chown(&dir, Some(uid), Some(gid)),
+                None => Ok(()),
+            },
+        );
+        if let Err(e) = prepared {
+            let _ = fs::remove_dir_all(&dir);
+            return Err((format!("preparing {}: {e}", dir.display()), String::new()));
+        }
+
+        let socket_dir = dir.join("data");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(SUPERVISOR)
+            .arg("sh")
+            .arg(bindir)
+            .arg(&dir)
+            .arg("-p")
+            .arg(port.to_string())
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", socket_dir.display()))
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off", "-c", "shared_buffers=16MB"])
+            .args(["-c", "max_connections=200"])
+            .args(["-c", "password_encryption=scram-sha-256"])
+            .args(["-c", "log_line_prefix=%m [%p] "])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Own process group: a Ctrl-C at the terminal ends the tests,
+            // and the supervisor still cleans up after them.
+            .process_group(0);
+        if let Some((uid, gid)) = run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        let mut supervisor = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&dir);
+                return Err((format!("starting sh: {e}"), String::new()));
+            }
+        };
+        let lifeline = supervisor.stdin.take().expect("piped stdin");
+        let logs = || {
+            let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap_or_default();
+            format!(
+                "--- initdb.log ---\n{}--- postgres.log ---\n{}",
+                read("initdb.log"),
+                read("postgres.log")
+            )
+        };
+        // The supervisor removes the folder once the pipe closes: read the
+        // logs first.
+        let give_up = |why: String, lifeline: ChildStdin, mut supervisor: Child| {
+            let logs = logs();
+            drop(lifeline);
+            let _ = supervisor.wait();
+            (why, logs)
+        };
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut admin = loop {
+            match admin_config(&socket_dir, port, "postgres").connect(postgres::NoTls) {
+                Ok(client) => break client,
+                Err(e) => {
+                    if dir.join("failed").exists() {
+                        return Err(give_up("initdb failed".into(), lifeline, supervisor));
+                    }
+                    // Clients turned away during start-up log a FATAL too.
+                    let log = fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
+                    let gone = log.lines().any(|l| {
+                        (l.contains("FATAL:") && !l.contains("starting up")) || l.contains("PANIC:")
+                    });
+                    if gone || Instant::now() > deadline {
+                        let why = format!("postgres did not start on port {port}: {e}");
+                        return Err(give_up(why, lifeline, supervisor));
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        };
+        let password = random_password();
+        if let Err(e) = admin.batch_execute(&format!(
+            "CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD '{password}'"
+        )) {
+            return Err(give_up(
+                format!("creating the login role: {e}"),
+                lifeline,
+                supervisor,
+            ));
+        }
+        Ok(Cluster {
+            port,
+            password,
+            dir,
+            _lifeline: Mutex::new(lifeline),
+            _supervisor: Mutex::new(supervisor),
+            databases: AtomicUsize::new(0),
+        })
+    }
+
+    /// The folder of the unix socket (the superuser's way in).
+    fn socket_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The server's log so far, for failure messages.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
+    }
+
+    /// A new, empty database owned by [`LOGIN_ROLE`], with a name unique in
+    /// this cluster.
+    pub fn fresh_database(&self) -> Database {
+        let n = self.databases.fetch_add(1, Ordering::SeqCst) + 1;
+        let name = format!("test_{n}");
+        let mut admin = admin_config(&self.socket_dir(), self.port, "postgres")
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting as the superuser: {e}\n{}", self.log()));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} OWNER {LOGIN_ROLE}"))
+            .unwrap_or_else(|e| panic!("creating database {name}: {e}\n{}", self.log()));
+        Database {
+            name,
+            port: self.port,
+            user: LOGIN_ROLE.to_string(),
+            password: self.password.clone(),
+            socket_dir: self.socket_dir(),
+        }
+    }
+}
+
+fn admin_config(socket_dir: &Path, port: u16, dbname: &str) -> postgres::Config {
+    let mut config = postgres::Config::new();
+    config
+        .host_path(socket_dir)
+        .port(port)
+        .user(SUPERUSER)
+        .dbname(dbname)
+        .connect_timeout(Duration::from_secs(10));
+    config
+}
+
+impl Database {
+    /// `postgres://invitectl@127.0.0.1:PORT/NAME`: the password is not in
+    /// it (see [`Database::env`]).
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://{}@127.0.0.1:{}/{}",
+            self.user, self.port, self.name
+        )
+    }
+
+    /// The environment a client needs beside [`Database::url`].
+    pub fn env(&self) -> [(&'static str, String); 1] {
+        [("PGPASSWORD", self.password.clone())]
+    }
+
+    /// A connection over TCP as the login role, with its password.
+    pub fn client(&self) -> postgres::Client {
+        self.client_with_password(&self.password)
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.url()))
+    }
+
+    /// A connection over TCP as the login role with `password`.
+    pub fn client_with_password(
+        &self,
+        password: &str,
+    ) -> Result<postgres::Client, postgres::Error> {
+        postgres::Config::new()
+            .host("127.0.0.1")
+            .port(self.port)
+            .user(&self.user)
+            .password(password)
+            .dbname(&self.name)
+            .connect_timeout(Duration::from_secs(10))
+            .connect(postgres::NoTls)
+    }
+
+    /// A connection as the superuser, over the unix socket.
+    pub fn superuser_client(&self) -> postgres::Client {
+        admin_config(&self.socket_dir, self.port, &self.name)
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to {} as the superuser: {e}", self.name))
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        // Keeps the cluster's folder small when many tests ran; whatever is
+        // left goes with the cluster.
+        if std::env::var_os("INVITECTL_INTEROP_KEEP").is_some() {
+            return;
+        }
+        if let Ok(mut admin) =
+            admin_config(&self.socket_dir, self.port, "postgres").connect(postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
