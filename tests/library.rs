@@ -1,29 +1,71 @@
-//! The library's store API on real SQLite files and on data folders of
-//! Prosody's file storage, with an injected clock: the server's rules for
-//! checking and redeeming tokens.
+//! The library's store API on real SQLite files, on data folders of
+//! Prosody's file storage and on a PostgreSQL database, with an injected
+//! clock: the server's rules for checking and redeeming tokens.
+
+#[path = "support/postgres.rs"]
+mod postgres_cluster;
 
 use invitectl::invite::Target;
+use invitectl::store::PgTarget;
 use invitectl::{Entry, Error, Host, InviteRequest, Location, OpenMode, Store, Username};
 
 const NOW: i64 = 1_800_000_000;
 
-/// Whether a store is a SQLite file or a data folder of file storage.
-const FILES: [bool; 2] = [false, true];
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backend {
+    Sqlite,
+    Files,
+    Postgres,
+}
 
-fn setup(files: bool) -> (tempfile::TempDir, Store, Host) {
+/// Every backend: PostgreSQL when the test cluster runs (it says why not,
+/// and on CI fails).
+fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite, Backend::Files];
+    if postgres_cluster::cluster().is_some() {
+        all.push(Backend::Postgres);
+    }
+    all
+}
+
+/// Where a test's store lives, kept for as long as the test runs.
+struct Place {
+    dir: tempfile::TempDir,
+    database: Option<postgres_cluster::Database>,
+}
+
+fn setup(backend: Backend) -> (Place, Store, Host) {
     let dir = tempfile::tempdir().unwrap();
-    let location = if files {
-        Location::Files(dir.path().to_owned())
-    } else {
-        Location::Sqlite(dir.path().join("store.sqlite"))
+    let mut database = None;
+    let location = match backend {
+        Backend::Files => Location::Files(dir.path().to_owned()),
+        Backend::Sqlite => Location::Sqlite(dir.path().join("store.sqlite")),
+        Backend::Postgres => {
+            let db = postgres_cluster::cluster().unwrap().fresh_database();
+            let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
+            database = Some(db);
+            Location::Postgres(PgTarget::from_url(&url).unwrap())
+        }
     };
     let store = Store::open(&location, OpenMode::CreateIfMissing).unwrap();
-    assert_eq!(store.was_created(), !files);
-    (dir, store, Host::parse("example.com").unwrap())
+    assert_eq!(store.was_created(), backend != Backend::Files);
+    (
+        Place { dir, database },
+        store,
+        Host::parse("example.com").unwrap(),
+    )
 }
 
 /// The records stored under `key`: rows, or entries of invite files.
-fn rows_with_key(dir: &tempfile::TempDir, key: &str) -> i64 {
+fn rows_with_key(place: &Place, key: &str) -> i64 {
+    if let Some(db) = &place.database {
+        return db
+            .client()
+            .query_one("SELECT count(*) FROM prosody WHERE key = $1", &[&key])
+            .unwrap()
+            .get(0);
+    }
+    let dir = &place.dir;
     let folder = dir.path().join("example%2ecom");
     if !dir.path().join("store.sqlite").exists() {
         let mut files = vec![folder.join("invite_token.dat")];
@@ -47,13 +89,13 @@ fn rows_with_key(dir: &tempfile::TempDir, key: &str) -> i64 {
 
 #[test]
 fn check_follows_the_servers_rules() {
-    for files in FILES {
-        check_follows_the_servers_rules_on(files);
+    for backend in backends() {
+        check_follows_the_servers_rules_on(backend);
     }
 }
 
-fn check_follows_the_servers_rules_on(files: bool) {
-    let (_dir, mut store, host) = setup(files);
+fn check_follows_the_servers_rules_on(backend: Backend) {
+    let (_dir, mut store, host) = setup(backend);
     let invite = InviteRequest {
         ttl: Some(std::time::Duration::from_secs(60)),
         ..Default::default()
@@ -82,13 +124,13 @@ fn check_follows_the_servers_rules_on(files: bool) {
 
 #[test]
 fn redeeming_a_single_use_contact_invite_removes_both_records() {
-    for files in FILES {
-        redeeming_a_single_use_contact_invite_removes_both_records_on(files);
+    for backend in backends() {
+        redeeming_a_single_use_contact_invite_removes_both_records_on(backend);
     }
 }
 
-fn redeeming_a_single_use_contact_invite_removes_both_records_on(files: bool) {
-    let (dir, mut store, host) = setup(files);
+fn redeeming_a_single_use_contact_invite_removes_both_records_on(backend: Backend) {
+    let (dir, mut store, host) = setup(backend);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -111,13 +153,13 @@ fn redeeming_a_single_use_contact_invite_removes_both_records_on(files: bool) {
 
 #[test]
 fn a_reusable_invite_stays_until_it_expires() {
-    for files in FILES {
-        a_reusable_invite_stays_until_it_expires_on(files);
+    for backend in backends() {
+        a_reusable_invite_stays_until_it_expires_on(backend);
     }
 }
 
-fn a_reusable_invite_stays_until_it_expires_on(files: bool) {
-    let (dir, mut store, host) = setup(files);
+fn a_reusable_invite_stays_until_it_expires_on(backend: Backend) {
+    let (dir, mut store, host) = setup(backend);
     let invite = InviteRequest {
         groups: vec!["staff".into()],
         reusable: true,
@@ -141,13 +183,13 @@ fn a_reusable_invite_stays_until_it_expires_on(files: bool) {
 
 #[test]
 fn a_contact_only_invite_lives_in_the_per_user_record() {
-    for files in FILES {
-        a_contact_only_invite_lives_in_the_per_user_record_on(files);
+    for backend in backends() {
+        a_contact_only_invite_lives_in_the_per_user_record_on(backend);
     }
 }
 
-fn a_contact_only_invite_lives_in_the_per_user_record_on(files: bool) {
-    let (dir, mut store, host) = setup(files);
+fn a_contact_only_invite_lives_in_the_per_user_record_on(backend: Backend) {
+    let (dir, mut store, host) = setup(backend);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("bob").unwrap(),
@@ -171,13 +213,13 @@ fn a_contact_only_invite_lives_in_the_per_user_record_on(files: bool) {
 
 #[test]
 fn listing_streams_and_prune_counts_each_invite_once() {
-    for files in FILES {
-        listing_streams_and_prune_counts_each_invite_once_on(files);
+    for backend in backends() {
+        listing_streams_and_prune_counts_each_invite_once_on(backend);
     }
 }
 
-fn listing_streams_and_prune_counts_each_invite_once_on(files: bool) {
-    let (_dir, mut store, host) = setup(files);
+fn listing_streams_and_prune_counts_each_invite_once_on(backend: Backend) {
+    let (_dir, mut store, host) = setup(backend);
     let short = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -213,13 +255,13 @@ fn listing_streams_and_prune_counts_each_invite_once_on(files: bool) {
 
 #[test]
 fn a_failing_callback_writes_nothing() {
-    for files in FILES {
-        a_failing_callback_writes_nothing_on(files);
+    for backend in backends() {
+        a_failing_callback_writes_nothing_on(backend);
     }
 }
 
-fn a_failing_callback_writes_nothing_on(files: bool) {
-    let (_dir, mut store, host) = setup(files);
+fn a_failing_callback_writes_nothing_on(backend: Backend) {
+    let (_dir, mut store, host) = setup(backend);
     let request = InviteRequest::default();
     let mut n = 0;
     let result = store.create(
@@ -241,7 +283,8 @@ fn a_failing_callback_writes_nothing_on(files: bool) {
 
 #[test]
 fn generate_writes_each_file_once_when_all_are_made() {
-    let (dir, mut store, host) = setup(true);
+    let (place, mut store, host) = setup(Backend::Files);
+    let dir = &place.dir;
     let request = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -276,4 +319,62 @@ fn generate_writes_each_file_once_when_all_are_made() {
     };
     assert_eq!(table(folder.join("invite_token.dat")), 100);
     assert_eq!(table(folder.join("invite_token/alice.dat")), 100);
+}
+
+#[test]
+fn a_single_use_invite_is_redeemed_once_by_racing_servers() {
+    // Two connections, as two servers behind one database: the check and
+    // the removal are one transaction, so exactly one of them wins.
+    if postgres_cluster::cluster().is_none() {
+        return;
+    }
+    let (place, mut store, host) = setup(Backend::Postgres);
+    let db = place.database.as_ref().unwrap();
+    let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
+    for _ in 0..20 {
+        let invite = InviteRequest::default().build(&host, NOW).unwrap();
+        store.insert(&host, &invite).unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (url, host, token, barrier) = (
+                    url.clone(),
+                    host.clone(),
+                    invite.token.clone(),
+                    barrier.clone(),
+                );
+                std::thread::spawn(move || {
+                    let location = Location::Postgres(PgTarget::from_url(&url).unwrap());
+                    let mut store = Store::open(&location, OpenMode::Existing).unwrap();
+                    barrier.wait();
+                    store.redeem(&host, &token, NOW + 1)
+                })
+            })
+            .collect();
+        let results: Vec<_> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::NotFound(_)))));
+        assert_eq!(rows_with_key(&place, invite.token.as_str()), 0);
+    }
+}
+
+#[test]
+fn a_store_busy_with_a_listing_refuses_other_calls_instead_of_panicking() {
+    if postgres_cluster::cluster().is_none() {
+        return;
+    }
+    let (_place, mut store, host) = setup(Backend::Postgres);
+    let invite = InviteRequest::default().build(&host, NOW).unwrap();
+    store.insert(&host, &invite).unwrap();
+    let mut listing = store.list(&host).unwrap();
+    let mut entries = listing.iter().unwrap();
+    assert!(entries.next().is_some());
+    drop(entries);
+    assert!(matches!(
+        store.get(&host, &invite.token),
+        Err(Error::InvalidRequest(_))
+    ));
+    drop(listing);
+    assert!(store.get(&host, &invite.token).unwrap().is_some());
 }

@@ -20,15 +20,38 @@ pub enum Schema {
     Prosody13,
     /// Prosody's file storage: a data folder of Lua files.
     Files,
+    /// 0.12's schema on PostgreSQL.
+    Postgres012,
+    /// 13's schema on PostgreSQL.
+    Postgres13,
 }
 
-/// The backends the core cases run on.
+impl Schema {
+    pub fn is_postgres(self) -> bool {
+        matches!(self, Schema::Postgres012 | Schema::Postgres13)
+    }
+}
+
+/// The backends the core cases run on (PostgreSQL when the test cluster
+/// runs; it says why not, and on CI fails).
 #[allow(dead_code)]
-pub const BACKENDS: [Schema; 2] = [Schema::Prosody13, Schema::Files];
+pub fn backends() -> Vec<Schema> {
+    let mut schemas = vec![Schema::Prosody13, Schema::Files];
+    if crate::pg_store::available() {
+        schemas.push(Schema::Postgres13);
+    }
+    schemas
+}
 
 /// Every backend and schema.
 #[allow(dead_code)]
-pub const ALL: [Schema; 3] = [Schema::Prosody012, Schema::Prosody13, Schema::Files];
+pub fn all() -> Vec<Schema> {
+    let mut schemas = vec![Schema::Prosody012, Schema::Prosody13, Schema::Files];
+    if crate::pg_store::available() {
+        schemas.extend([Schema::Postgres012, Schema::Postgres13]);
+    }
+    schemas
+}
 
 /// A temporary store in Prosody's schema, holding rows (or files) that
 /// are not invites of HOST: they must survive every command byte for byte.
@@ -37,9 +60,11 @@ pub struct Store {
     pub(crate) _dir: TempDir,
     pub path: PathBuf,
     pub schema: Schema,
+    /// The database of a PostgreSQL store.
+    pub(crate) database: Option<crate::postgres_cluster::Database>,
 }
 
-const FOREIGN_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
+pub(crate) const FOREIGN_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
     (
         "example.com",
         "alice",
@@ -103,6 +128,9 @@ impl Store {
         if schema == Schema::Files {
             return Store::new_files();
         }
+        if schema.is_postgres() {
+            return Store::new_postgres(schema);
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         let conn = Connection::open(&path).unwrap();
@@ -114,7 +142,7 @@ impl Store {
         .unwrap();
         conn.execute_batch(match schema {
             Schema::Prosody012 => r#"CREATE INDEX "prosody_index" ON "prosody" ("host", "user", "store", "key");"#,
-            Schema::Prosody13 | Schema::Files => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
+            _ => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
         })
         .unwrap();
         for row in FOREIGN_ROWS {
@@ -128,6 +156,7 @@ impl Store {
             _dir: dir,
             path,
             schema,
+            database: None,
         }
     }
 
@@ -135,6 +164,7 @@ impl Store {
     /// tests/reliability, which shares this file).
     #[allow(dead_code)]
     pub fn copy(&self) -> Store {
+        assert!(!self.schema.is_postgres(), "a copy of a database");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         std::fs::copy(&self.path, &path).unwrap();
@@ -142,17 +172,20 @@ impl Store {
             _dir: dir,
             path,
             schema: self.schema,
+            database: None,
         }
     }
 
     /// Runs `invitectl --store <this> HOST <args>`.
     pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        invitectl()
-            .arg("--store")
-            .arg(&self.path)
-            .arg(HOST)
-            .args(args)
-            .assert()
+        let mut cmd = invitectl();
+        if self.schema.is_postgres() {
+            let (url, env) = self.pg_url();
+            cmd.arg("--store").arg(url).envs(env);
+        } else {
+            cmd.arg("--store").arg(&self.path);
+        }
+        cmd.arg(HOST).args(args).assert()
     }
 
     /// Runs a command that must succeed, and returns its stdout.
@@ -163,6 +196,9 @@ impl Store {
 
     /// Inserts many host-level invite records, (key, JSON value), at once.
     pub fn put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
+        if self.schema.is_postgres() {
+            return self.pg_put_many(rows);
+        }
         let mut conn = self.conn();
         let tx = conn.transaction().unwrap();
         for (key, value) in rows {
@@ -184,6 +220,9 @@ impl Store {
         if self.schema == Schema::Files {
             return self.put_file(user, key, kind, value);
         }
+        if self.schema.is_postgres() {
+            return self.pg_put(user, key, kind, value);
+        }
         self.conn()
             .execute(
                 "INSERT INTO prosody VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5)",
@@ -197,6 +236,9 @@ impl Store {
     pub fn foreign_state(&self) -> Vec<String> {
         if self.schema == Schema::Files {
             return self.foreign_files();
+        }
+        if self.schema.is_postgres() {
+            return self.pg_foreign_state();
         }
         let conn = self.conn();
         let mut state: Vec<String> = conn
@@ -249,6 +291,9 @@ impl Store {
         if self.schema == Schema::Files {
             return self.invite_records();
         }
+        if self.schema.is_postgres() {
+            return self.pg_invite_rows();
+        }
         self.conn()
             .prepare("SELECT user, key, type, value FROM prosody WHERE host = ?1 AND store = 'invite_token' ORDER BY rowid")
             .unwrap()
@@ -264,6 +309,9 @@ impl Store {
             return crate::files::tree(&self.path, |_| true)
                 .join("\n")
                 .into_bytes();
+        }
+        if self.schema.is_postgres() {
+            return self.pg_all_rows();
         }
         std::fs::read(&self.path).unwrap()
     }

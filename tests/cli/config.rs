@@ -114,9 +114,9 @@ fn each_storage_setting_picks_its_backend() {
 }
 
 #[test]
-fn other_databases_are_refused_without_their_password() {
+fn mysql_is_refused_without_its_password() {
     let config = ProsodyConfig::new(
-        "storage = \"sql\"\nsql = { driver = \"PostgreSQL\", database = \"prosody\", username = \"prosody\", password = \"hunter2-secret\" }",
+        "storage = \"sql\"\nsql = { driver = \"MySQL\", database = \"prosody\", username = \"prosody\", password = \"hunter2-secret\" }",
         "",
     );
     let run = config.run(&["generate"]).code(1).stdout("");

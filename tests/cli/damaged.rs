@@ -23,7 +23,7 @@ fn damaged_store(schema: Schema) -> Store {
 
 #[test]
 fn damaged_rows_are_listed_as_damaged_and_never_pruned() {
-    for schema in BACKENDS {
+    for schema in backends() {
         damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema);
     }
 }
@@ -47,7 +47,7 @@ fn damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema: Schema) {
 
 #[test]
 fn a_damaged_row_can_be_shown_and_revoked_by_name() {
-    for schema in BACKENDS {
+    for schema in backends() {
         a_damaged_row_can_be_shown_and_revoked_by_name_on(schema);
     }
 }

@@ -70,6 +70,7 @@ impl Store {
             _dir: dir,
             path,
             schema: Schema::Files,
+            database: None,
         }
     }
 

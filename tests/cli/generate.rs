@@ -40,7 +40,7 @@ fn assert_spec_record(record: &Value, token: &str) {
 
 #[test]
 fn an_account_invite_follows_spec_on_both_schemas() {
-    for schema in ALL {
+    for schema in all() {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let link = store.ok(&["generate"]);
@@ -62,7 +62,7 @@ fn an_account_invite_follows_spec_on_both_schemas() {
 
 #[test]
 fn every_kind_writes_the_records_spec_names() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         let before = store.foreign_state();
 
@@ -168,7 +168,7 @@ fn every_kind_writes_the_records_spec_names() {
 
 #[test]
 fn count_makes_distinct_invites_in_one_go() {
-    for schema in ALL {
+    for schema in all() {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let out = store.ok(&["generate", "--count", "500", "--json"]);

@@ -2,7 +2,7 @@ use crate::common::*;
 
 #[test]
 fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_only() {
-    for schema in ALL {
+    for schema in all() {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let now = now();
@@ -63,7 +63,7 @@ fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_on
 
 #[test]
 fn list_filters_by_kind() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         store.ok(&["generate"]);
         store.ok(&["generate", "--reset", "bob"]);
@@ -79,7 +79,7 @@ fn list_filters_by_kind() {
 
 #[test]
 fn piped_list_is_tab_separated_without_escape_codes() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         // generate refuses such a note; another tool may have written it.
         store.put(
@@ -99,7 +99,7 @@ fn piped_list_is_tab_separated_without_escape_codes() {
 
 #[test]
 fn show_prints_one_invite() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         let token = token_of(&store.ok(&["generate", "--contact", "alice", "--note", "hello"]));
         let json = json_lines(&store.ok(&["show", &token, "--json"]));
@@ -117,7 +117,7 @@ fn show_prints_one_invite() {
 
 #[test]
 fn show_of_an_unknown_token_exits_3() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         let bytes = store.file_bytes();
         let out = store

@@ -11,7 +11,9 @@ mod file_storage;
 mod files;
 mod generate;
 mod list_show;
+mod pg_store;
 mod pipes;
+mod postgresql;
 mod privileges;
 mod pty;
 mod qr;
@@ -19,3 +21,6 @@ mod qr_decode;
 mod revoke_expire;
 mod terminal;
 mod tools;
+
+#[path = "../support/postgres.rs"]
+mod postgres_cluster;

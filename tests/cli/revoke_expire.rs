@@ -2,7 +2,7 @@ use crate::common::*;
 
 #[test]
 fn revoke_removes_both_records_and_reports_unknown_tokens() {
-    for schema in ALL {
+    for schema in all() {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let contact = token_of(&store.ok(&["generate", "--contact", "alice"]));
@@ -32,7 +32,7 @@ fn revoke_removes_both_records_and_reports_unknown_tokens() {
 
 #[test]
 fn revoke_matches_exactly_never_as_a_pattern() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         let token = token_of(&store.ok(&["generate"]));
         let before = store.invite_rows();
@@ -57,7 +57,7 @@ fn revoke_matches_exactly_never_as_a_pattern() {
 
 #[test]
 fn tokens_may_begin_with_a_hyphen() {
-    for schema in BACKENDS {
+    for schema in backends() {
         let store = Store::new(schema);
         let token = "-cTChIJtJMxr26DtdIvAXxTR";
         store.put(
@@ -78,7 +78,7 @@ fn tokens_may_begin_with_a_hyphen() {
 
 #[test]
 fn expire_removes_expired_invites_of_both_kinds_only() {
-    for schema in ALL {
+    for schema in all() {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let now = now();

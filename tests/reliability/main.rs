@@ -11,6 +11,12 @@ mod common;
 mod files;
 
 #[allow(dead_code)]
+#[path = "../cli/pg_store.rs"]
+mod pg_store;
+#[allow(dead_code)]
+#[path = "../support/postgres.rs"]
+mod postgres_cluster;
+#[allow(dead_code)]
 #[path = "../cli/pty.rs"]
 mod pty;
 #[allow(dead_code)]

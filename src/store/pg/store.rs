@@ -104,8 +104,7 @@ impl PgStore {
 
     /// Whether this role may add, change and remove rows of the table.
     pub fn may_write(&self) -> Result<bool> {
-        self.client
-            .borrow_mut()
+        self.connection()?
             .query_one(
                 "SELECT has_table_privilege(to_regclass('prosody'), 'INSERT, UPDATE, DELETE')",
                 &[],
@@ -127,6 +126,13 @@ impl PgStore {
         }
     }
 
+    /// The connection, unless a listing holds it.
+    pub(super) fn connection(&self) -> Result<std::cell::RefMut<'_, Client>> {
+        self.client.try_borrow_mut().map_err(|_| {
+            Error::InvalidRequest("the store is busy with a listing that is still open".into())
+        })
+    }
+
     fn not_a_store(&self, reason: String) -> Error {
         Error::NotAStore {
             store: self.target.to_string(),
@@ -136,8 +142,7 @@ impl PgStore {
 
     fn columns(&self) -> Result<Vec<(String, String)>> {
         let rows = self
-            .client
-            .borrow_mut()
+            .connection()?
             .query(TABLE_COLUMNS, &[])
             .map_err(|e| self.error(e))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -242,7 +247,7 @@ impl PgStore {
     }
 
     pub(in crate::store) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        find(&mut *self.client.borrow_mut(), host, token).map_err(|e| self.error(e))
+        find(&mut *self.connection()?, host, token).map_err(|e| self.error(e))
     }
 
     pub(in crate::store) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {

@@ -1,0 +1,150 @@
+//! The shared store cases on PostgreSQL: a fresh database of the test
+//! cluster, with Prosody's table and the same foreign rows as the SQLite
+//! store.
+
+use crate::common::{Schema, Store, FOREIGN_ROWS, HOST};
+use crate::postgres_cluster::cluster;
+
+/// Whether the test cluster runs (it prints why not, and fails on CI).
+pub fn available() -> bool {
+    cluster().is_some()
+}
+
+impl Store {
+    pub(crate) fn new_postgres(schema: Schema) -> Store {
+        let database = cluster()
+            .expect("PostgreSQL tests need the test cluster")
+            .fresh_database();
+        let mut client = database.client();
+        // As Prosody makes them (util/sql.lua: TEXT, BIGSERIAL on PostgreSQL).
+        client
+            .batch_execute(
+                r#"CREATE TABLE "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
+                   CREATE TABLE "prosodyarchive" ("sort_id" BIGSERIAL PRIMARY KEY, "host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "when" INTEGER NOT NULL, "with" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
+                   INSERT INTO prosodyarchive ("host","user","store","key","when","with","type","value") VALUES ('example.com','alice','archive','m1',1,'bob@example.com','xml','<message/>');"#,
+            )
+            .unwrap();
+        client
+            .batch_execute(match schema {
+                Schema::Postgres012 => r#"CREATE INDEX "prosody_index" ON "prosody" ("host", "user", "store", "key");"#,
+                _ => r#"CREATE UNIQUE INDEX "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");"#,
+            })
+            .unwrap();
+        for row in FOREIGN_ROWS {
+            client
+                .execute(
+                    "INSERT INTO prosody VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&row.0, &row.1, &row.2, &row.3, &row.4, &row.5],
+                )
+                .unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Store {
+            path: dir.path().join("unused"),
+            _dir: dir,
+            schema,
+            database: Some(database),
+        }
+    }
+
+    /// A connection to the store's database.
+    pub fn pg(&self) -> postgres::Client {
+        self.database.as_ref().expect("a PostgreSQL store").client()
+    }
+
+    /// `--store` for this store, and the environment it needs.
+    pub(crate) fn pg_url(&self) -> (String, [(&'static str, String); 1]) {
+        let db = self.database.as_ref().expect("a PostgreSQL store");
+        (db.url(), db.env())
+    }
+
+    pub(crate) fn pg_put(&self, user: &str, key: &str, kind: &str, value: &str) {
+        self.pg()
+            .execute(
+                "INSERT INTO prosody VALUES ($1, $2, 'invite_token', $3, $4, $5)",
+                &[&HOST, &user, &key, &kind, &value],
+            )
+            .unwrap();
+    }
+
+    pub(crate) fn pg_put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
+        let (keys, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+        self.pg()
+            .execute(
+                "INSERT INTO prosody SELECT $1, '', 'invite_token', k, 'json', v FROM unnest($2::text[], $3::text[]) AS t(k, v)",
+                &[&HOST, &keys, &values],
+            )
+            .unwrap();
+    }
+
+    /// Every row that is not an invite of HOST, with its place in the
+    /// table, the schema and the other table.
+    pub(crate) fn pg_foreign_state(&self) -> Vec<String> {
+        let mut client = self.pg();
+        let mut state: Vec<String> = client
+            .query(
+                r#"SELECT ctid::text, "host", "user", "store", "key", "type", encode(convert_to("value", 'UTF8'), 'hex') FROM prosody
+                   WHERE NOT ("host" = $1 AND "store" = 'invite_token') ORDER BY ctid"#,
+                &[&HOST],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (0..7).map(|i| r.get::<_, String>(i)).collect::<Vec<_>>().join("|"))
+            .collect();
+        state.extend(
+            client
+                .query(
+                    "SELECT tablename || '|' || indexname || '|' || indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0)),
+        );
+        state.extend(
+            client
+                .query(
+                    "SELECT table_name || '|' || column_name || '|' || data_type || '|' || is_nullable FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0)),
+        );
+        state.extend(
+            client
+                .query(r#"SELECT sort_id::text || '|' || "value" FROM prosodyarchive ORDER BY sort_id"#, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0)),
+        );
+        state
+    }
+
+    pub(crate) fn pg_invite_rows(&self) -> Vec<(String, String, String, String)> {
+        self.pg()
+            .query(
+                r#"SELECT "user", "key", "type", "value" FROM prosody WHERE "host" = $1 AND "store" = 'invite_token' ORDER BY ctid"#,
+                &[&HOST],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+
+    /// Every row with its place in the table: any write shows.
+    pub(crate) fn pg_all_rows(&self) -> Vec<u8> {
+        self.pg()
+            .query(
+                r#"SELECT ctid::text || '|' || "host" || '|' || "user" || '|' || "store" || '|' || "key" || '|' || "type" || '|' || "value" FROM prosody ORDER BY ctid"#,
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes()
+    }
+}
