@@ -55,10 +55,28 @@ impl Location {
     /// else a path (see [`Location::from_path`]). A file whose name starts
     /// like a URL is named `./postgres:...`.
     pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
-        match text.to_str() {
-            Some(url) if PgTarget::is_url(url) => PgTarget::from_url(url).map(Location::Postgres),
-            _ => Ok(Location::from_path(PathBuf::from(text))),
+        let Some(text_str) = text.to_str() else {
+            return Ok(Location::from_path(PathBuf::from(text)));
+        };
+        if PgTarget::is_url(text_str) {
+            return PgTarget::from_url(text_str).map(Location::Postgres);
         }
+        // Any other URL would otherwise become a SQLite file in folders
+        // named after its parts.
+        if let Some((scheme, _)) = text_str.split_once("://") {
+            let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if is_scheme {
+                let reason = match scheme {
+                    "mysql" | "mariadb" => "MySQL and MariaDB are not supported yet".to_owned(),
+                    _ => format!("{scheme}:// is no store invitectl knows (name a file starting so as ./{scheme}:...)"),
+                };
+                return Err(crate::Error::InvalidStoreUrl(reason));
+            }
+        }
+        Ok(Location::from_path(PathBuf::from(text)))
     }
 
     /// The path of the store, if it is on this machine's file system.

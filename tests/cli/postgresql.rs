@@ -236,6 +236,26 @@ fn urls_that_cannot_be_used_are_usage_errors_that_do_not_repeat_them() {
         assert!(line.contains("invalid PostgreSQL URL"), "{line}");
         assert!(!line.contains("hunter2"), "{line}");
     }
+    // Other URLs are refused rather than made into SQLite files.
+    let dir = tempfile::tempdir().unwrap();
+    for (url, why) in [
+        (
+            "mysql://u:hunter2@db/prosody",
+            "MySQL and MariaDB are not supported yet",
+        ),
+        ("sqlite://x.db", "sqlite:// is no store"),
+    ] {
+        let out = invitectl()
+            .current_dir(dir.path())
+            .args(["--store", url, HOST, "generate"])
+            .assert()
+            .code(2)
+            .stdout("");
+        let line = stderr_line(&out);
+        assert!(line.contains(why), "{line}");
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // Nothing listens here: a runtime failure naming the database.
     let out = invitectl()
         .args([
