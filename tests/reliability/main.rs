@@ -13,7 +13,6 @@ mod files;
 #[allow(dead_code)]
 #[path = "../cli/pg_store.rs"]
 mod pg_store;
-#[allow(dead_code)]
 #[path = "../support/postgres.rs"]
 mod postgres_cluster;
 #[allow(dead_code)]
