@@ -2,7 +2,8 @@
 //! running the tools (invitectl, prosodyctl) against them.
 //!
 //! Each [`Server`] gets its own temporary folder (configuration, SQLite
-//! database, log, pidfile, admin socket) and its own port on 127.0.0.1. The
+//! database, log, pidfile, admin socket) and its own port on 127.0.0.1; on
+//! PostgreSQL, a fresh database of the process's throwaway cluster. The
 //! server runs in the foreground as the `prosody` user (when the tests run as
 //! root) and is always stopped and reaped when the [`Server`] is dropped,
 //! also when a test panics; the folder is removed afterwards. As a last resort
@@ -10,6 +11,7 @@
 //! dies without dropping it (PR_SET_PDEATHSIG).
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -17,11 +19,13 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use invitectl::{Host, Invite, Kind, Location, OpenMode, Store};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::postgres_cluster::{self, Database};
 use crate::xmpp::Client;
 
 /// The virtual host every test server serves.
@@ -116,6 +120,36 @@ fn check_available(version: Version) -> Result<(), String> {
     Ok(())
 }
 
+/// Returns Err(reason) when the Lua that runs `version` cannot load
+/// LuaDBI's PostgreSQL driver: the server would only fail at its first
+/// query.
+fn check_postgres_driver(version: Version) -> Result<(), String> {
+    let script = fs::read_to_string(version.prosody()).unwrap_or_default();
+    let lua = script
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("#!"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or("lua5.4")
+        .to_string();
+    let loads = Command::new(&lua)
+        .args(["-e", "require 'dbd.postgresql'"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if loads {
+        Ok(())
+    } else {
+        Err(format!(
+            "{lua} cannot load LuaDBI's PostgreSQL driver for {} (Debian's lua-dbi-postgresql); \
+             run scripts/install-test-servers as root",
+            version.label()
+        ))
+    }
+}
+
 fn is_root() -> bool {
     fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
@@ -157,6 +191,9 @@ pub enum Storage {
     /// `storage = "internal"`, Prosody's default: Lua files in the server
     /// folder, which is the `data_path`.
     Internal,
+    /// `storage = "sql"` on PostgreSQL: a fresh database of the test
+    /// process's cluster (tests/support/postgres.rs).
+    Postgres,
 }
 
 /// Per-test server settings.
@@ -189,12 +226,20 @@ pub struct Server {
     config: PathBuf,
     run_as: Option<(u32, u32)>,
     pub storage: Storage,
+    /// The assertions' connection to it, made on first use.
+    pg: OnceLock<Mutex<postgres::Client>>,
+    /// The server's database on PostgreSQL; dropped after the server stops.
+    database: Option<Database>,
 }
 
 /// Starts `version` for a test, or returns None (after printing why) when
 /// it is not installed and the suite is not running on CI.
 pub fn start_with(version: Version, options: Options) -> Option<Server> {
-    if let Err(why) = check_available(version) {
+    let available = check_available(version).and_then(|()| match options.storage {
+        Storage::Postgres => check_postgres_driver(version),
+        Storage::Sql | Storage::Internal => Ok(()),
+    });
+    if let Err(why) = available {
         if required() {
             panic!("{why} (CI=true: the interop servers are required)");
         }
@@ -203,11 +248,23 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
         return None;
     }
-    Some(Server::start(version, options))
+    let database = match options.storage {
+        Storage::Postgres => Some(postgres_cluster::cluster()?.fresh_database()),
+        Storage::Sql | Storage::Internal => None,
+    };
+    Some(Server::start(version, options, database))
+}
+
+/// Starts `version` on an existing PostgreSQL `database` (e.g. one that
+/// invitectl made), for a test whose first server already started, so the
+/// server is known to be available.
+pub fn start_on_database(version: Version, options: Options, database: Database) -> Server {
+    assert_eq!(options.storage, Storage::Postgres);
+    Server::start(version, options, Some(database))
 }
 
 impl Server {
-    fn start(version: Version, options: Options) -> Server {
+    fn start(version: Version, options: Options, database: Option<Database>) -> Server {
         let dir = tempfile::Builder::new()
             .prefix("invitectl-interop-")
             .tempdir()
@@ -217,7 +274,8 @@ impl Server {
         let port = free_port();
         let config = root.join("prosody.cfg.lua");
         fs::create_dir(root.join("certs")).expect("creating certs folder");
-        fs::write(&config, config_text(&root, port, &options)).expect("writing the config");
+        let config_text = config_text(&root, port, &options, database.as_ref());
+        fs::write(&config, config_text).expect("writing the config");
         if let Some((uid, gid)) = run_as {
             for entry in [root.clone(), root.join("certs"), config.clone()] {
                 std::os::unix::fs::chown(&entry, Some(uid), Some(gid))
@@ -248,6 +306,8 @@ impl Server {
             config,
             run_as,
             storage: options.storage,
+            pg: OnceLock::new(),
+            database,
         };
         server.wait_ready();
         server
@@ -301,18 +361,27 @@ impl Server {
             self.diagnostics()
         );
         client.close();
-        if self.storage == Storage::Internal {
-            return;
-        }
-        let has_table: bool = self
-            .db()
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='prosody'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n == 1)
-            .unwrap_or(false);
+        let has_table = match self.storage {
+            Storage::Internal => return,
+            Storage::Sql => self
+                .db()
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='prosody'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n == 1)
+                .unwrap_or(false),
+            Storage::Postgres => self
+                .pg()
+                .query_one(
+                    "SELECT count(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = 'prosody'",
+                    &[],
+                )
+                .map(|r| r.get::<_, i64>(0) == 1)
+                .unwrap_or(false),
+        };
         assert!(
             has_table,
             "{} did not create its SQL table\n{}",
@@ -326,12 +395,74 @@ impl Server {
     }
 
     /// The SQLite database the server uses, or with file storage its
-    /// data folder: what `invitectl --store` is given.
+    /// data folder.
     pub fn store_path(&self) -> PathBuf {
         match self.storage {
             Storage::Sql => self.dir().join("prosody.sqlite"),
             Storage::Internal => self.dir().to_path_buf(),
+            Storage::Postgres => panic!("a server on PostgreSQL has no store path"),
         }
+    }
+
+    /// What `invitectl --store` is given: the store's path, or on
+    /// PostgreSQL the database's URL (the password goes in PGPASSWORD).
+    pub fn store_arg(&self) -> OsString {
+        match &self.database {
+            Some(db) => db.url().into(),
+            None => self.store_path().into(),
+        }
+    }
+
+    /// The server's PostgreSQL database.
+    pub fn database(&self) -> &Database {
+        self.database
+            .as_ref()
+            .expect("the server is not on PostgreSQL")
+    }
+
+    /// The assertions' connection to the server's PostgreSQL database, as
+    /// the role the server uses. Outside a transaction it holds no lock.
+    pub fn pg(&self) -> MutexGuard<'_, postgres::Client> {
+        self.pg
+            .get_or_init(|| Mutex::new(self.database().client()))
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `invites` into the server's store, as any outside writer
+    /// would; on PostgreSQL, rows in the table the server made (account
+    /// invites only: one host-level record each).
+    pub fn insert_invites(&self, invites: &[&Invite]) {
+        let host = Host::parse(HOST).expect("host");
+        if self.storage != Storage::Postgres {
+            let location = Location::from_path(self.store_path());
+            let mut store =
+                Store::open(&location, OpenMode::Existing).expect("open the server's store");
+            for invite in invites {
+                store.insert(&host, invite).expect("insert an invite");
+            }
+            return;
+        }
+        let mut client = self.pg();
+        let mut tx = client.transaction().expect("BEGIN");
+        for invite in invites {
+            assert_eq!(invite.kind(), Kind::Account, "only account invites");
+            let token = invite.token.to_string();
+            // 0.12's index is not unique: replace, never add a second row.
+            tx.execute(
+                "DELETE FROM prosody WHERE host = $1 AND \"user\" = '' \
+                 AND store = 'invite_token' AND key = $2",
+                &[&HOST, &token],
+            )
+            .expect("DELETE");
+            tx.execute(
+                "INSERT INTO prosody (host, \"user\", store, key, type, value) \
+                 VALUES ($1, '', 'invite_token', $2, 'json', $3)",
+                &[&HOST, &token, &invitectl::record::encode(invite)],
+            )
+            .expect("INSERT");
+        }
+        tx.commit().expect("COMMIT");
     }
 
     pub fn log_path(&self) -> PathBuf {
@@ -373,9 +504,12 @@ impl Server {
     pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
         cmd.arg("--store")
-            .arg(self.store_path())
+            .arg(self.store_arg())
             .arg(HOST)
             .args(args);
+        if let Some(db) = &self.database {
+            cmd.envs(db.env());
+        }
         if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
             cmd.uid(uid).gid(gid).current_dir(self.dir());
         }
@@ -447,8 +581,23 @@ impl Server {
 
     /// All rows of the `prosody` table for `store` (and `user`, if given).
     pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
-        if self.storage == Storage::Internal {
-            return crate::files::rows(self.dir(), store, user);
+        match self.storage {
+            Storage::Internal => return crate::files::rows(self.dir(), store, user),
+            Storage::Postgres => {
+                return self
+                    .pg()
+                    .query(
+                        "SELECT host, \"user\", store, key, type, value FROM prosody \
+                         WHERE host = $1 AND store = $2 AND ($3::text IS NULL OR \"user\" = $3) \
+                         ORDER BY \"user\", key",
+                        &[&HOST, &store, &user],
+                    )
+                    .expect("querying")
+                    .iter()
+                    .map(Row::from_pg)
+                    .collect();
+            }
+            Storage::Sql => {}
         }
         let conn = self.db();
         let mut stmt = conn
@@ -479,8 +628,12 @@ impl Server {
     /// Rewrites `expires` of invite `token` (host-level JSON record and the
     /// per-user record of a contact invite) to `expires`.
     pub fn set_invite_expiry(&self, token: &str, expires: i64) {
-        if self.storage == Storage::Internal {
-            return crate::files::set_invite_expiry(self.dir(), token, expires);
+        match self.storage {
+            Storage::Internal => {
+                return crate::files::set_invite_expiry(self.dir(), token, expires)
+            }
+            Storage::Postgres => return self.set_invite_expiry_pg(token, expires),
+            Storage::Sql => {}
         }
         let conn = self.db();
         let value: String = conn
@@ -505,6 +658,34 @@ impl Server {
             rusqlite::params![HOST, token, expires.to_string()],
         )
         .expect("rewriting the per-user expires");
+    }
+
+    fn set_invite_expiry_pg(&self, token: &str, expires: i64) {
+        let mut client = self.pg();
+        let mut tx = client.transaction().expect("BEGIN");
+        let value: String = tx
+            .query_one(
+                "SELECT value FROM prosody WHERE host = $1 AND \"user\" = '' \
+                 AND store = 'invite_token' AND key = $2",
+                &[&HOST, &token],
+            )
+            .unwrap_or_else(|e| panic!("no host-level record for {token}: {e}"))
+            .get(0);
+        let mut json: serde_json::Value = serde_json::from_str(&value).expect("invite JSON");
+        json["expires"] = serde_json::Value::from(expires);
+        tx.execute(
+            "UPDATE prosody SET value = $3 WHERE host = $1 AND \"user\" = '' \
+             AND store = 'invite_token' AND key = $2",
+            &[&HOST, &token, &json.to_string()],
+        )
+        .expect("rewriting expires");
+        tx.execute(
+            "UPDATE prosody SET value = $3 WHERE host = $1 AND \"user\" != '' \
+             AND store = 'invite_token' AND key = $2",
+            &[&HOST, &token, &expires.to_string()],
+        )
+        .expect("rewriting the per-user expires");
+        tx.commit().expect("COMMIT");
     }
 
     fn stop(&mut self) {
@@ -643,7 +824,27 @@ fn configure_child(cmd: &mut Command, run_as: Option<(u32, u32)>) {
     }
 }
 
-fn config_text(root: &Path, port: u16, options: &Options) -> String {
+/// The Lua string literal of `s`, for the configuration.
+fn lua_string(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn config_text(root: &Path, port: u16, options: &Options, database: Option<&Database>) -> String {
+    let storage = match (options.storage, database) {
+        (Storage::Sql, _) => r#"storage = "sql"
+sql = { driver = "SQLite3", database = "prosody.sqlite" }"#
+            .to_string(),
+        (Storage::Internal, _) => r#"storage = "internal""#.to_string(),
+        (Storage::Postgres, Some(db)) => format!(
+            "storage = \"sql\"\nsql = {{ driver = \"PostgreSQL\", database = {}, \
+             host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
+            lua_string(&db.name),
+            db.port,
+            lua_string(&db.user),
+            lua_string(&db.password),
+        ),
+        (Storage::Postgres, None) => panic!("PostgreSQL storage without a database"),
+    };
     let root = root.display();
     format!(
         r#"-- Throwaway configuration for an invitectl interop test.
@@ -674,12 +875,6 @@ modules_disabled = {{ "s2s"; "offline"; }}
 VirtualHost "{host}"
 "#,
         level = options.log_level,
-        storage = match options.storage {
-            Storage::Sql =>
-                r#"storage = "sql"
-sql = { driver = "SQLite3", database = "prosody.sqlite" }"#,
-            Storage::Internal => r#"storage = "internal""#,
-        },
         extra = options.extra_config,
         host = HOST,
     )
@@ -706,6 +901,17 @@ impl Row {
             kind: r.get(4)?,
             value: r.get(5)?,
         })
+    }
+
+    fn from_pg(r: &postgres::Row) -> Row {
+        Row {
+            host: r.get(0),
+            user: r.get(1),
+            store: r.get(2),
+            key: r.get(3),
+            kind: r.get(4),
+            value: r.get(5),
+        }
     }
 
     pub fn json(&self) -> serde_json::Value {

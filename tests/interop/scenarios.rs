@@ -1,21 +1,23 @@
 //! The scenarios. Each takes a freshly started server (either generation)
 //! and asserts on real server replies and real rows of its database.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use invitectl::{Host, InviteRequest, Location, OpenMode, Store};
+use invitectl::{Host, InviteRequest};
 use serde_json::Value;
 
-use crate::harness::{now_unix, Options, Server, Version, COMMAND_TIMEOUT, HOST};
+use crate::harness::{now_unix, Options, Running, Server, Storage, Version, COMMAND_TIMEOUT, HOST};
+use crate::postgres_cluster;
 use crate::xmpp::{StanzaError, NS_CLIENT};
 
 /// Server settings per scenario: the concurrency scenario greps the log for
 /// errors, so it logs at "info" (debug logs SQL tracebacks of handled errors).
 pub fn options(scenario: &str) -> Options {
     match scenario {
-        "concurrent_generate_and_expire_during_registrations" => Options {
+        "concurrent_use" => Options {
             log_level: "info",
             ..Options::default()
         },
@@ -282,13 +284,7 @@ pub fn expired_token_is_refused(server: &Server) {
     let valid = InviteRequest::default()
         .build(&host, now)
         .expect("build valid");
-    {
-        let location = Location::from_path(server.store_path());
-        let mut store =
-            Store::open(&location, OpenMode::Existing).expect("open the server's store");
-        store.insert(&host, &expired).expect("insert expired");
-        store.insert(&host, &valid).expect("insert valid");
-    }
+    server.insert_invites(&[&expired, &valid]);
     let token = expired.token.to_string();
     let record = host_record(server, &token);
     assert_eq!(record["expires"], now - 3600 + 1);
@@ -731,35 +727,33 @@ pub fn server_made_invites_are_managed(server: &Server) {
 // ---------------------------------------------------------------- 11
 
 /// While the server registers a stream of people with invites, `generate
-/// --count 20000` and `expire` run: every command and every registration
-/// succeeds, and the server logs no error.
-pub fn concurrent_generate_and_expire_during_registrations(server: &Server) {
+/// --count 20000`, `expire` and a bulk `revoke` run: every command and every
+/// registration succeeds, and the server logs no error.
+pub fn concurrent_use(server: &Server) {
     const TOKENS: usize = 300;
+    const REVOKED: usize = 200;
     const STREAM_LIMIT: Duration = Duration::from_secs(30);
 
-    let tokens: Vec<String> = generate_many(server, &["--count", &TOKENS.to_string()])
+    let mut made = generate_many(server, &["--count", &(TOKENS + REVOKED).to_string()])
         .into_iter()
-        .map(|g| g.token)
-        .collect();
-    // Expired invites for `expire` to prune, inserted with the library.
+        .map(|g| g.token);
+    let tokens: Vec<String> = made.by_ref().take(TOKENS).collect();
+    let revoked: Vec<String> = made.collect();
+    // Expired invites for `expire` to prune, written from outside.
     let host = Host::parse(HOST).expect("host");
     let now = invitectl::now();
-    let stale: Vec<String> = {
-        let location = Location::Sqlite(server.store_path());
-        let mut store = Store::open(&location, OpenMode::Existing).expect("open store");
-        (0..50)
-            .map(|_| {
-                let inv = InviteRequest {
-                    ttl: Some(Duration::from_secs(60)),
-                    ..InviteRequest::default()
-                }
-                .build(&host, now - 86_400)
-                .expect("build");
-                store.insert(&host, &inv).expect("insert");
-                inv.token.to_string()
-            })
-            .collect()
-    };
+    let stale_invites: Vec<invitectl::Invite> = (0..50)
+        .map(|_| {
+            InviteRequest {
+                ttl: Some(Duration::from_secs(60)),
+                ..InviteRequest::default()
+            }
+            .build(&host, now - 86_400)
+            .expect("build")
+        })
+        .collect();
+    server.insert_invites(&stale_invites.iter().collect::<Vec<_>>());
+    let stale: Vec<String> = stale_invites.iter().map(|i| i.token.to_string()).collect();
     let log_start = server.log().len();
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -806,8 +800,12 @@ pub fn concurrent_generate_and_expire_during_registrations(server: &Server) {
     let t0 = Instant::now();
     let gen = server.spawn_invitectl(&["generate", "--count", "20000"]);
     let exp = server.spawn_invitectl(&["expire"]);
+    let mut revoke_args = vec!["revoke"];
+    revoke_args.extend(revoked.iter().map(String::as_str));
+    let rev = server.spawn_invitectl(&revoke_args);
     let gen = gen.wait(COMMAND_TIMEOUT);
     let exp = exp.wait(COMMAND_TIMEOUT);
+    let rev = rev.wait(COMMAND_TIMEOUT);
     let took = t0.elapsed();
     let during_to = done.load(Ordering::SeqCst);
     // A few more registrations after the commands, then stop.
@@ -829,13 +827,17 @@ pub fn concurrent_generate_and_expire_during_registrations(server: &Server) {
         .take(20)
         .collect();
     eprintln!(
-        "{}: generate --count 20000 and expire took {took:?}; {} registrations in total, {} during the commands",
+        "{}: generate --count 20000, expire and revoke took {took:?}; {} registrations in total, {} during the commands",
         server.version.label(),
         results.len(),
         during_to - during_from
     );
     let mut problems = Vec::new();
-    for (name, out) in [("generate --count 20000", &gen), ("expire", &exp)] {
+    for (name, out) in [
+        ("generate --count 20000", &gen),
+        ("expire", &exp),
+        ("revoke", &rev),
+    ] {
         if !out.status.success() {
             problems.push(format!(
                 "invitectl {name}: {} {}",
@@ -875,17 +877,34 @@ pub fn concurrent_generate_and_expire_during_registrations(server: &Server) {
     let links = String::from_utf8(gen.stdout).expect("UTF-8");
     assert_eq!(links.lines().count(), 20_000);
     let pending = server.rows("invite_token", Some(""));
-    // 20000 new + the stream's unused ones; none of the stale ones.
+    // 20000 new + the stream's unused ones; none of the stale or revoked ones.
     assert_eq!(pending.len(), 20_000 + TOKENS - results.len());
+    let stored: HashSet<&str> = pending.iter().map(|r| r.key.as_str()).collect();
     for token in &stale {
         assert!(
-            server.invite_rows(token).is_empty(),
+            !stored.contains(token.as_str()),
             "stale invite {token} not pruned"
         );
     }
+    for token in &revoked {
+        assert!(
+            !stored.contains(token.as_str()),
+            "invite {token} not revoked"
+        );
+    }
+    let accounts: HashSet<String> = server
+        .rows("accounts", None)
+        .into_iter()
+        .map(|r| r.user)
+        .collect();
+    let any_record: HashSet<String> = server
+        .rows("invite_token", None)
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
     for (user, token, _) in &results {
-        assert!(server.account_exists(user), "{user} missing");
-        assert!(server.invite_rows(token).is_empty(), "{token} not consumed");
+        assert!(accounts.contains(user), "{user} missing");
+        assert!(!any_record.contains(token), "{token} not consumed");
     }
 }
 
@@ -1130,4 +1149,129 @@ pub fn configuration_alone_finds_the_store(server: &Server) {
     let report = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success(), "check-config: {report}");
     assert!(!report.contains("error:"), "{report}");
+}
+
+// ---------------------------------------------------------------- 16
+
+/// The shape of the `prosody` table and the list of tables of `client`'s
+/// database: what a server generation's schema is, as far as invitectl
+/// and the server care.
+#[derive(Debug, PartialEq)]
+struct PgSchema {
+    tables: Vec<String>,
+    /// (name, type, nullable, default) in column order.
+    columns: Vec<(String, String, String, Option<String>)>,
+    /// (name, definition) of each index on `prosody`.
+    indexes: Vec<(String, String)>,
+}
+
+fn pg_schema(client: &mut postgres::Client) -> PgSchema {
+    let strings = |rows: Vec<postgres::Row>| -> Vec<String> {
+        rows.iter().map(|r| r.get::<_, String>(0)).collect()
+    };
+    let tables = strings(
+        client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() ORDER BY 1",
+                &[],
+            )
+            .expect("tables"),
+    );
+    let columns = client
+        .query(
+            "SELECT column_name::text, data_type::text, is_nullable::text, column_default::text \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'prosody' \
+             ORDER BY ordinal_position",
+            &[],
+        )
+        .expect("columns")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let indexes = client
+        .query(
+            "SELECT indexname::text, indexdef FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = 'prosody' ORDER BY 1",
+            &[],
+        )
+        .expect("indexes")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    PgSchema {
+        tables,
+        columns,
+        indexes,
+    }
+}
+
+/// On PostgreSQL, `generate` on a database with no `prosody` table creates
+/// it with Prosody 13's schema (13: identical to what the server made for
+/// itself; 0.12: the same columns, 13's unique index instead of 0.12's
+/// plain one) and no other table. A server started on that database then
+/// honours the invite; 13 keeps the table as it is, 0.12 adds its plain
+/// index beside the unique one.
+pub fn new_database_gets_the_servers_schema(server: &Server) {
+    assert_eq!(server.storage, Storage::Postgres, "a PostgreSQL scenario");
+    let cluster = postgres_cluster::cluster().expect("the cluster the server runs on");
+    let db = cluster.fresh_database();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_invitectl"));
+    cmd.arg("--store")
+        .arg(db.url())
+        .args([HOST, "generate", "--json"])
+        .envs(db.env());
+    let out = Running::spawn("invitectl generate on a new database", cmd).wait(COMMAND_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "generate on a new database: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).expect("generate --json");
+    let token = made["token"].as_str().expect("token").to_string();
+
+    let ours = pg_schema(&mut db.client());
+    let theirs = pg_schema(&mut server.pg());
+    assert_eq!(ours.tables, ["prosody"], "invitectl makes one table");
+    assert_eq!(
+        ours.columns, theirs.columns,
+        "the columns of the server's table"
+    );
+    let unique = |s: &PgSchema| {
+        s.indexes
+            .iter()
+            .map(|(name, def)| (name.clone(), def.starts_with("CREATE UNIQUE INDEX")))
+            .collect::<Vec<_>>()
+    };
+    match server.version {
+        Version::V13 => assert_eq!(ours.indexes, theirs.indexes, "Prosody 13's index"),
+        Version::V012 => {
+            assert_eq!(unique(&theirs), [("prosody_index".to_string(), false)]);
+            assert_eq!(unique(&ours), [("prosody_unique_index".to_string(), true)]);
+        }
+    }
+
+    let options = Options {
+        storage: Storage::Postgres,
+        ..Options::default()
+    };
+    let second = crate::harness::start_on_database(server.version, options, db);
+    register_ok(&second, &token, "early", "pw-early");
+    assert!(second.account_exists("early"));
+    assert!(second.invite_rows(&token).is_empty(), "token consumed");
+    // On every start 0.12 runs `CREATE INDEX IF NOT EXISTS` for its own
+    // index; 13 would drop that one and make its own.
+    let after = pg_schema(&mut second.pg());
+    match server.version {
+        Version::V13 => assert_eq!(after.indexes, ours.indexes, "13 keeps invitectl's index"),
+        Version::V012 => assert_eq!(
+            unique(&after),
+            [
+                ("prosody_index".to_string(), false),
+                ("prosody_unique_index".to_string(), true)
+            ],
+            "0.12 adds its plain index beside invitectl's unique one"
+        ),
+    }
 }
