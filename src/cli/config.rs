@@ -167,14 +167,14 @@ pub fn landing_page(host: &HostConfig<'_>) -> Result<Option<LandingPage>> {
     Ok(Some(page))
 }
 
-/// How the server reads roles: a SQL store's schema tells 13 (its unique
-/// index) from 0.12; file storage has no such mark, so the installed
+/// How the server reads roles: a SQL store's indexes tell 0.12 (its plain
+/// `prosody_index`, or no unique index) from 13; file storage has no such mark, so the installed
 /// Prosody's version file decides. List (13) when unknown.
 pub fn roles_format(store: &Store) -> RolesFormat {
     let is_012 = match store {
-        Store::Sqlite(sql) => !sql.has_unique_index(),
+        Store::Sqlite(sql) => sql.made_for_012(),
         #[cfg(feature = "postgres")]
-        Store::Postgres(sql) => !sql.has_unique_index(),
+        Store::Postgres(sql) => sql.made_for_012(),
         Store::Files(_) => {
             std::fs::read_to_string(VERSION_FILE).is_ok_and(|v| v.trim_start().starts_with("0."))
         }

@@ -191,6 +191,17 @@ fn roles_follow_the_sql_schema() {
         "{:?}",
         stored()
     );
+    // A 0.12 started on this database adds its plain index beside the
+    // unique one: it is 0.12 that reads the roles now.
+    conn.execute_batch(r#"CREATE INDEX "prosody_index" ON "prosody" ("host", "user", "store", "key"); DELETE FROM prosody WHERE value LIKE '%prosody:admin%';"#)
+        .unwrap();
+    config.ok(&["generate", "--admin"]);
+    assert_eq!(stored().len(), 1);
+    assert!(
+        stored()[0].contains(r#""roles":{"prosody:admin":true}"#),
+        "{:?}",
+        stored()
+    );
 }
 
 #[test]

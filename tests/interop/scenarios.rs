@@ -1274,4 +1274,20 @@ pub fn new_database_gets_the_servers_schema(server: &Server) {
             "0.12 adds its plain index beside invitectl's unique one"
         ),
     }
+    // Roles follow the server that uses the database now, whichever made
+    // the table: 0.12 reads a map, 13 a list.
+    let out = second.invitectl_with_config(&["generate", "--admin", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).expect("generate --json");
+    let token = made["token"].as_str().expect("token");
+    let record = second.invite_rows(token)[0].json();
+    let roles = &record["additional_data"]["roles"];
+    match server.version {
+        Version::V13 => assert_eq!(roles, &serde_json::json!(["prosody:admin"])),
+        Version::V012 => assert_eq!(roles, &serde_json::json!({"prosody:admin": true})),
+    }
 }

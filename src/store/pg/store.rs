@@ -49,6 +49,11 @@ const HAS_UNIQUE_INDEX: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
         JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
         ORDER BY k.n) = ARRAY['host', 'user', 'store', 'key'])";
 
+/// Whether 0.12's plain index is there.
+const HAS_012_INDEX: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
+    JOIN pg_class AS c ON c.oid = i.indexrelid \
+    WHERE i.indrelid = to_regclass('prosody') AND c.relname = 'prosody_index')";
+
 /// An open PostgreSQL store.
 pub struct PgStore {
     // Every call on a connection needs it mutably; listings borrow it
@@ -57,6 +62,7 @@ pub struct PgStore {
     pub(super) target: PgTarget,
     created: bool,
     unique_index: bool,
+    index_012: bool,
 }
 
 impl PgStore {
@@ -77,6 +83,7 @@ impl PgStore {
             target: target.clone(),
             created: false,
             unique_index: false,
+            index_012: false,
         };
         let columns = store.columns()?;
         if columns.is_empty() && mode == OpenMode::CreateIfMissing {
@@ -97,9 +104,17 @@ impl PgStore {
     }
 
     /// Whether the table has Prosody 13's unique index (0.12 makes a plain
-    /// one).
+    /// one), which allows an upsert.
     pub fn has_unique_index(&self) -> bool {
         self.unique_index
+    }
+
+    /// Whether a Prosody 0.12 uses the database: its plain index
+    /// `prosody_index` is there (0.12 makes it on every start, beside a
+    /// unique index invitectl made; 13 drops it on every start), or there
+    /// is no unique index.
+    pub fn made_for_012(&self) -> bool {
+        self.index_012 || !self.unique_index
     }
 
     /// Whether this role may add, change and remove rows of the table.
@@ -172,12 +187,13 @@ impl PgStore {
                 Some(_) => {}
             }
         }
-        self.unique_index = self
-            .client
-            .get_mut()
+        let client = self.client.get_mut();
+        let found = client
             .query_one(HAS_UNIQUE_INDEX, &[])
-            .map_err(|e| self.error(e))?
-            .get(0);
+            .and_then(|unique| Ok((unique, client.query_one(HAS_012_INDEX, &[])?)));
+        let (unique, index_012) = found.map_err(|e| self.error(e))?;
+        self.unique_index = unique.get(0);
+        self.index_012 = index_012.get(0);
         Ok(())
     }
 

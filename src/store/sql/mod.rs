@@ -47,6 +47,8 @@ pub struct SqlStore {
     /// Whether the server's schema has 13's unique index, which allows an
     /// upsert; 0.12's plain index needs delete-then-insert.
     unique_index: bool,
+    /// Whether 0.12's plain index is there (see [`SqlStore::made_for_012`]).
+    index_012: bool,
 }
 
 impl SqlStore {
@@ -90,6 +92,7 @@ impl SqlStore {
             path: path.to_owned(),
             created,
             unique_index: false,
+            index_012: false,
         };
         // Only a file of no bytes at all becomes a store, and only for a
         // command that may create one: SQLite also reads a file cut short
@@ -113,9 +116,17 @@ impl SqlStore {
     }
 
     /// Whether the table has Prosody 13's unique index (0.12 makes a plain
-    /// one): a sign of which server generation made the database.
+    /// one), which allows an upsert.
     pub fn has_unique_index(&self) -> bool {
         self.unique_index
+    }
+
+    /// Whether a Prosody 0.12 uses the database: its plain index
+    /// `prosody_index` is there (0.12 makes it on every start, beside a
+    /// unique index invitectl made; 13 drops it on every start), or there
+    /// is no unique index.
+    pub fn made_for_012(&self) -> bool {
+        self.index_012 || !self.unique_index
     }
 
     fn sqlite(&self, source: rusqlite::Error) -> Error {
@@ -174,6 +185,15 @@ impl SqlStore {
                 "SELECT count(*) FROM pragma_index_list('prosody') AS l \
                  WHERE l.\"unique\" AND (SELECT group_concat(name, ',') FROM \
                     (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno)) = 'host,user,store,key'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(|e| self.sqlite(e))?
+            > 0;
+        self.index_012 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM pragma_index_list('prosody') WHERE name = 'prosody_index'",
                 [],
                 |row| row.get::<_, i64>(0),
             )
