@@ -7,7 +7,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::*;
-use crate::postgres_cluster::{cluster, Database};
+use crate::postgres_cluster::{cluster, Database, TLS_ONLY_ROLE};
 
 /// A fresh database without Prosody's table, or None (the cluster said
 /// why) when PostgreSQL is not installed here.
@@ -386,4 +386,59 @@ fn pg_store() -> Option<Store> {
 
 fn pg_store_with(schema: Schema) -> Option<Store> {
     crate::pg_store::available().then(|| Store::new(schema))
+}
+
+#[test]
+fn sslmode_means_what_it_means_in_libpq() {
+    let Some(store) = pg_store() else { return };
+    let Some(ca) = cluster().and_then(|c| c.ca_cert()) else {
+        eprintln!("\n*** SKIPPED: no openssl to make the test cluster a certificate ***\n");
+        return;
+    };
+    let db = store.database.as_ref().unwrap();
+    // The server accepts this role only over TLS.
+    let url = |host: &str, query: &str| {
+        format!(
+            "postgres://{TLS_ONLY_ROLE}@{host}:{}/{}?{query}",
+            db.port, db.name
+        )
+    };
+    let list = |url: String| {
+        invitectl()
+            .envs(db.env())
+            .args(["--store", &url, HOST, "list"])
+            .assert()
+    };
+    let ca = ca.display();
+    // Encrypted without checking the certificate: the default, and require.
+    for query in ["", "sslmode=prefer", "sslmode=require"] {
+        list(url("127.0.0.1", query)).success();
+    }
+    let out = list(url("127.0.0.1", "sslmode=disable")).code(1);
+    assert!(
+        stderr_line(&out).contains("pg_hba.conf rejects"),
+        "{}",
+        stderr_of(&out)
+    );
+    // Checked against the test authority, and for the host name.
+    list(url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .success();
+    let out = list(url("127.0.0.1", "sslmode=verify-full")).code(1);
+    assert!(stderr_line(&out).contains("TLS"), "{}", stderr_of(&out));
+    // The certificate names 127.0.0.1, not localhost: verify-ca accepts
+    // it for localhost, verify-full does not.
+    list(url(
+        "localhost",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    ))
+    .success();
+    let out = list(url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .code(1);
+    stderr_line(&out);
 }

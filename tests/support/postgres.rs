@@ -41,6 +41,11 @@ use std::time::{Duration, Instant};
 /// The role TCP clients log in as; it owns every fresh database.
 pub const LOGIN_ROLE: &str = "invitectl";
 
+/// A member of [`LOGIN_ROLE`], with its password, that the server accepts
+/// only over TLS (when the cluster has a certificate, see
+/// [`Cluster::ca_cert`]).
+pub const TLS_ONLY_ROLE: &str = "invitectl_tls";
+
 /// The superuser (initdb's `-U` in [`SUPERVISOR`]), reachable over the
 /// unix socket only (trust).
 const SUPERUSER: &str = "postgres";
@@ -61,6 +66,9 @@ pub struct Cluster {
     _lifeline: Mutex<ChildStdin>,
     _supervisor: Mutex<Child>,
     databases: AtomicUsize,
+    /// The authority that signed the server's certificate (for
+    /// 127.0.0.1), when `openssl` could make one.
+    ca_cert: Option<PathBuf>,
 }
 
 /// A database of the cluster, owned by [`LOGIN_ROLE`]; dropped with its
@@ -192,6 +200,8 @@ shift 2
 if "$bindir/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C --no-sync \
 	--auth-local=trust --auth-host=scram-sha-256 </dev/null >"$dir/initdb.log" 2>&1
 then
+	{ echo "hostnossl all invitectl_tls all reject"; cat "$dir/data/pg_hba.conf"; } >"$dir/hba" &&
+		mv "$dir/hba" "$dir/data/pg_hba.conf"
 	"$bindir/postgres" -D "$dir/data" "$@" </dev/null >>"$dir/postgres.log" 2>&1 &
 	pid=$!
 else
@@ -262,6 +272,7 @@ impl Cluster {
             return Err((format!("preparing {}: {e}", dir.display()), String::new()));
         }
 
+        let ca_cert = make_certificates(&dir, run_as);
         let socket_dir = dir.join("data");
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -279,6 +290,17 @@ impl Cluster {
             .args(["-c", "max_connections=200"])
             .args(["-c", "password_encryption=scram-sha-256"])
             .args(["-c", "log_line_prefix=%m [%p] "])
+            .args(match ca_cert {
+                Some(_) => vec![
+                    "-c".to_owned(),
+                    "ssl=on".to_owned(),
+                    "-c".to_owned(),
+                    format!("ssl_cert_file={}", dir.join("server.crt").display()),
+                    "-c".to_owned(),
+                    format!("ssl_key_file={}", dir.join("server.key").display()),
+                ],
+                None => Vec::new(),
+            })
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -337,7 +359,8 @@ impl Cluster {
         };
         let password = random_password();
         if let Err(e) = admin.batch_execute(&format!(
-            "CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD '{password}'"
+            "CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD '{password}'; \
+             CREATE ROLE {TLS_ONLY_ROLE} LOGIN PASSWORD '{password}' IN ROLE {LOGIN_ROLE}"
         )) {
             return Err(give_up(
                 format!("creating the login role: {e}"),
@@ -352,6 +375,7 @@ impl Cluster {
             _lifeline: Mutex::new(lifeline),
             _supervisor: Mutex::new(supervisor),
             databases: AtomicUsize::new(0),
+            ca_cert,
         })
     }
 
@@ -361,6 +385,12 @@ impl Cluster {
     }
 
     /// The server's log so far, for failure messages.
+    /// The authority that signed the server's certificate, when the
+    /// cluster has one.
+    pub fn ca_cert(&self) -> Option<&Path> {
+        self.ca_cert.as_deref()
+    }
+
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
     }
@@ -467,4 +497,39 @@ impl Drop for Database {
             ));
         }
     }
+}
+
+/// Makes a test authority and a certificate for 127.0.0.1 signed by it, in
+/// `dir`, readable by the server's user; None (TLS tests skip) when
+/// `openssl` is missing or fails.
+fn make_certificates(dir: &Path, run_as: Option<(u32, u32)>) -> Option<PathBuf> {
+    let script = r#"
+set -e
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=invitectl-test-ca -keyout ca.key -out ca.crt \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj /CN=127.0.0.1 -keyout server.key -out server.csr
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+    -extfile server.ext -out server.crt
+chmod 600 server.key
+"#;
+    let made = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        return None;
+    }
+    if let Some((uid, gid)) = run_as {
+        for file in ["server.crt", "server.key"] {
+            std::os::unix::fs::chown(dir.join(file), Some(uid), Some(gid)).ok()?;
+        }
+    }
+    Some(dir.join("ca.crt"))
 }
