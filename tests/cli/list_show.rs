@@ -157,3 +157,48 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// The JSON Lines contract, byte for byte: field order, escapes (quotes,
+/// backslashes, control characters, non-ASCII left as is), times beyond
+/// the calendar's range, nulls, roles in both shapes, damaged records.
+#[test]
+fn list_json_lines_are_pinned_byte_for_byte() {
+    for schema in [Schema::Prosody012, Schema::Prosody13] {
+        let store = Store::new(schema);
+        store.put(
+            "",
+            "fullfullfullfullfullfull",
+            "json",
+            r#"{"type":"register","jid":"example.com","token":"fullfullfullfullfullfull","uri":"xmpp:example.com?register;preauth=fullfullfullfullfullfull","allow_registration":true,"created_at":1795271948,"expires":4102444800,"reusable":true,"additional_data":{"roles":{"prosody:member":true,"prosody:admin":false,"x\"y":1},"groups":["g\"1","g\\2","\u001f\t"],"note":"for \"Bob\"\n\u0001 é ✓ \u2028 \u007f","source":"admin@example.com"},"landing_page":"https://example.com/i#t=1"}"#,
+        );
+        store.put(
+            "",
+            "resetresetresetresetrese",
+            "json",
+            r#"{"type":"register","jid":"alice@example.com","allow_registration":false,"created_at":1795271947.7,"expires":253402300800,"additional_data":{"allow_reset":"alice","roles":["prosody:registered"]}}"#,
+        );
+        store.put("bob", "contactcontactcontactcon", "number", "4102444800.0");
+        store.put("", "brokenbrokenbrokenbroken", "json", "{");
+        store.put("carol", "badbadbadbadbadbadbadbad", "string", "soon");
+        let out = store.ok(&["list", "--all", "--json"]);
+        let mut lines: Vec<&str> = out.lines().collect();
+        // Records without a creation time come last; their order among
+        // themselves is the backend's.
+        lines[2..].sort_unstable();
+        // Raw U+2028 and DEL: JSON needs no escape for them.
+        let first = r#"{"token":"fullfullfullfullfullfull","kind":"group","jid":"example.com","uri":"xmpp:example.com?register;preauth=fullfullfullfullfullfull","landing_page":"https://example.com/i#t=1","link":"https://example.com/i#t=1","created_at":"2026-11-21T14:39:08Z","created_at_unix":1795271948,"expires":"2100-01-01T00:00:00Z","expires_unix":4102444800,"expired":false,"reusable":true,"allow_registration":true,"inviter":null,"reset_user":null,"roles":["prosody:member","x\"y"],"groups":["g\"1","g\\2","\u001f\t"],"note":"for \"Bob\"\n\u0001 é ✓ <LS> <DEL>","source":"admin@example.com"}"#
+            .replace("<LS>", "\u{2028}")
+            .replace("<DEL>", "\u{7f}");
+        assert_eq!(
+            lines,
+            [
+                first.as_str(),
+                r#"{"token":"resetresetresetresetrese","kind":"reset","jid":"alice@example.com","uri":"xmpp:alice@example.com?register;preauth=resetresetresetresetrese","landing_page":null,"link":"xmpp:alice@example.com?register;preauth=resetresetresetresetrese","created_at":"2026-11-21T14:39:07Z","created_at_unix":1795271947,"expires":"253402300800","expires_unix":253402300800,"expired":false,"reusable":false,"allow_registration":false,"inviter":null,"reset_user":"alice","roles":["prosody:registered"],"groups":[],"note":null,"source":null}"#,
+                r#"{"token":"badbadbadbadbadbadbadbad","kind":"damaged","user":"carol","error":"per-user record is not a number (string)"}"#,
+                r#"{"token":"brokenbrokenbrokenbroken","kind":"damaged","user":null,"error":"unreadable JSON: EOF while parsing an object at line 1 column 1"}"#,
+                r#"{"token":"contactcontactcontactcon","kind":"contact","jid":"bob@example.com","uri":"xmpp:bob@example.com?roster;preauth=contactcontactcontactcon","landing_page":null,"link":"xmpp:bob@example.com?roster;preauth=contactcontactcontactcon","created_at":null,"created_at_unix":null,"expires":"2100-01-01T00:00:00Z","expires_unix":4102444800,"expired":false,"reusable":false,"allow_registration":false,"inviter":"bob","reset_user":null,"roles":[],"groups":[],"note":null,"source":null}"#,
+            ],
+            "{schema:?}"
+        );
+    }
+}
