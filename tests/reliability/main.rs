@@ -1,6 +1,7 @@
-//! Reliability and security evidence for the SQLite store: kills at random
-//! moments, concurrent commands, damaged stores, hostile arguments,
-//! properties of the parsers, and secrets. Each test names the guarantee it
+//! Reliability and security evidence for the SQLite store and, where a
+//! test names it, file storage: kills at random moments, concurrent
+//! commands, damaged stores, hostile arguments, properties of the parsers,
+//! and secrets. Each test names the guarantee it
 //! holds; README.md's "Reliability" section links them.
 
 #[allow(dead_code)]
@@ -10,6 +11,11 @@ mod common;
 #[path = "../cli/files.rs"]
 mod files;
 
+#[path = "../support/mariadb.rs"]
+mod mariadb_server;
+#[allow(dead_code)]
+#[path = "../cli/my_store.rs"]
+mod my_store;
 #[allow(dead_code)]
 #[path = "../cli/pg_store.rs"]
 mod pg_store;

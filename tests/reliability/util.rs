@@ -1,15 +1,18 @@
 //! Helpers shared by the reliability tests.
 
+use std::collections::{BTreeMap, HashSet};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use invitectl::lua;
 use invitectl::token::TokenSource;
-use invitectl::{Host, InviteRequest, Location, OpenMode};
+use invitectl::{Host, InviteRequest, Location, OpenMode, Target, Username};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::common::{Store, HOST};
+use crate::common::{Schema, Store, HOST};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_invitectl");
 
@@ -29,14 +32,30 @@ pub fn rng(test: &str) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
-/// Adds `count` invites to `store` through the library, created at
-/// `created` with lifetime `ttl_secs`: in the past, they are expired.
+/// Adds `count` invites to `store` (a SQLite file or a data folder)
+/// through the library, created at `created` with lifetime `ttl_secs`: in
+/// the past, they are expired.
 pub fn seed_invites(store: &Path, count: u64, created: i64, ttl_secs: u64) {
+    seed(store, count, created, ttl_secs, None);
+}
+
+/// Like [`seed_invites`], contact invites from `inviter` that also allow
+/// registration: a host-level record and a per-user one each (on file
+/// storage, two files).
+pub fn seed_contact_invites(store: &Path, inviter: &str, count: u64, created: i64, ttl_secs: u64) {
+    seed(store, count, created, ttl_secs, Some(inviter));
+}
+
+fn seed(store: &Path, count: u64, created: i64, ttl_secs: u64, inviter: Option<&str>) {
     let host = Host::parse(HOST).unwrap();
     let mut db =
-        invitectl::Store::open(&Location::Sqlite(store.into()), OpenMode::Existing).unwrap();
+        invitectl::Store::open(&Location::from_path(store.into()), OpenMode::Existing).unwrap();
     let request = InviteRequest {
         ttl: Some(std::time::Duration::from_secs(ttl_secs)),
+        target: inviter.map(|user| Target::Contact {
+            inviter: Username::parse(user).unwrap(),
+            allow_registration: true,
+        }),
         ..InviteRequest::default()
     };
     let mut tokens = TokenSource::new();
@@ -62,20 +81,141 @@ pub fn integrity(path: &Path) -> String {
     rows.join("; ")
 }
 
-/// How many invite rows of HOST a store holds.
-pub fn invite_count(store: &Store) -> i64 {
-    store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM prosody WHERE host = ?1 AND store = 'invite_token'",
-            [HOST],
-            |r| r.get(0),
-        )
-        .unwrap()
+/// "ok" when the store is whole (see [`whole_record_counts`]), else what
+/// is wrong.
+pub fn store_integrity(store: &Store) -> String {
+    match whole_record_counts(store) {
+        Ok(_) => "ok".into(),
+        Err(e) => e,
+    }
 }
 
-/// The tokens of HOST's invite rows.
-pub fn tokens_in(store: &Store) -> std::collections::HashSet<String> {
+/// [`record_counts`] of a whole store, or why it is not whole: for SQLite
+/// what `PRAGMA integrity_check` finds; for a data folder, every `.dat`
+/// file in it (the server's too) that does not read as a Lua table with
+/// the library's reader, as the store reads them. Each file is read once.
+pub fn whole_record_counts(store: &Store) -> Result<BTreeMap<String, i64>, String> {
+    if store.schema != Schema::Files {
+        let check = integrity(&store.path);
+        return if check == "ok" {
+            Ok(record_counts(store))
+        } else {
+            Err(check)
+        };
+    }
+    let host_file = store.host_file();
+    let user_folder = host_file.with_extension("");
+    let mut counts = BTreeMap::new();
+    let mut problems = Vec::new();
+    for path in files_under(&store.path) {
+        if path.extension().is_none_or(|e| e != "dat") {
+            continue;
+        }
+        let table = match lua::parse(&std::fs::read(&path).unwrap()) {
+            Ok(lua::Value::Table(table)) => table,
+            Ok(other) => {
+                problems.push(format!("{}: a {}", path.display(), other.type_name()));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let name = if path == host_file {
+            String::new()
+        } else if path.parent() == Some(user_folder.as_path()) {
+            let stem = path.file_stem().unwrap().to_str().unwrap();
+            stem.to_owned()
+        } else {
+            continue;
+        };
+        if !table.is_empty() {
+            counts.insert(name, table.len() as i64);
+        }
+    }
+    if problems.is_empty() {
+        Ok(counts)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Every regular file under `root`, at any depth.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(folder) = todo.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                todo.push(path);
+            } else if meta.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// How many invite records of HOST a store holds, by user (`""` for the
+/// host-level records): on file storage, by file (a user's file by its
+/// encoded name).
+pub fn record_counts(store: &Store) -> BTreeMap<String, i64> {
+    if store.schema == Schema::Files {
+        return invite_tables(store)
+            .into_iter()
+            .filter(|(_, table)| !table.is_empty())
+            .map(|(user, table)| (user, table.len() as i64))
+            .collect();
+    }
+    store
+        .conn()
+        .prepare(
+            "SELECT user, count(*) FROM prosody WHERE host = ?1 AND store = 'invite_token' GROUP BY user",
+        )
+        .unwrap()
+        .query_map([HOST], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// HOST's invite files on file storage, read as the store reads them:
+/// `""` for the host-level file, else the encoded user name of the file.
+/// Missing files are left out.
+fn invite_tables(store: &Store) -> BTreeMap<String, lua::Table> {
+    let mut tables = BTreeMap::new();
+    if store.host_file().exists() {
+        tables.insert(String::new(), crate::files::read_table(&store.host_file()));
+    }
+    let folder = store.host_file().with_extension("");
+    if let Ok(entries) = std::fs::read_dir(&folder) {
+        for entry in entries {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if let Some(stem) = name.strip_suffix(".dat") {
+                tables.insert(stem.into(), crate::files::read_table(&folder.join(&name)));
+            }
+        }
+    }
+    tables
+}
+
+/// How many invite records of HOST a store holds.
+pub fn invite_count(store: &Store) -> i64 {
+    record_counts(store).values().sum()
+}
+
+/// The tokens of HOST's invite records.
+pub fn tokens_in(store: &Store) -> HashSet<String> {
+    if store.schema == Schema::Files {
+        return invite_tables(store)
+            .values()
+            .flat_map(|table| table.keys().map(|k| k.as_str().unwrap().to_owned()))
+            .collect();
+    }
     store
         .conn()
         .prepare("SELECT key FROM prosody WHERE host = ?1 AND store = 'invite_token'")
@@ -84,6 +224,68 @@ pub fn tokens_in(store: &Store) -> std::collections::HashSet<String> {
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// A copy of a store in a folder of its own: the SQLite file, or the whole
+/// data folder with its modes.
+pub fn copy_store(store: &Store) -> Store {
+    if store.schema != Schema::Files {
+        return store.copy();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&store.path)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    Store {
+        _dir: dir,
+        path,
+        schema: store.schema,
+        database: None,
+    }
+}
+
+/// What must never change: [`Store::foreign_state`], except on file
+/// storage a scratch file (`invite_token.dat.invitectl~`) that a killed
+/// command left beside the host-level file, which the next write of that
+/// file uses again.
+pub fn foreign_state(store: &Store) -> Vec<String> {
+    let scratch = format!(
+        "{}/invite_token.dat.invitectl~|",
+        crate::files::host_folder()
+    );
+    let mut state = store.foreign_state();
+    state.retain(|line| !line.starts_with(&scratch));
+    state
+}
+
+/// Checks that what a killed command left beside the store is no more
+/// readable than the store: a hot journal is `0600` like the SQLite file;
+/// a scratch `<file>~` of a data file has no permission for others. Returns
+/// how many were left.
+pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
+    let leftovers: Vec<PathBuf> = if store.schema == Schema::Files {
+        files_under(&store.path)
+            .into_iter()
+            .filter(|p| p.as_os_str().as_encoded_bytes().ends_with(b"~"))
+            .collect()
+    } else {
+        let journal = store.path.with_extension("sqlite-journal");
+        journal.exists().then_some(journal).into_iter().collect()
+    };
+    for path in &leftovers {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        if store.schema == Schema::Files {
+            assert_eq!(mode & 0o007, 0, "{what}: {} is {mode:o}", path.display());
+        } else {
+            assert_eq!(mode, 0o600, "{what}: journal mode {mode:o}");
+        }
+    }
+    leftovers.len()
 }
 
 /// The binary with a clean environment of invitectl's own variables.

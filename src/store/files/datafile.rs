@@ -1,5 +1,12 @@
 //! Reading and rewriting one of Prosody's data files as Prosody does:
-//! `return <table>;`, written to `<file>~`, synced, renamed over the file.
+//! `return <table>;`, written to a scratch file beside it, synced, renamed
+//! over the file.
+//!
+//! Prosody's scratch file is `<file>~`; invitectl's is `<file>.invitectl~`,
+//! so that the two never write into one file: Prosody opens its scratch
+//! file truncating whatever is there, and two writers in one scratch file
+//! can rename a mix of both into place, which no one can load. Neither name
+//! ends in `.dat`, so neither is ever read as a user's file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -167,10 +174,11 @@ pub fn update(path: &Path, owner: Owner, mut change: impl FnMut(&mut Table) -> b
     })
 }
 
-/// `<file>~`, the scratch name Prosody uses.
+/// `<file>.invitectl~`: invitectl's own scratch name (see the module doc);
+/// invitectl's lock keeps its processes from sharing it.
 fn scratch_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
-    name.push("~");
+    name.push(".invitectl~");
     PathBuf::from(name)
 }
 
@@ -296,6 +304,34 @@ mod tests {
         assert!(!scratch_path(&path).exists());
     }
 
+    /// `<file>~`, the server's scratch file.
+    fn server_scratch(path: &Path) -> PathBuf {
+        let mut name = path.as_os_str().to_owned();
+        name.push("~");
+        PathBuf::from(name)
+    }
+
+    #[test]
+    fn the_servers_scratch_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.dat");
+        std::fs::write(&path, "return {a = 1};\n").unwrap();
+        // The server is half-way through writing its next version.
+        std::fs::write(server_scratch(&path), "return {a = 1; b").unwrap();
+        update(&path, me(), |t| {
+            t.insert("c", 3);
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(server_scratch(&path)).unwrap(),
+            "return {a = 1; b"
+        );
+        let table = load(&path).unwrap();
+        assert!(table.contains_key("a") && table.contains_key("c"));
+        assert!(!scratch_path(&path).exists());
+    }
+
     #[test]
     fn a_change_under_the_rewrite_is_applied_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -306,8 +342,8 @@ mod tests {
             runs += 1;
             if runs == 1 {
                 // The server rewrites the file meanwhile.
-                std::fs::write(scratch_path(&path), "return {b = 2};\n").unwrap();
-                std::fs::rename(scratch_path(&path), &path).unwrap();
+                std::fs::write(server_scratch(&path), "return {b = 2};\n").unwrap();
+                std::fs::rename(server_scratch(&path), &path).unwrap();
             }
             t.insert("c", 3);
             true
