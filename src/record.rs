@@ -135,31 +135,22 @@ impl Serialize for RolesOut<'_> {
 /// Reads a host-level record stored under `key`.
 pub fn decode_host_record(key: String, kind: &str, value: &str) -> Entry {
     let token = Token::from_store(key);
-    let damaged = |reason: String| {
-        Entry::Damaged(Damaged {
-            token: token.clone(),
-            user: None,
-            reason,
-        })
-    };
-    if kind != "json" {
-        return damaged(format!("stored as {kind:?}, not json"));
-    }
-    let record: RecordIn = match serde_json::from_str(value) {
+    let record = match read_host_record(kind, value) {
         Ok(record) => record,
-        Err(e) => return damaged(format!("unreadable JSON: {e}")),
+        Err(reason) => {
+            return Entry::Damaged(Damaged {
+                token,
+                user: None,
+                reason,
+            })
+        }
     };
-    let Some(expires) = record.expires.as_ref().and_then(as_unix_time) else {
-        return damaged("no numeric expires".into());
-    };
-    let action = match record.action.as_deref() {
-        Some("roster") => Action::Roster,
-        Some("register") | None => Action::Register,
-        Some(other) => return damaged(format!("unknown type {other:?}")),
-    };
-    let Some(jid) = record.jid else {
-        return damaged("no jid".into());
-    };
+    let HostRecord {
+        record,
+        jid,
+        action,
+        expires,
+    } = record;
     let additional = AdditionalIn::from_value(record.additional_data);
     let (roles, roles_format) = read_roles(additional.roles.as_ref());
     let uri = match record.uri {
@@ -185,15 +176,63 @@ pub fn decode_host_record(key: String, kind: &str, value: &str) -> Entry {
     })
 }
 
+/// Whether a host-level record reads as an invite expired at `now`: the
+/// answer of `decode_host_record(..).is_expired_invite(now)`, from the
+/// same checks, without building the invite. `expire` asks this of every
+/// row it deletes.
+pub fn host_record_is_expired(kind: &str, value: &str, now: i64) -> bool {
+    read_host_record(kind, value).is_ok_and(|r| now > r.expires)
+}
+
+/// The creation time that `decode_host_record` shows for a record: None
+/// for a record without one and for a damaged record. `list` sorts by it.
+pub fn host_record_created_at(kind: &str, value: &str) -> Option<i64> {
+    read_host_record(kind, value)
+        .ok()
+        .and_then(|r| r.record.created_at.as_ref().and_then(as_unix_time))
+}
+
+/// A host-level record that reads as an invite.
+struct HostRecord<'a> {
+    record: RecordIn<'a>,
+    jid: Cow<'a, str>,
+    action: Action,
+    expires: i64,
+}
+
+/// What makes a host-level record an invite, or why it is damaged.
+fn read_host_record<'a>(kind: &str, value: &'a str) -> Result<HostRecord<'a>, String> {
+    if kind != "json" {
+        return Err(format!("stored as {kind:?}, not json"));
+    }
+    let mut record: RecordIn = match serde_json::from_str(value) {
+        Ok(record) => record,
+        Err(e) => return Err(format!("unreadable JSON: {e}")),
+    };
+    let Some(expires) = record.expires.as_ref().and_then(as_unix_time) else {
+        return Err("no numeric expires".into());
+    };
+    let action = match record.action.as_deref() {
+        Some("roster") => Action::Roster,
+        Some("register") | None => Action::Register,
+        Some(other) => return Err(format!("unknown type {other:?}")),
+    };
+    let Some(jid) = record.jid.take() else {
+        return Err("no jid".into());
+    };
+    Ok(HostRecord {
+        record,
+        jid,
+        action,
+        expires,
+    })
+}
+
 /// Reads a per-user record: `user`'s contact invite, which holds only its
 /// expiry. Used for contact-only invites, which have no host-level record.
 pub fn decode_user_record(host: &str, user: String, key: String, kind: &str, value: &str) -> Entry {
     let token = Token::from_store(key);
-    let expires = match kind {
-        "number" => parse_number(value),
-        _ => None,
-    };
-    let Some(expires) = expires else {
+    let Some(expires) = user_record_expires(kind, value) else {
         return Entry::Damaged(Damaged {
             token,
             user: Some(user),
@@ -218,6 +257,19 @@ pub fn decode_user_record(host: &str, user: String, key: String, kind: &str, val
         source: None,
         landing_page: None,
     })
+}
+
+/// Whether a per-user record reads as an invite expired at `now`: the
+/// answer of `decode_user_record(..).is_expired_invite(now)`.
+pub fn user_record_is_expired(kind: &str, value: &str, now: i64) -> bool {
+    user_record_expires(kind, value).is_some_and(|expires| now > expires)
+}
+
+fn user_record_expires(kind: &str, value: &str) -> Option<i64> {
+    match kind {
+        "number" => parse_number(value),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -429,6 +481,61 @@ mod tests {
             decode_host_record("abcdefgh".into(), "string", PROSODY_ROW),
             Entry::Damaged(_)
         ));
+    }
+
+    #[test]
+    fn the_expiry_test_agrees_with_the_reader() {
+        let mut records: Vec<(&str, String)> = [
+            "{",
+            "[]",
+            "42",
+            r#"{"jid":"example.com"}"#,
+            r#"{"jid":"example.com","expires":"soon"}"#,
+            r#"{"jid":5,"expires":5}"#,
+            r#"{"type":"teleport","jid":"e","expires":5}"#,
+            r#"{"jid":"e","expires":5,"additional_data":{"x":1e999}}"#,
+            r#"{"jid":"e","expires":5,"expires":5}"#,
+            r#"{"jid":"e","expires":5} x"#,
+            r#"{"jid":"e","expires":5.5,"created_at":2.5}"#,
+            r#"{"jid":"e","expires":5,"created_at":"then"}"#,
+            r#"{"jid":"e","expires":1e300}"#,
+            r#"{"jid":"e","expires":-5,"reusable":null}"#,
+            PROSODY_ROW,
+        ]
+        .iter()
+        .map(|v| ("json", v.to_string()))
+        .collect();
+        records.push(("string", PROSODY_ROW.into()));
+        for (kind, value) in &records {
+            let entry = decode_host_record("abcdefgh".into(), kind, value);
+            for now in [-10, 4, 5, 6, 1_795_876_748, 1_795_876_749, i64::MAX] {
+                assert_eq!(
+                    host_record_is_expired(kind, value, now),
+                    entry.is_expired_invite(now),
+                    "{value} at {now}"
+                );
+            }
+            let shown = match &entry {
+                Entry::Invite(invite) => invite.created_at,
+                Entry::Damaged(_) => None,
+            };
+            assert_eq!(host_record_created_at(kind, value), shown, "{value}");
+        }
+        for (kind, value) in [
+            ("number", "5"),
+            ("number", "5.5"),
+            ("number", "x"),
+            ("string", "5"),
+        ] {
+            let entry = decode_user_record("example.com", "bob".into(), "k".into(), kind, value);
+            for now in [4, 5, 6] {
+                assert_eq!(
+                    user_record_is_expired(kind, value, now),
+                    entry.is_expired_invite(now),
+                    "{value} at {now}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,23 +19,24 @@ use crate::record::Entry;
 /// Three steps, so that the table is read in rowid order rather than at
 /// random, and the sort carries two numbers per row rather than whole
 /// records: the index gives the rowids of the host's invites, sorted; the
-/// rows are read in that order for their `created_at`; the (created,
-/// rowid) pairs are sorted, and each row is read again for output, each
-/// near the one before. (`LIMIT -1` keeps SQLite from flattening the
-/// steps into one query, which would drop their order.) The rowids come
+/// rows are read in that order for their creation time, as the reader
+/// reads it (`invitectl_created`, see `add_reader_functions`; a damaged
+/// record has none); the (created, rowid) pairs are sorted, and each row
+/// is read again for output, each near the one before. (`LIMIT -1` keeps
+/// SQLite from flattening the steps into one query, which would drop
+/// their order; NULL sorts last in descending order.) The rowids come
 /// newest first, so that the second sort mostly appends, which costs a
 /// fifth less than inserting each pair in front of the last.
 const LIST: &str = "SELECT p.user, p.key, p.type, p.value FROM \
     (SELECT t.rowid AS id, \
-        CASE WHEN t.user = '' AND json_valid(t.value) \
-            THEN json_extract(t.value, '$.created_at') END AS created \
+        CASE WHEN t.user = '' THEN invitectl_created(t.type, t.value) END AS created \
     FROM (SELECT rowid AS r FROM prosody \
         WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
             (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
                 AND h.store = 'invite_token' AND h.key = prosody.key)) \
         ORDER BY r DESC LIMIT -1) AS k \
     CROSS JOIN prosody AS t ON t.rowid = k.r \
-    ORDER BY created IS NULL, created DESC, id DESC LIMIT -1) AS s \
+    ORDER BY created DESC, id DESC LIMIT -1) AS s \
 CROSS JOIN prosody AS p ON p.rowid = s.id";
 
 impl SqlStore {

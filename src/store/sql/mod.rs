@@ -87,6 +87,7 @@ impl SqlStore {
         // into the random-keyed index thrash the 2 MiB default.
         conn.pragma_update(None, "cache_size", CACHE_KIB)
             .map_err(sqlite)?;
+        add_reader_functions(&conn).map_err(sqlite)?;
         let mut store = SqlStore {
             conn,
             path: path.to_owned(),
@@ -355,6 +356,46 @@ impl SqlStore {
         tx.commit().map_err(sqlite)?;
         Ok(invite)
     }
+}
+
+/// Lets SQL ask the reader about a row: `invitectl_created(type, value)`,
+/// the creation time `list` shows for a host-level record (NULL if none
+/// or damaged), which `list` sorts by; `invitectl_host_expired(type,
+/// value, now)` and `invitectl_user_expired(type, value, now)`, whether a
+/// host-level or per-user record reads as an invite expired at `now`,
+/// which is what `expire` deletes. Asked inside the statement, the reader
+/// decides each row without the row leaving SQLite, and without SQLite
+/// parsing the JSON as well. A value that is not text is damaged, as in
+/// [`decode_row`]. Direct only: the database's own triggers and views
+/// cannot call them.
+fn add_reader_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::{Context, FunctionFlags};
+    let flags = FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_DIRECTONLY;
+    fn text<'a>(ctx: &'a Context<'_>, i: usize) -> Option<&'a str> {
+        ctx.get_raw(i).as_str().ok()
+    }
+    conn.create_scalar_function("invitectl_created", 2, flags, |ctx| {
+        Ok(match (text(ctx, 0), text(ctx, 1)) {
+            (Some(kind), Some(value)) => record::host_record_created_at(kind, value),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("invitectl_host_expired", 3, flags, |ctx| {
+        let now: i64 = ctx.get(2)?;
+        Ok(match (text(ctx, 0), text(ctx, 1)) {
+            (Some(kind), Some(value)) => record::host_record_is_expired(kind, value, now),
+            _ => false,
+        })
+    })?;
+    conn.create_scalar_function("invitectl_user_expired", 3, flags, |ctx| {
+        let now: i64 = ctx.get(2)?;
+        Ok(match (text(ctx, 0), text(ctx, 1)) {
+            (Some(kind), Some(value)) => record::user_record_is_expired(kind, value, now),
+            _ => false,
+        })
+    })
 }
 
 /// Creates the database file, readable by its owner only, unless it
