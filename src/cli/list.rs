@@ -75,16 +75,20 @@ pub(super) fn print_entries(
             writeln!(out, "{}", table::render(&rows, now, style).trim_fmt())?;
         }
     } else {
+        // One buffer for every line: a million lines, a million Strings fewer.
+        let mut line = String::new();
         for entry in listing.iter()? {
             let entry = entry?;
             if wanted(&entry) {
                 count += 1;
-                let line = if json {
-                    json::entry(&entry, now)
+                if json {
+                    line.clear();
+                    json::write_entry(&mut line, &entry, now);
                 } else {
-                    plain::entry(&entry, now, ctx.style.color)
-                };
-                writeln!(out, "{line}")?;
+                    line = plain::entry(&entry, now, ctx.style.color);
+                }
+                line.push('\n');
+                out.write_all(line.as_bytes())?;
             }
         }
     }
