@@ -47,6 +47,37 @@ impl Store {
         }
     }
 
+    /// A copy of the store in a database of its own.
+    pub fn pg_copy(&self) -> Store {
+        let from = self.database.as_ref().expect("a PostgreSQL store");
+        let database = cluster().unwrap().copy_database(from);
+        let dir = tempfile::tempdir().unwrap();
+        Store {
+            path: dir.path().join("unused"),
+            _dir: dir,
+            schema: self.schema,
+            database: Some(database),
+        }
+    }
+
+    /// `--store` and the environment for this store, for `Command`s.
+    pub fn pg_store_arg(&self) -> (String, Vec<(String, String)>) {
+        let (url, env) = self.pg_url();
+        (
+            url,
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// The store as the library opens it, password included.
+    pub fn pg_location(&self) -> invitectl::Location {
+        let db = self.database.as_ref().expect("a PostgreSQL store");
+        let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
+        invitectl::Location::Postgres(invitectl::store::PgTarget::from_url(&url).unwrap())
+    }
+
     /// A connection to the store's database.
     pub fn pg(&self) -> postgres::Client {
         self.database.as_ref().expect("a PostgreSQL store").client()

@@ -35,10 +35,10 @@ fn failure(args: &[&str], out: &std::process::Output) -> String {
 fn run_together(schema: Schema) {
     let store = Store::new(schema);
     let now = invitectl::now();
-    seed_invites(&store.path, 300, now - 30 * 86_400, 86_400);
-    seed_invites(&store.path, 300, now, 86_400);
+    seed_invites(&store, 300, now - 30 * 86_400, 86_400);
+    seed_invites(&store, 300, now, 86_400);
     let foreign = foreign_state(&store);
-    let path = Arc::new(store.path.clone());
+    let path = Arc::new(StoreArg::of(&store));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(Mutex::new(Vec::<String>::new()));
     // token -> the lifetime it was made with, for every printed token.
@@ -65,7 +65,7 @@ fn run_together(schema: Schema) {
                     break;
                 }
                 let args = ["generate", "--count", "3", "--ttl", ttl];
-                let out = run(&path, &args);
+                let out = path.run(&args);
                 if !out.status.success() || !out.stderr.is_empty() {
                     errors.lock().unwrap().push(failure(&args, &out));
                     continue;
@@ -81,7 +81,7 @@ fn run_together(schema: Schema) {
                 if writer == 2 {
                     if let Some(old) = last.replace(tokens[0].clone()) {
                         let args = ["revoke", old.as_str()];
-                        let out = run(&path, &args);
+                        let out = path.run(&args);
                         if out.status.success() {
                             revoked.lock().unwrap().insert(old);
                         } else {
@@ -107,7 +107,7 @@ fn run_together(schema: Schema) {
                 }
                 let round = Instant::now();
                 let args = ["expire", "--json"];
-                let out = run(&path, &args);
+                let out = path.run(&args);
                 if out.status.success() {
                     let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
                     *removed.lock().unwrap() += lines[0]["removed"].as_u64().unwrap();
@@ -129,7 +129,7 @@ fn run_together(schema: Schema) {
                     break;
                 }
                 let args = ["list", "--all", "--json"];
-                let out = run(&path, &args);
+                let out = path.run(&args);
                 if !out.status.success() {
                     errors.lock().unwrap().push(failure(&args, &out));
                     continue;
@@ -162,7 +162,7 @@ fn run_together(schema: Schema) {
     while invitectl::now() < last {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = run(&store.path, &["expire", "--json"]);
+    let out = StoreArg::of(&store).run(&["expire", "--json"]);
     assert!(out.status.success());
     let removed = *removed_by_expire.lock().unwrap()
         + json_lines(&String::from_utf8(out.stdout).unwrap())[0]["removed"]
@@ -232,6 +232,13 @@ fn concurrent_commands_all_succeed_on_file_storage() {
     run_together(Schema::Files);
 }
 
+#[test]
+fn concurrent_commands_all_succeed_on_postgres() {
+    if crate::pg_store::available() {
+        run_together(Schema::Postgres13);
+    }
+}
+
 /// Many processes creating the same missing store at once: all succeed,
 /// and it gets one schema.
 #[test]
@@ -270,7 +277,7 @@ fn concurrent_creation_of_a_new_store() {
 #[test]
 fn a_bulk_revoke_is_one_short_transaction() {
     let store = Store::new(Schema::Prosody13);
-    seed_invites(&store.path, 20_000, invitectl::now(), 86_400);
+    seed_invites(&store, 20_000, invitectl::now(), 86_400);
     let tokens: Vec<String> = tokens_in(&store).into_iter().take(2_000).collect();
     let mut args = vec!["revoke"];
     args.extend(tokens.iter().map(String::as_str));
@@ -295,7 +302,7 @@ fn a_bulk_revoke_is_one_short_transaction() {
 #[test]
 fn writers_together_on_file_storage_lose_nothing() {
     let store = Store::new(Schema::Files);
-    seed_contact_invites(&store.path, "alice", 50, invitectl::now(), 86_400);
+    seed_contact_invites(&store, "alice", 50, invitectl::now(), 86_400);
     let before = tokens_in(&store);
     let foreign = foreign_state(&store);
     let start = Arc::new(std::sync::Barrier::new(8));

@@ -65,7 +65,7 @@ fn clear_outcome(out: &Output, what: &str) {
 #[test]
 fn a_truncated_store() {
     let full = Store::new(Schema::Prosody13);
-    seed_invites(&full.path, 3_000, invitectl::now() - 30 * 86_400, 86_400);
+    seed_invites(&full, 3_000, invitectl::now() - 30 * 86_400, 86_400);
     let token = tokens_in(&full).into_iter().next().unwrap();
     let size = std::fs::metadata(&full.path).unwrap().len();
     for cut in [size / 2, size / 10, 4096 * 3 + 100, 100, 1] {
@@ -100,7 +100,7 @@ fn read_only_files_and_folders() {
     }
     let (uid, gid) = nobody();
     let template = Store::new(Schema::Prosody13);
-    seed_invites(&template.path, 20, invitectl::now() - 30 * 86_400, 86_400);
+    seed_invites(&template, 20, invitectl::now() - 30 * 86_400, 86_400);
     let token = tokens_in(&template).into_iter().next().unwrap();
     for (case, file_mode, dir_mode) in [
         ("read-only file", 0o400, 0o700),
@@ -150,7 +150,7 @@ fn read_only_files_and_folders() {
 #[test]
 fn a_write_that_runs_out_of_space() {
     let store = Store::new(Schema::Prosody13);
-    seed_invites(&store.path, 2_000, invitectl::now() - 30 * 86_400, 86_400);
+    seed_invites(&store, 2_000, invitectl::now() - 30 * 86_400, 86_400);
     let before = invite_count(&store);
     let foreign = store.foreign_state();
     let limit = std::fs::metadata(&store.path).unwrap().len() + 16 * 1024;
@@ -218,7 +218,7 @@ fn a_full_disk() {
     assert!(run(&path, &["generate", "--count", "1000"])
         .status
         .success());
-    seed_invites(&path, 500, invitectl::now() - 30 * 86_400, 86_400);
+    seed_invites_at(&path, 500, invitectl::now() - 30 * 86_400, 86_400);
     let count_before = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT count(*) FROM prosody", [], |r| r.get::<_, i64>(0))

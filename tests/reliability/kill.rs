@@ -4,7 +4,7 @@
 //!
 //! What "whole" means differs by backend, and each test asserts exactly
 //! what its backend guarantees:
-//! - SQLite: a command is one transaction, so the store holds every
+//! - SQLite and PostgreSQL: a command is one transaction, so the store holds every
 //!   invite it held before or every invite the command meant to leave,
 //!   never a mix.
 //! - File storage: each file is replaced by a rename, so every `.dat` file
@@ -34,6 +34,12 @@ const TRIALS: usize = 20;
 const FILES_GENERATE: i64 = 10_000;
 const FILES_EXPIRED: u64 = 2_000;
 const FILES_LIVE: u64 = 3_000;
+
+/// Sizes on PostgreSQL: each trial copies a database and checks its
+/// indexes with amcheck, so a smaller command keeps 20 trials short.
+const PG_GENERATE: i64 = 20_000;
+const PG_EXPIRED: u64 = 5_000;
+const PG_LIVE: u64 = 5_000;
 
 /// Record counts by user (SQL) or file (file storage); see
 /// [`record_counts`].
@@ -85,7 +91,7 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     let mut rng = rng(test);
     let before = record_counts(template);
     let foreign = foreign_state(template);
-    if template.schema != Schema::Files {
+    if !matches!(template.schema, Schema::Files) && !template.schema.is_postgres() {
         // SQLite gives a journal the store's mode.
         std::fs::set_permissions(&template.path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
@@ -94,7 +100,7 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     // delays.
     let store = copy_store(template);
     let started = Instant::now();
-    let out = run(&store.path, args);
+    let out = StoreArg::of(&store).run(args);
     let full = started.elapsed();
     assert!(
         out.status.success(),
@@ -112,11 +118,8 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     for trial in 0..TRIALS {
         let store = copy_store(template);
         let delay = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 3 / 2)));
-        let mut child = command()
-            .arg("--store")
-            .arg(&store.path)
-            .arg(crate::common::HOST)
-            .args(args)
+        let mut child = StoreArg::of(&store)
+            .command(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -141,7 +144,7 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
             "{what}: the server's data changed"
         );
         // The store is usable at once.
-        let out = run(&store.path, &["list", "--all", "--json"]);
+        let out = StoreArg::of(&store).run(&["list", "--all", "--json"]);
         assert!(out.status.success(), "{what}: list after the kill failed");
     }
     eprintln!(
@@ -157,8 +160,8 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
 /// alice, whose file a `generate` of account invites leaves alone.
 fn generate_template(schema: Schema) -> Store {
     let template = Store::new(schema);
-    seed_invites(&template.path, 500, invitectl::now(), 86_400);
-    seed_contact_invites(&template.path, "alice", 50, invitectl::now(), 86_400);
+    seed_invites(&template, 500, invitectl::now(), 86_400);
+    seed_contact_invites(&template, "alice", 50, invitectl::now(), 86_400);
     template
 }
 
@@ -191,11 +194,11 @@ fn expire_template(schema: Schema, expired: u64) -> Store {
     let template = Store::new(schema);
     let now = invitectl::now();
     let month_ago = now - 30 * 86_400;
-    seed_invites(&template.path, expired, month_ago, 86_400);
-    seed_contact_invites(&template.path, "alice", 500, month_ago, 86_400);
-    seed_contact_invites(&template.path, "bob", 200, month_ago, 86_400);
-    seed_invites(&template.path, 1_000, now, 86_400);
-    seed_contact_invites(&template.path, "alice", 100, now, 86_400);
+    seed_invites(&template, expired, month_ago, 86_400);
+    seed_contact_invites(&template, "alice", 500, month_ago, 86_400);
+    seed_contact_invites(&template, "bob", 200, month_ago, 86_400);
+    seed_invites(&template, 1_000, now, 86_400);
+    seed_contact_invites(&template, "alice", 100, now, 86_400);
     template
 }
 
@@ -215,9 +218,9 @@ fn kill_expire_on_file_storage_leaves_each_file_whole() {
 /// invites of alice, in one command.
 fn kill_revoke(test: &str, schema: Schema, live: u64) {
     let template = Store::new(schema);
-    seed_invites(&template.path, live, invitectl::now(), 86_400);
+    seed_invites(&template, live, invitectl::now(), 86_400);
     let accounts = tokens_in(&template);
-    seed_contact_invites(&template.path, "alice", 500, invitectl::now(), 86_400);
+    seed_contact_invites(&template, "alice", 500, invitectl::now(), 86_400);
     let before = invite_count(&template);
     let contacts = &tokens_in(&template) - &accounts;
     let mut args = vec!["revoke"];
@@ -235,4 +238,37 @@ fn kill_revoke_leaves_all_or_none() {
 #[test]
 fn kill_revoke_on_file_storage_leaves_each_file_whole() {
     kill_revoke("kill_revoke_files", Schema::Files, FILES_LIVE);
+}
+
+/// PostgreSQL: the server rolls back a transaction whose client died, and
+/// frees its locks (the next command would wait for them otherwise).
+#[test]
+fn kill_generate_on_postgres_leaves_all_or_none() {
+    if !crate::pg_store::available() {
+        return;
+    }
+    let template = generate_template(Schema::Postgres13);
+    kill_trials(
+        "kill_generate_postgres",
+        &template,
+        &["generate", "--count", &PG_GENERATE.to_string()],
+        600 + PG_GENERATE,
+    );
+}
+
+#[test]
+fn kill_expire_on_postgres_leaves_all_or_none() {
+    if !crate::pg_store::available() {
+        return;
+    }
+    let template = expire_template(Schema::Postgres012, PG_EXPIRED);
+    kill_trials("kill_expire_postgres", &template, &["expire"], 1_200);
+}
+
+#[test]
+fn kill_revoke_on_postgres_leaves_all_or_none() {
+    if !crate::pg_store::available() {
+        return;
+    }
+    kill_revoke("kill_revoke_postgres", Schema::Postgres13, PG_LIVE);
 }

@@ -35,21 +35,40 @@ pub fn rng(test: &str) -> StdRng {
 /// Adds `count` invites to `store` (a SQLite file or a data folder)
 /// through the library, created at `created` with lifetime `ttl_secs`: in
 /// the past, they are expired.
-pub fn seed_invites(store: &Path, count: u64, created: i64, ttl_secs: u64) {
-    seed(store, count, created, ttl_secs, None);
+pub fn seed_invites(store: &Store, count: u64, created: i64, ttl_secs: u64) {
+    seed(&location_of(store), count, created, ttl_secs, None);
+}
+
+/// [`seed_invites`] into the SQLite file or data folder at `path`.
+pub fn seed_invites_at(path: &Path, count: u64, created: i64, ttl_secs: u64) {
+    seed(
+        &Location::from_path(path.into()),
+        count,
+        created,
+        ttl_secs,
+        None,
+    );
+}
+
+/// The store as the library opens it.
+pub fn location_of(store: &Store) -> Location {
+    if store.schema.is_postgres() {
+        store.pg_location()
+    } else {
+        Location::from_path(store.path.clone())
+    }
 }
 
 /// Like [`seed_invites`], contact invites from `inviter` that also allow
 /// registration: a host-level record and a per-user one each (on file
 /// storage, two files).
-pub fn seed_contact_invites(store: &Path, inviter: &str, count: u64, created: i64, ttl_secs: u64) {
-    seed(store, count, created, ttl_secs, Some(inviter));
+pub fn seed_contact_invites(store: &Store, inviter: &str, count: u64, created: i64, ttl_secs: u64) {
+    seed(&location_of(store), count, created, ttl_secs, Some(inviter));
 }
 
-fn seed(store: &Path, count: u64, created: i64, ttl_secs: u64, inviter: Option<&str>) {
+fn seed(location: &Location, count: u64, created: i64, ttl_secs: u64, inviter: Option<&str>) {
     let host = Host::parse(HOST).unwrap();
-    let mut db =
-        invitectl::Store::open(&Location::from_path(store.into()), OpenMode::Existing).unwrap();
+    let mut db = invitectl::Store::open(location, OpenMode::Existing).unwrap();
     let request = InviteRequest {
         ttl: Some(std::time::Duration::from_secs(ttl_secs)),
         target: inviter.map(|user| Target::Contact {
@@ -95,6 +114,9 @@ pub fn store_integrity(store: &Store) -> String {
 /// file in it (the server's too) that does not read as a Lua table with
 /// the library's reader, as the store reads them. Each file is read once.
 pub fn whole_record_counts(store: &Store) -> Result<BTreeMap<String, i64>, String> {
+    if store.schema.is_postgres() {
+        return pg_index_check(store).map(|()| record_counts(store));
+    }
     if store.schema != Schema::Files {
         let check = integrity(&store.path);
         return if check == "ok" {
@@ -164,6 +186,18 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
 /// host-level records): on file storage, by file (a user's file by its
 /// encoded name).
 pub fn record_counts(store: &Store) -> BTreeMap<String, i64> {
+    if store.schema.is_postgres() {
+        return store
+            .pg()
+            .query(
+                r#"SELECT "user", count(*) FROM prosody WHERE "host" = $1 AND "store" = 'invite_token' GROUP BY "user""#,
+                &[&HOST],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    }
     if store.schema == Schema::Files {
         return invite_tables(store)
             .into_iter()
@@ -210,6 +244,13 @@ pub fn invite_count(store: &Store) -> i64 {
 
 /// The tokens of HOST's invite records.
 pub fn tokens_in(store: &Store) -> HashSet<String> {
+    if store.schema.is_postgres() {
+        return store
+            .pg_invite_rows()
+            .into_iter()
+            .map(|(_, key, _, _)| key)
+            .collect();
+    }
     if store.schema == Schema::Files {
         return invite_tables(store)
             .values()
@@ -229,6 +270,9 @@ pub fn tokens_in(store: &Store) -> HashSet<String> {
 /// A copy of a store in a folder of its own: the SQLite file, or the whole
 /// data folder with its modes.
 pub fn copy_store(store: &Store) -> Store {
+    if store.schema.is_postgres() {
+        return store.pg_copy();
+    }
     if store.schema != Schema::Files {
         return store.copy();
     }
@@ -268,6 +312,10 @@ pub fn foreign_state(store: &Store) -> Vec<String> {
 /// a scratch `<file>~` of a data file has no permission for others. Returns
 /// how many were left.
 pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
+    if store.schema.is_postgres() {
+        assert_no_session_left(store, what);
+        return 0;
+    }
     let leftovers: Vec<PathBuf> = if store.schema == Schema::Files {
         files_under(&store.path)
             .into_iter()
@@ -298,6 +346,92 @@ pub fn command() -> Command {
         .env_remove("INVITECTL_LANDING_PAGE")
         .env_remove("NO_COLOR");
     cmd
+}
+
+/// What `--store` names for a store, with the environment it needs:
+/// cheap to clone into threads.
+#[derive(Clone)]
+pub struct StoreArg {
+    value: std::ffi::OsString,
+    env: Vec<(String, String)>,
+}
+
+impl StoreArg {
+    pub fn of(store: &Store) -> StoreArg {
+        if store.schema.is_postgres() {
+            let (url, env) = store.pg_store_arg();
+            StoreArg {
+                value: url.into(),
+                env,
+            }
+        } else {
+            StoreArg {
+                value: store.path.clone().into(),
+                env: Vec::new(),
+            }
+        }
+    }
+
+    /// `invitectl --store STORE HOST args...`, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = command();
+        cmd.arg("--store")
+            .arg(&self.value)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .arg(HOST)
+            .args(args);
+        cmd
+    }
+
+    /// `invitectl --store STORE HOST args...`, run to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+}
+
+/// PostgreSQL's own check of the table's indexes against its rows
+/// (`amcheck`), or what it found wrong.
+fn pg_index_check(store: &Store) -> Result<(), String> {
+    let mut admin = store.database.as_ref().unwrap().superuser_client();
+    admin
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        .map_err(|e| format!("amcheck: {e}"))?;
+    let checked = admin
+        .query(
+            "SELECT bt_index_check(indexrelid, true) FROM pg_index WHERE indrelid = 'prosody'::regclass",
+            &[],
+        )
+        .map_err(|e| format!("amcheck: {}", invitectl::store::describe_postgres_error(&e)))?;
+    if checked.is_empty() {
+        return Err("the prosody table has no index".into());
+    }
+    Ok(())
+}
+
+/// A killed command's session goes with its connection: the server rolls
+/// its transaction back and frees its locks. Waits (a few seconds at most)
+/// for that, and fails if a session of invitectl stays.
+fn assert_no_session_left(store: &Store, what: &str) {
+    let name = store.database.as_ref().unwrap().name.clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: i64 = store
+            .pg()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'invitectl'",
+                &[&name],
+            )
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {left} sessions of invitectl still open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// `invitectl --store PATH HOST args...`, run to completion.

@@ -416,6 +416,31 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A new database with the tables and rows of `from`, which no session
+    /// may be using.
+    pub fn copy_database(&self, from: &Database) -> Database {
+        let n = self.databases.fetch_add(1, Ordering::SeqCst) + 1;
+        let name = format!("test_{n}");
+        let mut admin = admin_config(&self.socket_dir(), self.port, "postgres")
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting as the superuser: {e}\n{}", self.log()));
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {} OWNER {LOGIN_ROLE}",
+                from.name
+            ))
+            .unwrap_or_else(|e| panic!("copying database {}: {e}\n{}", from.name, self.log()));
+        Database {
+            name,
+            port: self.port,
+            user: LOGIN_ROLE.to_string(),
+            password: self.password.clone(),
+            socket_dir: self.socket_dir(),
+        }
+    }
+}
+
 fn admin_config(socket_dir: &Path, port: u16, dbname: &str) -> postgres::Config {
     let mut config = postgres::Config::new();
     config

@@ -30,11 +30,14 @@ const HOST_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" 
     WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token' AND "type" = 'json'"#;
 
 /// Per-user records with no host-level record (contact-only invites, or
-/// what a pruned invite left).
+/// what a pruned invite left). `OFFSET 0` keeps the check a lookup in the
+/// index per record: right after the host-level records were deleted, the
+/// planner's estimates are stale, and the join it chose instead read the
+/// table once per record (1.4 s for 800 records beside 6,000 invites).
 const LONE_USER_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody AS p
     WHERE "host" = $1 AND "store" = 'invite_token' AND "user" <> '' AND "type" = 'number'
     AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h."host" = $1 AND h."user" = ''
-        AND h."store" = 'invite_token' AND h."key" = p."key")"#;
+        AND h."store" = 'invite_token' AND h."key" = p."key" OFFSET 0)"#;
 
 const HOST_RECORDS_COUNT: &str = r#"SELECT count(*) FROM prosody
     WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token'"#;
