@@ -48,6 +48,7 @@ impl Store {
     }
 
     /// A copy of the store in a database of its own.
+    #[allow(dead_code)]
     pub fn pg_copy(&self) -> Store {
         let from = self.database.as_ref().expect("a PostgreSQL store");
         let database = cluster().unwrap().copy_database(from);
@@ -61,6 +62,7 @@ impl Store {
     }
 
     /// `--store` and the environment for this store, for `Command`s.
+    #[allow(dead_code)]
     pub fn pg_store_arg(&self) -> (String, Vec<(String, String)>) {
         let (url, env) = self.pg_url();
         (
@@ -72,6 +74,7 @@ impl Store {
     }
 
     /// The store as the library opens it, password included.
+    #[allow(dead_code)]
     pub fn pg_location(&self) -> invitectl::Location {
         let db = self.database.as_ref().expect("a PostgreSQL store");
         let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
