@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'invitectl' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -51,7 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many invites to create, in one transaction: all or none')
             [CompletionResult]::new('--landing-page', '--landing-page', [CompletionResultType]::ParameterName, 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]')
             [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--no-register', '--no-register', [CompletionResultType]::ParameterName, 'With --contact: for existing accounts only, no registration')
@@ -65,7 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         }
         'invitectl;list' {
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Show only invites of this kind')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include expired invites')
@@ -77,7 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
         }
         'invitectl;show' {
             [CompletionResult]::new('--qr-file', '--qr-file', [CompletionResultType]::ParameterName, 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object')
@@ -87,7 +87,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;revoke' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per token: {"token", "revoked"}')
@@ -96,7 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;expire' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be removed, and remove nothing')
@@ -108,7 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;check-config' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -116,7 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;completions' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -124,7 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             break
         }
         'invitectl;man' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

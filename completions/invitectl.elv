@@ -18,7 +18,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
     }
     var completions = [
         &'invitectl'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
@@ -47,7 +47,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --count 'How many invites to create, in one transaction: all or none'
             cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]'
             cand --qr-file 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg'
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --no-register 'With --contact: for existing accounts only, no registration'
@@ -60,7 +60,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;list'= {
             cand --kind 'Show only invites of this kind'
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --all 'Include expired invites'
@@ -71,7 +71,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;show'= {
             cand --qr-file 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)'
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --json 'Print one JSON object'
@@ -80,7 +80,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;revoke'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --json 'Print one JSON object per token: {"token", "revoked"}'
@@ -88,7 +88,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;expire'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --dry-run 'List what would be removed, and remove nothing'
@@ -99,21 +99,21 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;check-config'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;completions'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'invitectl;man'= {
-            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody) or a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
+            cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand -h 'Print help (see more with ''--help'')'

@@ -138,6 +138,38 @@ pub enum Error {
     )]
     PostgresNotBuilt(String),
 
+    /// A MySQL URL that cannot be used. The URL itself is never repeated:
+    /// it may hold a password.
+    #[error("invalid MySQL URL: {0}")]
+    InvalidMysqlUrl(String),
+
+    /// The MySQL or MariaDB server could not be reached, or refused or
+    /// failed a request.
+    #[cfg(feature = "mysql")]
+    #[error("{store}: {}", crate::store::describe_mysql_error(source))]
+    Mysql {
+        /// The database, as a URL without the password.
+        store: String,
+        /// The error from the client library or the server.
+        #[source]
+        source: mysql::Error,
+    },
+
+    /// Another invitectl kept writing to the MySQL store for longer than
+    /// invitectl waits.
+    #[error("{store}: {reason}")]
+    MysqlBusy {
+        /// The database, as a URL without the password.
+        store: String,
+        /// What happened.
+        reason: String,
+    },
+
+    /// A MySQL store was named, but this build has no MySQL support (the
+    /// `mysql` feature).
+    #[error("{0}: this invitectl was built without MySQL support (cargo feature \"mysql\")")]
+    MysqlNotBuilt(String),
+
     /// A file could not be read, written or created.
     #[error("{}: {source}", path.display())]
     Io {

@@ -1,12 +1,15 @@
 //! The library's store API on real SQLite files, on data folders of
-//! Prosody's file storage and on a PostgreSQL database, with an injected
-//! clock: the server's rules for checking and redeeming tokens.
+//! Prosody's file storage and on PostgreSQL and MariaDB databases, with
+//! an injected clock: the server's rules for checking and redeeming
+//! tokens.
 
+#[path = "support/mariadb.rs"]
+mod mariadb_server;
 #[path = "support/postgres.rs"]
 mod postgres_cluster;
 
 use invitectl::invite::Target;
-use invitectl::store::PgTarget;
+use invitectl::store::{MyTarget, PgTarget};
 use invitectl::{Entry, Error, Host, InviteRequest, Location, OpenMode, Store, Username};
 
 const NOW: i64 = 1_800_000_000;
@@ -16,14 +19,18 @@ enum Backend {
     Sqlite,
     Files,
     Postgres,
+    Mysql,
 }
 
-/// Every backend: PostgreSQL when the test cluster runs (it says why not,
-/// and on CI fails).
+/// Every backend: PostgreSQL and MariaDB when their test servers run
+/// (they say why not, and on CI fail).
 fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite, Backend::Files];
     if postgres_cluster::cluster().is_some() {
         all.push(Backend::Postgres);
+    }
+    if mariadb_server::server().is_some() {
+        all.push(Backend::Mysql);
     }
     all
 }
@@ -32,11 +39,13 @@ fn backends() -> Vec<Backend> {
 struct Place {
     dir: tempfile::TempDir,
     database: Option<postgres_cluster::Database>,
+    my_database: Option<mariadb_server::Database>,
 }
 
 fn setup(backend: Backend) -> (Place, Store, Host) {
     let dir = tempfile::tempdir().unwrap();
     let mut database = None;
+    let mut my_database = None;
     let location = match backend {
         Backend::Files => Location::Files(dir.path().to_owned()),
         Backend::Sqlite => Location::Sqlite(dir.path().join("store.sqlite")),
@@ -46,11 +55,21 @@ fn setup(backend: Backend) -> (Place, Store, Host) {
             database = Some(db);
             Location::Postgres(PgTarget::from_url(&url).unwrap())
         }
+        Backend::Mysql => {
+            let db = mariadb_server::server().unwrap().fresh_database();
+            let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
+            my_database = Some(db);
+            Location::Mysql(MyTarget::from_url(&url).unwrap())
+        }
     };
     let store = Store::open(&location, OpenMode::CreateIfMissing).unwrap();
     assert_eq!(store.was_created(), backend != Backend::Files);
     (
-        Place { dir, database },
+        Place {
+            dir,
+            database,
+            my_database,
+        },
         store,
         Host::parse("example.com").unwrap(),
     )
@@ -64,6 +83,14 @@ fn rows_with_key(place: &Place, key: &str) -> i64 {
             .query_one("SELECT count(*) FROM prosody WHERE key = $1", &[&key])
             .unwrap()
             .get(0);
+    }
+    if let Some(db) = &place.my_database {
+        use mysql::prelude::Queryable;
+        return db
+            .client()
+            .exec_first("SELECT count(*) FROM prosody WHERE `key` = ?", (key,))
+            .unwrap()
+            .unwrap();
     }
     let dir = &place.dir;
     let folder = dir.path().join("example%2ecom");

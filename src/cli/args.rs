@@ -23,7 +23,8 @@ Environment: INVITECTL_CONFIG (the configuration when --config is not
 given), INVITECTL_STORE (the store when --store is not given),
 INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
 colour), XDG_DATA_HOME (where the default store lives); for PostgreSQL,
-PGPASSWORD or ~/.pgpass (PGPASSFILE) and libpq's other PG* variables.
+PGPASSWORD or ~/.pgpass (PGPASSFILE) and libpq's other PG* variables; for
+MySQL, MYSQL_PWD.
 
 Data goes to stdout, everything else to stderr. Progress bars (generate
 --count, expire on large stores) appear only when stderr is a terminal.";
@@ -31,7 +32,7 @@ Data goes to stdout, everything else to stderr. Progress bars (generate
 /// Create, list, revoke and prune XMPP invitations in Prosody's own store.
 ///
 /// invitectl works directly on the invite store that the server reads
-/// (Prosody's SQL table on SQLite or PostgreSQL, or its data files), so
+/// (Prosody's SQL table on SQLite, PostgreSQL or MySQL, or its data files), so
 /// what it writes is honoured by a running, unmodified Prosody.
 #[derive(Debug, Parser)]
 #[command(name = "invitectl", version, after_help = AFTER_HELP)]
@@ -41,9 +42,11 @@ Data goes to stdout, everything else to stderr. Progress bars (generate
 pub struct Args {
     /// The invite store: Prosody's SQLite database (e.g.
     /// /var/lib/prosody/prosody.sqlite), its data folder (file storage,
-    /// e.g. /var/lib/prosody) or a PostgreSQL URL
+    /// e.g. /var/lib/prosody), a PostgreSQL URL
     /// (postgres://prosody@db.example/prosody; the password from
-    /// PGPASSWORD or ~/.pgpass). Default: the configuration's, else
+    /// PGPASSWORD or ~/.pgpass) or a MySQL URL
+    /// (mysql://prosody@db.example/prosody; the password from MYSQL_PWD).
+    /// Default: the configuration's, else
     /// $XDG_DATA_HOME/invitectl/invites.sqlite
     #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "STORE", value_hint = ValueHint::AnyPath)]
     pub store: Option<PathBuf>,

@@ -132,6 +132,7 @@ fn store(report: &mut Report, ctx: &Context) {
         Location::Sqlite(_) => "SQLite database",
         Location::Files(_) => "data folder (file storage)",
         Location::Postgres(_) => "PostgreSQL database",
+        Location::Mysql(_) => "MySQL database",
     };
     report.line(
         Level::Ok,
@@ -163,7 +164,7 @@ fn store(report: &mut Report, ctx: &Context) {
                 && p.parent().is_none_or(|d| may_write(d).unwrap_or(false))
         }
         Location::Files(p) => may_write(p).unwrap_or(false),
-        Location::Postgres(_) => match store.may_write() {
+        Location::Postgres(_) | Location::Mysql(_) => match store.may_write() {
             Ok(may) => may.unwrap_or(false),
             Err(e) => {
                 report.failed(e);
@@ -178,6 +179,7 @@ fn store(report: &mut Report, ctx: &Context) {
             Level::Error,
             match ctx.location {
                 Location::Postgres(_) => "the store is not writable by this role: it needs INSERT, UPDATE and DELETE on the prosody table",
+                Location::Mysql(_) => "the store is not writable by this user: it needs INSERT and DELETE on the prosody table",
                 _ => "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)",
             },
         );

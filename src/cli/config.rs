@@ -8,7 +8,7 @@ use anyhow::{anyhow, Result};
 use invitectl::config::{Config, HostConfig, Located, Period, DEFAULT_STORAGE};
 use invitectl::duration::MAX_TTL;
 use invitectl::invite::RolesFormat;
-use invitectl::store::PgTarget;
+use invitectl::store::{MyTarget, PgTarget};
 use invitectl::uri::LandingPage;
 use invitectl::{Location, Store};
 
@@ -96,16 +96,15 @@ pub fn store(host: &HostConfig<'_>) -> Result<(Location, String)> {
         other => {
             let at = driver.as_ref().map(|d| d.origin.to_string());
             Err(anyhow!(
-                "{}: storage \"{other}\" is not supported: invitectl works on \"internal\" and \"sql\" (SQLite3, PostgreSQL)",
+                "{}: storage \"{other}\" is not supported: invitectl works on \"internal\" and \"sql\" (SQLite3, PostgreSQL, MySQL)",
                 at.unwrap_or_default()
             ))
         }
     }
 }
 
-/// The database of `storage = "sql"`: a SQLite file or a PostgreSQL
-/// database; MySQL is refused without showing any field of `sql` (it
-/// holds a password).
+/// The database of `storage = "sql"`: a SQLite file, or a PostgreSQL or
+/// MySQL database (messages never show the password).
 fn sql_database(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
     let Some(sql) = host.sql()? else {
         // mod_storage_sql's default: SQLite at prosody.sqlite.
@@ -135,10 +134,13 @@ fn sql_database(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
             }
             Ok(Location::Postgres(PgTarget::from_prosody(&sql.value)?))
         }
-        Some("MySQL") => Err(anyhow!(
-            "{}: sql.driver \"MySQL\" is not supported yet: invitectl works on SQLite3, PostgreSQL and internal storage",
-            sql.origin
-        )),
+        Some("MySQL") => {
+            // As for PostgreSQL: an unreadable password leaves MYSQL_PWD.
+            for field in ["database", "host", "port", "username"] {
+                sql.value.require_readable(field, &sql.origin)?;
+            }
+            Ok(Location::Mysql(MyTarget::from_prosody(&sql.value)?))
+        }
         Some(_) => Err(anyhow!(
             "{}: sql.driver is not one of SQLite3, PostgreSQL, MySQL",
             sql.origin
@@ -175,6 +177,8 @@ pub fn roles_format(store: &Store) -> RolesFormat {
         Store::Sqlite(sql) => sql.made_for_012(),
         #[cfg(feature = "postgres")]
         Store::Postgres(sql) => sql.made_for_012(),
+        #[cfg(feature = "mysql")]
+        Store::Mysql(sql) => sql.made_for_012(),
         Store::Files(_) => {
             std::fs::read_to_string(VERSION_FILE).is_ok_and(|v| v.trim_start().starts_with("0."))
         }

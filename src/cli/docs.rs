@@ -72,10 +72,10 @@ On a terminal, \fBlist\fR and \fBexpire \-\-dry\-run\fR print a table fitted to 
 Everything asked for was done (also when a reader closes the pipe early).
 .TP
 \fB1\fR
-A runtime failure: the store is unreadable, locked, damaged or not writable, or the configuration cannot be read or names a store invitectl does not support (MySQL), or a PostgreSQL server cannot be reached or refuses the login; for \fBcheck\-config\fR, an error line. Nothing was written.
+A runtime failure: the store is unreadable, locked, damaged or not writable, or the configuration cannot be read or names a store invitectl does not support, or a PostgreSQL or MySQL server cannot be reached or refuses the login; for \fBcheck\-config\fR, an error line. Nothing was written.
 .TP
 \fB2\fR
-A usage error: a bad option, host, username, token, duration, template or PostgreSQL URL, or a host the configuration declares no \fBVirtualHost\fR for. Nothing was written.
+A usage error: a bad option, host, username, token, duration, template, PostgreSQL or MySQL URL, or a host the configuration declares no \fBVirtualHost\fR for. Nothing was written.
 .TP
 \fB3\fR
 An invite named by token was not found (others named with it were still acted on).
@@ -99,12 +99,15 @@ For a PostgreSQL store: the password, when neither the URL nor the configuration
 \fBPGHOST\fR, \fBPGPORT\fR, \fBPGUSER\fR, \fBPGDATABASE\fR, \fBPGSSLMODE\fR, \fBPGSSLROOTCERT\fR, \fBPGCONNECT_TIMEOUT\fR
 For a PostgreSQL store: what the URL or the configuration leaves unset, as libpq reads them.
 .TP
+\fBMYSQL_PWD\fR
+For a MySQL or MariaDB store: the password, when neither the URL nor the configuration gives one.
+.TP
 \fBXDG_DATA_HOME\fR
 Where the default store lives (default \fI~/.local/share\fR).
 .SH FILES
 .TP
 \fI/etc/prosody/prosody.cfg.lua\fR
-Prosody's configuration, read when it exists and neither \fB\-\-config\fR nor \fBINVITECTL_CONFIG\fR names another (nor \fB\-\-store\fR a store). It gives the host's store (\fBstorage\fR for \fBinvite_token\fR: \fBinternal\fR is the \fBdata_path\fR folder, default \fI/var/lib/prosody\fR; \fBsql\fR with SQLite3 or PostgreSQL its database), the default lifetime (\fBinvite_expiry\fR; password resets keep one day, as in Prosody) and landing page (\fBinvites_page\fR, \fBinvites_page_supports\fR).
+Prosody's configuration, read when it exists and neither \fB\-\-config\fR nor \fBINVITECTL_CONFIG\fR names another (nor \fB\-\-store\fR a store). It gives the host's store (\fBstorage\fR for \fBinvite_token\fR: \fBinternal\fR is the \fBdata_path\fR folder, default \fI/var/lib/prosody\fR; \fBsql\fR with SQLite3, PostgreSQL or MySQL its database), the default lifetime (\fBinvite_expiry\fR; password resets keep one day, as in Prosody) and landing page (\fBinvites_page\fR, \fBinvites_page_supports\fR).
 .TP
 \fI$XDG_DATA_HOME/invitectl/invites.sqlite\fR
 The default store, created on first use with Prosody's SQL schema. Prosody reads it only when configured with \fBstorage = "sql"\fR and \fBsql = { driver = "SQLite3", database = "..." }\fR.
@@ -121,6 +124,9 @@ Print a link that registers one account.
 .TP
 \fBPGPASSWORD=... invitectl \-\-store postgres://prosody@db.example/prosody example.com list\fR
 List the invites in Prosody's PostgreSQL database (or keep the password in \fI~/.pgpass\fR).
+.TP
+\fBMYSQL_PWD=... invitectl \-\-store mysql://prosody@db.example/prosody example.com expire\fR
+Remove the expired invites from Prosody's MySQL or MariaDB database.
 .TP
 \fBinvitectl example.com generate \-\-count 100 \-\-json\fR
 Create 100 invites in one transaction and print them as JSON Lines.

@@ -34,7 +34,8 @@ impl Exit {
             | Error::InvalidRequest(_)
             | Error::QrCode(_)
             | Error::InvalidQrFile { .. }
-            | Error::InvalidStoreUrl(_) => Exit::Usage,
+            | Error::InvalidStoreUrl(_)
+            | Error::InvalidMysqlUrl(_) => Exit::Usage,
             Error::NotFound(_) => Exit::NotFound,
             _ => Exit::Failure,
         }

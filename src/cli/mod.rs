@@ -54,7 +54,9 @@ pub struct Context {
 impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
         let store = Store::open(&self.location, mode)?;
-        if store.was_created() && matches!(self.location, Location::Postgres(_)) {
+        if store.was_created()
+            && matches!(self.location, Location::Postgres(_) | Location::Mysql(_))
+        {
             eprintln!(
                 "invitectl: created the \"prosody\" table in {} (Prosody 13's schema)",
                 self.location
@@ -152,7 +154,8 @@ impl Context {
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
 /// it), else the one the configuration gives the host, else the per-user
-/// default. A `postgres://` URL names a PostgreSQL database; a named folder
+/// default. A `postgres://` URL names a PostgreSQL database, a `mysql://`
+/// URL a MySQL one; a named folder
 /// is Prosody's data folder with file storage; any other named path a
 /// SQLite file, which `generate` creates when it is missing.
 fn resolve_store(

@@ -7,6 +7,7 @@
 //! (see the `files` module for what that leaves open).
 
 mod files;
+mod mysql;
 mod owner;
 mod pg;
 mod sql;
@@ -19,6 +20,9 @@ use crate::jid::Host;
 use crate::record::Entry;
 use crate::token::Token;
 
+#[cfg(feature = "mysql")]
+pub use self::mysql::{describe as describe_mysql_error, MyListing, MyStore};
+pub use self::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};
 pub use files::enc::encode as encode_file_name;
 pub use files::FileStore;
 #[cfg(feature = "postgres")]
@@ -36,6 +40,8 @@ pub enum Location {
     Files(PathBuf),
     /// A PostgreSQL database in Prosody's SQL schema.
     Postgres(PgTarget),
+    /// A MySQL or MariaDB database in Prosody's SQL schema.
+    Mysql(MyTarget),
 }
 
 impl Location {
@@ -51,15 +57,20 @@ impl Location {
     }
 
     /// The location `--store` names: a `postgres://` or `postgresql://`
-    /// URL is a PostgreSQL database (see [`PgTarget::from_url`]), anything
-    /// else a path (see [`Location::from_path`]). A file whose name starts
-    /// like a URL is named `./postgres:...`.
+    /// URL is a PostgreSQL database (see [`PgTarget::from_url`]), a
+    /// `mysql://` or `mariadb://` URL a MySQL one (see
+    /// [`MyTarget::from_url`]), anything else a path (see
+    /// [`Location::from_path`]). A file whose name starts like a URL is
+    /// named `./postgres:...`.
     pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
         let Some(text_str) = text.to_str() else {
             return Ok(Location::from_path(PathBuf::from(text)));
         };
         if PgTarget::is_url(text_str) {
             return PgTarget::from_url(text_str).map(Location::Postgres);
+        }
+        if MyTarget::is_url(text_str) {
+            return MyTarget::from_url(text_str).map(Location::Mysql);
         }
         // Any other URL would otherwise become a SQLite file in folders
         // named after its parts.
@@ -69,11 +80,9 @@ impl Location {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if is_scheme {
-                let reason = match scheme {
-                    "mysql" | "mariadb" => "MySQL and MariaDB are not supported yet".to_owned(),
-                    _ => format!("{scheme}:// is no store invitectl knows (name a file starting so as ./{scheme}:...)"),
-                };
-                return Err(crate::Error::InvalidStoreUrl(reason));
+                return Err(crate::Error::InvalidStoreUrl(format!(
+                    "{scheme}:// is no store invitectl knows (name a file starting so as ./{scheme}:...)"
+                )));
             }
         }
         Ok(Location::from_path(PathBuf::from(text)))
@@ -83,7 +92,7 @@ impl Location {
     pub fn path(&self) -> Option<&Path> {
         match self {
             Location::Sqlite(path) | Location::Files(path) => Some(path),
-            Location::Postgres(_) => None,
+            Location::Postgres(_) | Location::Mysql(_) => None,
         }
     }
 
@@ -108,6 +117,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::Sqlite(path) | Location::Files(path) => path.display().fmt(f),
             Location::Postgres(target) => target.fmt(f),
+            Location::Mysql(target) => target.fmt(f),
         }
     }
 }
@@ -121,6 +131,9 @@ pub enum Store {
     /// Prosody's SQL storage on PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(Box<PgStore>),
+    /// Prosody's SQL storage on MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(Box<MyStore>),
 }
 
 /// Calls the same method on whichever backend `$store` is.
@@ -131,6 +144,8 @@ macro_rules! each_backend {
             Store::Files($s) => $call,
             #[cfg(feature = "postgres")]
             Store::Postgres($s) => $call,
+            #[cfg(feature = "mysql")]
+            Store::Mysql($s) => $call,
         }
     };
 }
@@ -163,6 +178,12 @@ impl Store {
             }
             #[cfg(not(feature = "postgres"))]
             Location::Postgres(target) => Err(crate::Error::PostgresNotBuilt(target.to_string())),
+            #[cfg(feature = "mysql")]
+            Location::Mysql(target) => {
+                MyStore::open(target, mode).map(|s| Store::Mysql(Box::new(s)))
+            }
+            #[cfg(not(feature = "mysql"))]
+            Location::Mysql(target) => Err(crate::Error::MysqlNotBuilt(target.to_string())),
         }
     }
 
@@ -173,6 +194,8 @@ impl Store {
         match self {
             #[cfg(feature = "postgres")]
             Store::Postgres(store) => store.may_write().map(Some),
+            #[cfg(feature = "mysql")]
+            Store::Mysql(store) => store.may_write().map(Some),
             _ => Ok(None),
         }
     }
@@ -184,6 +207,8 @@ impl Store {
             Store::Files(_) => false,
             #[cfg(feature = "postgres")]
             Store::Postgres(store) => store.was_created(),
+            #[cfg(feature = "mysql")]
+            Store::Mysql(store) => store.was_created(),
         }
     }
 
@@ -218,6 +243,8 @@ impl Store {
             Store::Files(store) => store.list(host).map(Listing::Files),
             #[cfg(feature = "postgres")]
             Store::Postgres(store) => store.list(host).map(Listing::Postgres),
+            #[cfg(feature = "mysql")]
+            Store::Mysql(store) => store.list(host).map(Listing::Mysql),
         }
     }
 
@@ -241,6 +268,8 @@ impl Store {
             Store::Files(store) => store.list_expired(host, now).map(Listing::Files),
             #[cfg(feature = "postgres")]
             Store::Postgres(store) => store.list_expired(host, now).map(Listing::Postgres),
+            #[cfg(feature = "mysql")]
+            Store::Mysql(store) => store.list_expired(host, now).map(Listing::Mysql),
         }
     }
 
@@ -284,6 +313,9 @@ pub enum Listing<'s> {
     /// A listing of a PostgreSQL store, fetched a page at a time.
     #[cfg(feature = "postgres")]
     Postgres(PgListing<'s>),
+    /// A listing of a MySQL store, read off the connection as it is used.
+    #[cfg(feature = "mysql")]
+    Mysql(MyListing<'s>),
 }
 
 impl Listing<'_> {
@@ -294,6 +326,8 @@ impl Listing<'_> {
             Listing::Files(entries) => Ok(Box::new(entries.drain(..).map(Ok))),
             #[cfg(feature = "postgres")]
             Listing::Postgres(listing) => listing.iter(),
+            #[cfg(feature = "mysql")]
+            Listing::Mysql(listing) => listing.iter(),
         }
     }
 }

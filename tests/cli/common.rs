@@ -24,21 +24,32 @@ pub enum Schema {
     Postgres012,
     /// 13's schema on PostgreSQL.
     Postgres13,
+    /// 0.12's schema on MariaDB.
+    Mysql012,
+    /// 13's schema on MariaDB.
+    Mysql13,
 }
 
 impl Schema {
     pub fn is_postgres(self) -> bool {
         matches!(self, Schema::Postgres012 | Schema::Postgres13)
     }
+
+    pub fn is_mysql(self) -> bool {
+        matches!(self, Schema::Mysql012 | Schema::Mysql13)
+    }
 }
 
-/// The backends the core cases run on (PostgreSQL when the test cluster
-/// runs; it says why not, and on CI fails).
+/// The backends the core cases run on (PostgreSQL and MariaDB when their
+/// test servers run; they say why not, and on CI fail).
 #[allow(dead_code)]
 pub fn backends() -> Vec<Schema> {
     let mut schemas = vec![Schema::Prosody13, Schema::Files];
     if crate::pg_store::available() {
         schemas.push(Schema::Postgres13);
+    }
+    if crate::my_store::available() {
+        schemas.push(Schema::Mysql13);
     }
     schemas
 }
@@ -49,6 +60,9 @@ pub fn all() -> Vec<Schema> {
     let mut schemas = vec![Schema::Prosody012, Schema::Prosody13, Schema::Files];
     if crate::pg_store::available() {
         schemas.extend([Schema::Postgres012, Schema::Postgres13]);
+    }
+    if crate::my_store::available() {
+        schemas.extend([Schema::Mysql012, Schema::Mysql13]);
     }
     schemas
 }
@@ -131,6 +145,9 @@ impl Store {
         if schema.is_postgres() {
             return Store::new_postgres(schema);
         }
+        if schema.is_mysql() {
+            return Store::new_mysql(schema);
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         let conn = Connection::open(&path).unwrap();
@@ -164,7 +181,10 @@ impl Store {
     /// tests/reliability, which shares this file).
     #[allow(dead_code)]
     pub fn copy(&self) -> Store {
-        assert!(!self.schema.is_postgres(), "a copy of a database");
+        assert!(
+            !self.schema.is_postgres() && !self.schema.is_mysql(),
+            "a copy of a database"
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prosody.sqlite");
         std::fs::copy(&self.path, &path).unwrap();
@@ -182,6 +202,9 @@ impl Store {
         if self.schema.is_postgres() {
             let (url, env) = self.pg_url();
             cmd.arg("--store").arg(url).envs(env);
+        } else if self.schema.is_mysql() {
+            let (url, env) = self.my_url();
+            cmd.arg("--store").arg(url).envs(env);
         } else {
             cmd.arg("--store").arg(&self.path);
         }
@@ -198,6 +221,9 @@ impl Store {
     pub fn put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
         if self.schema.is_postgres() {
             return self.pg_put_many(rows);
+        }
+        if self.schema.is_mysql() {
+            return self.my_put_many(rows);
         }
         let mut conn = self.conn();
         let tx = conn.transaction().unwrap();
@@ -223,6 +249,9 @@ impl Store {
         if self.schema.is_postgres() {
             return self.pg_put(user, key, kind, value);
         }
+        if self.schema.is_mysql() {
+            return self.my_put(user, key, kind, value);
+        }
         self.conn()
             .execute(
                 "INSERT INTO prosody VALUES (?1, ?2, 'invite_token', ?3, ?4, ?5)",
@@ -239,6 +268,9 @@ impl Store {
         }
         if self.schema.is_postgres() {
             return self.pg_foreign_state();
+        }
+        if self.schema.is_mysql() {
+            return self.my_foreign_state();
         }
         let conn = self.conn();
         let mut state: Vec<String> = conn
@@ -294,6 +326,9 @@ impl Store {
         if self.schema.is_postgres() {
             return self.pg_invite_rows();
         }
+        if self.schema.is_mysql() {
+            return self.my_invite_rows();
+        }
         self.conn()
             .prepare("SELECT user, key, type, value FROM prosody WHERE host = ?1 AND store = 'invite_token' ORDER BY rowid")
             .unwrap()
@@ -312,6 +347,9 @@ impl Store {
         }
         if self.schema.is_postgres() {
             return self.pg_all_rows();
+        }
+        if self.schema.is_mysql() {
+            return self.my_all_rows();
         }
         std::fs::read(&self.path).unwrap()
     }

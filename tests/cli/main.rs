@@ -11,6 +11,8 @@ mod file_storage;
 mod files;
 mod generate;
 mod list_show;
+mod my_store;
+mod mysql;
 mod pg_store;
 mod pipes;
 mod postgresql;
@@ -22,5 +24,7 @@ mod revoke_expire;
 mod terminal;
 mod tools;
 
+#[path = "../support/mariadb.rs"]
+mod mariadb_server;
 #[path = "../support/postgres.rs"]
 mod postgres_cluster;

@@ -239,11 +239,8 @@ fn urls_that_cannot_be_used_are_usage_errors_that_do_not_repeat_them() {
     // Other URLs are refused rather than made into SQLite files.
     let dir = tempfile::tempdir().unwrap();
     for (url, why) in [
-        (
-            "mysql://u:hunter2@db/prosody",
-            "MySQL and MariaDB are not supported yet",
-        ),
         ("sqlite://x.db", "sqlite:// is no store"),
+        ("redis://u:hunter2@db/0", "redis:// is no store"),
     ] {
         let out = invitectl()
             .current_dir(dir.path())

@@ -3,7 +3,8 @@
 //!
 //! Each [`Server`] gets its own temporary folder (configuration, SQLite
 //! database, log, pidfile, admin socket) and its own port on 127.0.0.1; on
-//! PostgreSQL, a fresh database of the process's throwaway cluster. The
+//! PostgreSQL or MariaDB, a fresh database of the process's throwaway
+//! database server. The
 //! server runs in the foreground as the `prosody` user (when the tests run as
 //! root) and is always stopped and reaped when the [`Server`] is dropped,
 //! also when a test panics; the folder is removed afterwards. As a last resort
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 use invitectl::{Host, Invite, Kind, Location, OpenMode, Store};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::mariadb_server::{self, Database as MyDatabase};
 use crate::postgres_cluster::{self, Database};
 use crate::xmpp::Client;
 
@@ -121,9 +123,9 @@ fn check_available(version: Version) -> Result<(), String> {
 }
 
 /// Returns Err(reason) when the Lua that runs `version` cannot load
-/// LuaDBI's PostgreSQL driver: the server would only fail at its first
-/// query.
-fn check_postgres_driver(version: Version) -> Result<(), String> {
+/// LuaDBI's driver `dbd.<driver>` (for `name`): the server would only
+/// fail at its first query.
+fn check_driver(version: Version, driver: &str, name: &str) -> Result<(), String> {
     let script = fs::read_to_string(version.prosody()).unwrap_or_default();
     let lua = script
         .lines()
@@ -133,7 +135,7 @@ fn check_postgres_driver(version: Version) -> Result<(), String> {
         .unwrap_or("lua5.4")
         .to_string();
     let loads = Command::new(&lua)
-        .args(["-e", "require 'dbd.postgresql'"])
+        .args(["-e", &format!("require 'dbd.{driver}'")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -143,7 +145,7 @@ fn check_postgres_driver(version: Version) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{lua} cannot load LuaDBI's PostgreSQL driver for {} (Debian's lua-dbi-postgresql); \
+            "{lua} cannot load LuaDBI's {name} driver for {} (Debian's lua-dbi-{driver}); \
              run scripts/install-test-servers as root",
             version.label()
         ))
@@ -194,6 +196,9 @@ pub enum Storage {
     /// `storage = "sql"` on PostgreSQL: a fresh database of the test
     /// process's cluster (tests/support/postgres.rs).
     Postgres,
+    /// `storage = "sql"` on MariaDB (`driver = "MySQL"`): a fresh database
+    /// of the test process's server (tests/support/mariadb.rs).
+    Mysql,
 }
 
 /// Per-test server settings.
@@ -230,13 +235,16 @@ pub struct Server {
     pg: OnceLock<Mutex<postgres::Client>>,
     /// The server's database on PostgreSQL; dropped after the server stops.
     database: Option<Database>,
+    /// The server's database on MariaDB; dropped after the server stops.
+    my_database: Option<MyDatabase>,
 }
 
 /// Starts `version` for a test, or returns None (after printing why) when
 /// it is not installed and the suite is not running on CI.
 pub fn start_with(version: Version, options: Options) -> Option<Server> {
     let available = check_available(version).and_then(|()| match options.storage {
-        Storage::Postgres => check_postgres_driver(version),
+        Storage::Postgres => check_driver(version, "postgresql", "PostgreSQL"),
+        Storage::Mysql => check_driver(version, "mysql", "MySQL"),
         Storage::Sql | Storage::Internal => Ok(()),
     });
     if let Err(why) = available {
@@ -248,11 +256,12 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
         return None;
     }
-    let database = match options.storage {
-        Storage::Postgres => Some(postgres_cluster::cluster()?.fresh_database()),
-        Storage::Sql | Storage::Internal => None,
+    let (database, my_database) = match options.storage {
+        Storage::Postgres => (Some(postgres_cluster::cluster()?.fresh_database()), None),
+        Storage::Mysql => (None, Some(mariadb_server::server()?.fresh_database())),
+        Storage::Sql | Storage::Internal => (None, None),
     };
-    Some(Server::start(version, options, database))
+    Some(Server::start(version, options, database, my_database))
 }
 
 /// Starts `version` on an existing PostgreSQL `database` (e.g. one that
@@ -260,11 +269,22 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
 /// server is known to be available.
 pub fn start_on_database(version: Version, options: Options, database: Database) -> Server {
     assert_eq!(options.storage, Storage::Postgres);
-    Server::start(version, options, Some(database))
+    Server::start(version, options, Some(database), None)
+}
+
+/// [`start_on_database`] on MariaDB.
+pub fn start_on_my_database(version: Version, options: Options, database: MyDatabase) -> Server {
+    assert_eq!(options.storage, Storage::Mysql);
+    Server::start(version, options, None, Some(database))
 }
 
 impl Server {
-    fn start(version: Version, options: Options, database: Option<Database>) -> Server {
+    fn start(
+        version: Version,
+        options: Options,
+        database: Option<Database>,
+        my_database: Option<MyDatabase>,
+    ) -> Server {
         let dir = tempfile::Builder::new()
             .prefix("invitectl-interop-")
             .tempdir()
@@ -274,7 +294,13 @@ impl Server {
         let port = free_port();
         let config = root.join("prosody.cfg.lua");
         fs::create_dir(root.join("certs")).expect("creating certs folder");
-        let config_text = config_text(&root, port, &options, database.as_ref());
+        let config_text = config_text(
+            &root,
+            port,
+            &options,
+            database.as_ref(),
+            my_database.as_ref(),
+        );
         fs::write(&config, config_text).expect("writing the config");
         if let Some((uid, gid)) = run_as {
             for entry in [root.clone(), root.join("certs"), config.clone()] {
@@ -308,6 +334,7 @@ impl Server {
             storage: options.storage,
             pg: OnceLock::new(),
             database,
+            my_database,
         };
         server.wait_ready();
         server
@@ -381,6 +408,16 @@ impl Server {
                 )
                 .map(|r| r.get::<_, i64>(0) == 1)
                 .unwrap_or(false),
+            Storage::Mysql => {
+                use mysql::prelude::Queryable;
+                self.my()
+                    .query_first::<i64, _>(
+                        "SELECT count(*) FROM information_schema.tables \
+                         WHERE table_schema = DATABASE() AND table_name = 'prosody'",
+                    )
+                    .map(|n| n == Some(1))
+                    .unwrap_or(false)
+            }
         };
         assert!(
             has_table,
@@ -400,16 +437,19 @@ impl Server {
         match self.storage {
             Storage::Sql => self.dir().join("prosody.sqlite"),
             Storage::Internal => self.dir().to_path_buf(),
-            Storage::Postgres => panic!("a server on PostgreSQL has no store path"),
+            Storage::Postgres | Storage::Mysql => {
+                panic!("a server on a database server has no store path")
+            }
         }
     }
 
     /// What `invitectl --store` is given: the store's path, or on
     /// PostgreSQL the database's URL (the password goes in PGPASSWORD).
     pub fn store_arg(&self) -> OsString {
-        match &self.database {
-            Some(db) => db.url().into(),
-            None => self.store_path().into(),
+        match (&self.database, &self.my_database) {
+            (Some(db), _) => db.url().into(),
+            (_, Some(db)) => db.url().into(),
+            (None, None) => self.store_path().into(),
         }
     }
 
@@ -418,6 +458,19 @@ impl Server {
         self.database
             .as_ref()
             .expect("the server is not on PostgreSQL")
+    }
+
+    /// The server's MariaDB database.
+    pub fn my_database(&self) -> &MyDatabase {
+        self.my_database
+            .as_ref()
+            .expect("the server is not on MariaDB")
+    }
+
+    /// A connection to the server's MariaDB database (as root, over the
+    /// socket), for assertions. Outside a transaction it holds no lock.
+    pub fn my(&self) -> mysql::Conn {
+        self.my_database().client()
     }
 
     /// The assertions' connection to the server's PostgreSQL database, as
@@ -434,6 +487,32 @@ impl Server {
     /// invites only: one host-level record each).
     pub fn insert_invites(&self, invites: &[&Invite]) {
         let host = Host::parse(HOST).expect("host");
+        if self.storage == Storage::Mysql {
+            use mysql::prelude::Queryable;
+            let mut conn = self.my();
+            let mut tx = conn
+                .start_transaction(mysql::TxOpts::default())
+                .expect("BEGIN");
+            for invite in invites {
+                assert_eq!(invite.kind(), Kind::Account, "only account invites");
+                let token = invite.token.to_string();
+                // No unique index on MySQL: replace, never add a second row.
+                tx.exec_drop(
+                    "DELETE FROM prosody WHERE host = ? AND user = '' \
+                     AND store = 'invite_token' AND `key` = ?",
+                    (HOST, &token),
+                )
+                .expect("DELETE");
+                tx.exec_drop(
+                    "INSERT INTO prosody (host, user, store, `key`, type, value) \
+                     VALUES (?, '', 'invite_token', ?, 'json', ?)",
+                    (HOST, &token, invitectl::record::encode(invite)),
+                )
+                .expect("INSERT");
+            }
+            tx.commit().expect("COMMIT");
+            return;
+        }
         if self.storage != Storage::Postgres {
             let location = Location::from_path(self.store_path());
             let mut store =
@@ -508,6 +587,9 @@ impl Server {
             .arg(HOST)
             .args(args);
         if let Some(db) = &self.database {
+            cmd.envs(db.env());
+        }
+        if let Some(db) = &self.my_database {
             cmd.envs(db.env());
         }
         if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
@@ -597,6 +679,21 @@ impl Server {
                     .map(Row::from_pg)
                     .collect();
             }
+            Storage::Mysql => {
+                use mysql::prelude::Queryable;
+                return self
+                    .my()
+                    .exec::<mysql::Row, _, _>(
+                        "SELECT host, user, store, `key`, type, value FROM prosody \
+                         WHERE host = ? AND store = ? AND (? IS NULL OR user = ?) \
+                         ORDER BY user, `key`",
+                        (HOST, store, user, user),
+                    )
+                    .expect("querying")
+                    .into_iter()
+                    .map(Row::from_my)
+                    .collect();
+            }
             Storage::Sql => {}
         }
         let conn = self.db();
@@ -633,6 +730,7 @@ impl Server {
                 return crate::files::set_invite_expiry(self.dir(), token, expires)
             }
             Storage::Postgres => return self.set_invite_expiry_pg(token, expires),
+            Storage::Mysql => return self.set_invite_expiry_my(token, expires),
             Storage::Sql => {}
         }
         let conn = self.db();
@@ -683,6 +781,37 @@ impl Server {
             "UPDATE prosody SET value = $3 WHERE host = $1 AND \"user\" != '' \
              AND store = 'invite_token' AND key = $2",
             &[&HOST, &token, &expires.to_string()],
+        )
+        .expect("rewriting the per-user expires");
+        tx.commit().expect("COMMIT");
+    }
+
+    fn set_invite_expiry_my(&self, token: &str, expires: i64) {
+        use mysql::prelude::Queryable;
+        let mut conn = self.my();
+        let mut tx = conn
+            .start_transaction(mysql::TxOpts::default())
+            .expect("BEGIN");
+        let value: String = tx
+            .exec_first(
+                "SELECT value FROM prosody WHERE host = ? AND user = '' \
+                 AND store = 'invite_token' AND `key` = ?",
+                (HOST, token),
+            )
+            .expect("querying")
+            .unwrap_or_else(|| panic!("no host-level record for {token}"));
+        let mut json: serde_json::Value = serde_json::from_str(&value).expect("invite JSON");
+        json["expires"] = serde_json::Value::from(expires);
+        tx.exec_drop(
+            "UPDATE prosody SET value = ? WHERE host = ? AND user = '' \
+             AND store = 'invite_token' AND `key` = ?",
+            (json.to_string(), HOST, token),
+        )
+        .expect("rewriting expires");
+        tx.exec_drop(
+            "UPDATE prosody SET value = ? WHERE host = ? AND user != '' \
+             AND store = 'invite_token' AND `key` = ?",
+            (expires.to_string(), HOST, token),
         )
         .expect("rewriting the per-user expires");
         tx.commit().expect("COMMIT");
@@ -829,7 +958,13 @@ fn lua_string(s: &str) -> String {
     format!("{s:?}")
 }
 
-fn config_text(root: &Path, port: u16, options: &Options, database: Option<&Database>) -> String {
+fn config_text(
+    root: &Path,
+    port: u16,
+    options: &Options,
+    database: Option<&Database>,
+    my_database: Option<&MyDatabase>,
+) -> String {
     let storage = match (options.storage, database) {
         (Storage::Sql, _) => r#"storage = "sql"
 sql = { driver = "SQLite3", database = "prosody.sqlite" }"#
@@ -844,6 +979,17 @@ sql = { driver = "SQLite3", database = "prosody.sqlite" }"#
             lua_string(&db.password),
         ),
         (Storage::Postgres, None) => panic!("PostgreSQL storage without a database"),
+        (Storage::Mysql, _) => {
+            let db = my_database.expect("MySQL storage without a database");
+            format!(
+                "storage = \"sql\"\nsql = {{ driver = \"MySQL\", database = {}, \
+                 host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
+                lua_string(&db.name),
+                db.port,
+                lua_string(&db.user),
+                lua_string(&db.password),
+            )
+        }
     };
     let root = root.display();
     format!(
@@ -911,6 +1057,21 @@ impl Row {
             key: r.get(3),
             kind: r.get(4),
             value: r.get(5),
+        }
+    }
+
+    fn from_my(r: mysql::Row) -> Row {
+        let text = |i: usize| match r.as_ref(i) {
+            Some(mysql::Value::Bytes(b)) => String::from_utf8(b.clone()).expect("UTF-8"),
+            other => panic!("column {i} is {other:?}"),
+        };
+        Row {
+            host: text(0),
+            user: text(1),
+            store: text(2),
+            key: text(3),
+            kind: text(4),
+            value: text(5),
         }
     }
 

@@ -62,6 +62,15 @@
 //! connection of their own. Here scenario 11 runs and must pass: PostgreSQL
 //! makes a writer wait for a conflicting lock instead of failing it.
 //!
+//! The same scenarios run on MariaDB (`driver = "MySQL"`, modules
+//! `prosody_0_12_mysql` and `prosody_13_mysql`; scenario 16 there compares
+//! the table invitectl makes with the one each Prosody made): a throwaway
+//! server the test process starts on first use (tests/support/mariadb.rs:
+//! mariadb-install-db into a temporary folder, 127.0.0.1 on a free port,
+//! password login), stopped and removed when the process exits. invitectl
+//! is given `--store mysql://invitectl@127.0.0.1:PORT/DB`, the password in
+//! `MYSQL_PWD`.
+//!
 //! How to run it:
 //!
 //! ```text
@@ -71,6 +80,7 @@
 //! cargo test --test interop prosody_13::        # one version
 //! cargo test --test interop reset_changes       # one scenario, every storage
 //! cargo test --test interop _postgres::         # PostgreSQL only
+//! cargo test --test interop _mysql::            # MariaDB only
 //! CI=true cargo test --test interop             # a missing server fails
 //! INVITECTL_INTEROP_KEEP=1 cargo test ...       # keep each server's folder
 //! ```
@@ -82,8 +92,12 @@
 //! `/usr/lib/postgresql/*/bin` (Debian's `postgresql`), or those in
 //! `$INVITECTL_TEST_PG_BINDIR`; run as root, the cluster runs as the
 //! `postgres` user. Prosody needs LuaDBI's PostgreSQL driver
-//! (`lua-dbi-postgresql`). `scripts/install-test-servers` installs all of
-//! these and leaves the system's own PostgreSQL service stopped.
+//! (`lua-dbi-postgresql`). MariaDB's `mariadb-install-db` and `mariadbd`
+//! are Debian's `mariadb-server`'s, or those in
+//! `$INVITECTL_TEST_MARIADB_BINDIR`; run as root, the server runs as the
+//! `mysql` user; Prosody needs `lua-dbi-mysql`.
+//! `scripts/install-test-servers` installs all of these and leaves the
+//! system's own PostgreSQL and MariaDB services stopped.
 //! Without `CI=true`, a missing server, database server or driver makes its
 //! tests print `SKIPPED: <why>` to stderr and pass; with it, they fail.
 //!
@@ -94,6 +108,8 @@
 
 mod files;
 mod harness;
+#[path = "../support/mariadb.rs"]
+mod mariadb_server;
 #[path = "../support/postgres.rs"]
 mod postgres_cluster;
 mod scenarios;
@@ -236,6 +252,45 @@ interop_postgres!(
     concurrent_use,
     configuration_alone_finds_the_store,
     new_database_gets_the_servers_schema,
+);
+
+/// Defines, for each scenario function, `prosody_0_12_mysql::NAME` and
+/// `prosody_13_mysql::NAME`: the same scenario with the server's SQL
+/// storage on MariaDB (`driver = "MySQL"`), a fresh database of the test
+/// process's server, and invitectl given the database's URL.
+macro_rules! interop_mysql {
+    ($($name:ident),* $(,)?) => {
+        mod prosody_0_12_mysql {
+            $(
+                #[test]
+                fn $name() {
+                    crate::run_on(crate::harness::Storage::Mysql, crate::harness::Version::V012, stringify!($name), crate::scenarios::$name);
+                }
+            )*
+        }
+        mod prosody_13_mysql {
+            $(
+                #[test]
+                fn $name() {
+                    crate::run_on(crate::harness::Storage::Mysql, crate::harness::Version::V13, stringify!($name), crate::scenarios::$name);
+                }
+            )*
+        }
+    };
+}
+
+interop_mysql!(
+    account_invite_registers_and_is_consumed,
+    used_token_is_refused,
+    revoked_token_is_refused,
+    expired_token_is_refused,
+    reset_changes_password,
+    reusable_group_invite_registers_two,
+    contact_invite_makes_mutual_contacts,
+    server_made_invites_are_managed,
+    concurrent_use,
+    configuration_alone_finds_the_store,
+    new_mysql_database_gets_the_servers_schema,
 );
 
 /// The test cluster itself (tests/support/postgres.rs): it runs, a fresh

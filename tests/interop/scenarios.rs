@@ -1291,3 +1291,101 @@ pub fn new_database_gets_the_servers_schema(server: &Server) {
         Version::V012 => assert_eq!(roles, &serde_json::json!({"prosody:admin": true})),
     }
 }
+
+/// `SHOW CREATE TABLE` of each table of a MariaDB database, by name.
+fn my_schema(conn: &mut mysql::Conn) -> Vec<(String, String)> {
+    use mysql::prelude::Queryable;
+    let tables: Vec<String> = conn
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")
+        .expect("listing tables");
+    tables
+        .into_iter()
+        .map(|table| {
+            let create: Option<(String, String)> = conn
+                .query_first(format!("SHOW CREATE TABLE `{table}`"))
+                .expect("SHOW CREATE TABLE");
+            (table, create.expect("a table").1)
+        })
+        .collect()
+}
+
+/// On MariaDB, `generate` on a database with no `prosody` table creates
+/// exactly the table Prosody 13 makes there (13: identical, index and
+/// character set included; 0.12: the same but for the name of its index)
+/// and no other. A server started on that database then honours the
+/// invite; 13 keeps the table as it is, 0.12 adds its own index beside.
+pub fn new_mysql_database_gets_the_servers_schema(server: &Server) {
+    assert_eq!(server.storage, Storage::Mysql, "a MariaDB scenario");
+    let db = crate::mariadb_server::server()
+        .expect("the server the server runs on")
+        .fresh_database();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_invitectl"));
+    cmd.arg("--store")
+        .arg(db.url())
+        .args([HOST, "generate", "--json"])
+        .envs(db.env());
+    let out = Running::spawn("invitectl generate on a new database", cmd).wait(COMMAND_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "generate on a new database: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).expect("generate --json");
+    let token = made["token"].as_str().expect("token").to_string();
+
+    let ours = my_schema(&mut db.client());
+    let theirs = my_schema(&mut server.my());
+    assert_eq!(ours.len(), 1, "invitectl makes one table: {ours:?}");
+    let theirs_prosody = &theirs
+        .iter()
+        .find(|(t, _)| t == "prosody")
+        .expect("the server's table")
+        .1;
+    match server.version {
+        Version::V13 => assert_eq!(&ours[0].1, theirs_prosody, "Prosody 13's table"),
+        Version::V012 => assert_eq!(
+            ours[0].1,
+            theirs_prosody.replace("KEY `prosody_index`", "KEY `prosody_unique_index`"),
+            "0.12's table, with 13's index name"
+        ),
+    }
+
+    let options = Options {
+        storage: Storage::Mysql,
+        ..Options::default()
+    };
+    let second = crate::harness::start_on_my_database(server.version, options, db);
+    register_ok(&second, &token, "early", "pw-early");
+    assert!(second.account_exists("early"));
+    assert!(second.invite_rows(&token).is_empty(), "token consumed");
+    let after = my_schema(&mut second.my());
+    let prosody_after = &after
+        .iter()
+        .find(|(t, _)| t == "prosody")
+        .expect("the table")
+        .1;
+    match server.version {
+        Version::V13 => assert_eq!(prosody_after, &ours[0].1, "13 keeps invitectl's table"),
+        Version::V012 => assert!(
+            prosody_after.contains("KEY `prosody_index`")
+                && prosody_after.contains("KEY `prosody_unique_index`"),
+            "0.12 adds its index beside invitectl's: {prosody_after}"
+        ),
+    }
+    // Roles follow the server that uses the database now: 0.12 reads a
+    // map, 13 a list.
+    let out = second.invitectl_with_config(&["generate", "--admin", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).expect("generate --json");
+    let token = made["token"].as_str().expect("token");
+    let record = second.invite_rows(token)[0].json();
+    let roles = &record["additional_data"]["roles"];
+    match server.version {
+        Version::V13 => assert_eq!(roles, &serde_json::json!(["prosody:admin"])),
+        Version::V012 => assert_eq!(roles, &serde_json::json!({"prosody:admin": true})),
+    }
+}

@@ -1,0 +1,499 @@
+//! Where a MySQL or MariaDB store is: the connection parameters of a
+//! `mysql://` URL or of Prosody's `sql` setting, completed as the MySQL
+//! client library completes them (a missing host or `localhost` is the
+//! server's unix socket; `MYSQL_PWD`; the login name as user), so that
+//! invitectl reaches the database the server reaches with the same
+//! settings.
+//!
+//! A password is never part of what is shown: [`MyTarget`]'s `Display`
+//! is the URL without it, and its `Debug` redacts it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+use crate::config::Password;
+use crate::error::{Error, Result};
+
+/// Where Debian's MariaDB and MySQL servers put their socket, and where
+/// their client library (so Prosody) looks when no host is named.
+pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
+
+/// The server's port when none is given.
+pub const DEFAULT_PORT: u16 = 3306;
+
+/// How long connecting may take when the URL sets no `connect-timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether and how the connection is encrypted, with the names of the
+/// `mysql` client's `--ssl-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MySslMode {
+    /// Never encrypt.
+    Disabled,
+    /// Encrypt when the server offers it, without checking its
+    /// certificate (the default over TCP).
+    Preferred,
+    /// Always encrypt, without checking the certificate.
+    Required,
+    /// Always encrypt, and check that a trusted authority signed the
+    /// certificate.
+    VerifyCa,
+    /// As `VerifyCa`, and check that the certificate names the host.
+    VerifyIdentity,
+}
+
+impl MySslMode {
+    fn parse(value: &str) -> Result<MySslMode> {
+        Ok(match value.to_ascii_uppercase().replace('-', "_").as_str() {
+            "DISABLED" => MySslMode::Disabled,
+            "PREFERRED" => MySslMode::Preferred,
+            "REQUIRED" => MySslMode::Required,
+            "VERIFY_CA" => MySslMode::VerifyCa,
+            "VERIFY_IDENTITY" => MySslMode::VerifyIdentity,
+            _ => {
+                return Err(invalid(
+                    "ssl-mode is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY",
+                ))
+            }
+        })
+    }
+
+    /// The client's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MySslMode::Disabled => "DISABLED",
+            MySslMode::Preferred => "PREFERRED",
+            MySslMode::Required => "REQUIRED",
+            MySslMode::VerifyCa => "VERIFY_CA",
+            MySslMode::VerifyIdentity => "VERIFY_IDENTITY",
+        }
+    }
+}
+
+/// How the server is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A host name or address, and a port.
+    Tcp(String, u16),
+    /// The server's unix socket.
+    Socket(PathBuf),
+}
+
+/// A MySQL or MariaDB database holding Prosody's `prosody` table.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MyTarget {
+    /// The server.
+    pub endpoint: Endpoint,
+    /// The user to log in as.
+    pub user: String,
+    /// The database.
+    pub database: String,
+    /// A password given with the location itself; otherwise `MYSQL_PWD`.
+    pub password: Option<Password>,
+    /// Encryption; `None` on a socket, which is never encrypted.
+    pub ssl_mode: MySslMode,
+    /// The authority that signs the server's certificate (`ssl-ca`);
+    /// otherwise the web's authorities.
+    pub ssl_ca: Option<PathBuf>,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+}
+
+/// What a URL or Prosody's setting gives, before the defaults.
+#[derive(Default)]
+struct Given {
+    host: Option<String>,
+    port: Option<u16>,
+    socket: Option<PathBuf>,
+    user: Option<String>,
+    database: Option<String>,
+    password: Option<Password>,
+    ssl_mode: Option<MySslMode>,
+    ssl_ca: Option<PathBuf>,
+    connect_timeout: Option<Duration>,
+}
+
+impl MyTarget {
+    /// Whether `text` is a MySQL URL rather than a path.
+    pub fn is_url(text: &str) -> bool {
+        text.starts_with("mysql://") || text.starts_with("mariadb://")
+    }
+
+    /// Reads `mysql://[user[:password]@][host][:port]/database[?param=value&...]`
+    /// (or `mariadb://`), taking the password from `MYSQL_PWD` when the
+    /// URL has none.
+    ///
+    /// Errors never repeat the URL: it may hold a password.
+    pub fn from_url(text: &str) -> Result<MyTarget> {
+        Self::from_url_with_env(text, |name| std::env::var(name).ok())
+    }
+
+    /// [`MyTarget::from_url`] with the environment given by `env`.
+    pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
+        let Some(rest) = text
+            .strip_prefix("mysql://")
+            .or_else(|| text.strip_prefix("mariadb://"))
+        else {
+            return Err(invalid("a MySQL URL starts with mysql:// or mariadb://"));
+        };
+        // The URL parser wants a host; the client library reads none as
+        // "the socket".
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let host_at = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
+        let no_host = rest[host_at..authority_end].is_empty()
+            || rest[host_at..authority_end].starts_with(':');
+        let fixed = if no_host {
+            format!("mysql://{}localhost{}", &rest[..host_at], &rest[host_at..])
+        } else {
+            format!("mysql://{rest}")
+        };
+        let url =
+            url::Url::parse(&fixed).map_err(|e| invalid(&format!("not a valid URL ({e})")))?;
+        let mut given = Given::default();
+        if !url.username().is_empty() {
+            given.user = Some(decode(url.username(), "user name")?);
+        }
+        if let Some(password) = url.password() {
+            given.password = Some(Password::new(decode(password, "password")?));
+        }
+        given.host = match url.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => Some(decode(d, "host")?),
+            Some(url::Host::Domain(_)) | None => None,
+            Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
+            Some(url::Host::Ipv6(ip)) => Some(ip.to_string()),
+        };
+        given.port = url.port().map(|p| parse_port(&p.to_string())).transpose()?;
+        let path = url.path().trim_start_matches('/');
+        if !path.is_empty() {
+            given.database = Some(decode(path, "database name")?);
+        }
+        for (name, value) in url.query_pairs() {
+            given.set(&name, value.into_owned())?;
+        }
+        if url.fragment().is_some() {
+            return Err(invalid("a MySQL URL has no #fragment"));
+        }
+        given.complete(env)
+    }
+
+    /// The database of Prosody's `sql = { driver = "MySQL", ... }`, with
+    /// what it leaves unset taken as the client library (and so Prosody)
+    /// takes it.
+    pub fn from_prosody(sql: &crate::config::SqlConfig) -> Result<MyTarget> {
+        Self::from_prosody_with_env(sql, |name| std::env::var(name).ok())
+    }
+
+    /// [`MyTarget::from_prosody`] with the environment given by `env`.
+    pub fn from_prosody_with_env(
+        sql: &crate::config::SqlConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<MyTarget> {
+        Given {
+            host: sql.host.clone().filter(|h| !h.is_empty()),
+            port: sql.port,
+            user: sql.username.clone().filter(|u| !u.is_empty()),
+            database: sql.database.clone().filter(|d| !d.is_empty()),
+            password: sql.password.clone(),
+            ..Given::default()
+        }
+        .complete(env)
+    }
+}
+
+impl Given {
+    fn set(&mut self, name: &str, value: String) -> Result<()> {
+        let nonempty = |v: String| (!v.is_empty()).then_some(v);
+        match name.replace('_', "-").as_str() {
+            "ssl-mode" | "sslmode" => self.ssl_mode = Some(MySslMode::parse(&value)?),
+            "ssl-ca" => self.ssl_ca = nonempty(value).map(PathBuf::from),
+            "socket" => self.socket = nonempty(value).map(PathBuf::from),
+            "connect-timeout" => self.connect_timeout = Some(parse_timeout(&value)?),
+            _ => {
+                return Err(invalid(&format!(
+                    "unknown parameter {:?} (invitectl reads ssl-mode, ssl-ca, socket, connect-timeout)",
+                    name.chars().take(40).collect::<String>()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn complete(self, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        // As libmysqlclient: no host, or "localhost", is the socket.
+        let endpoint = match (self.socket, self.host) {
+            (Some(socket), _) => Endpoint::Socket(socket),
+            (None, None) => Endpoint::Socket(PathBuf::from(DEFAULT_SOCKET)),
+            (None, Some(host)) if host == "localhost" => {
+                Endpoint::Socket(PathBuf::from(DEFAULT_SOCKET))
+            }
+            (None, Some(host)) => Endpoint::Tcp(host, self.port.unwrap_or(DEFAULT_PORT)),
+        };
+        let user = self
+            .user
+            .or_else(login_name)
+            .ok_or_else(|| invalid("no user: name one in the URL"))?;
+        let database = self.database.ok_or_else(|| {
+            invalid("no database: name it after the host, as in mysql://user@host/prosody")
+        })?;
+        let password = self
+            .password
+            .or_else(|| env("MYSQL_PWD").map(Password::new));
+        let ssl_mode = match (&endpoint, self.ssl_mode) {
+            (_, Some(mode)) => mode,
+            (Endpoint::Socket(_), None) => MySslMode::Disabled,
+            (Endpoint::Tcp(..), None) => MySslMode::Preferred,
+        };
+        Ok(MyTarget {
+            endpoint,
+            user,
+            database,
+            password,
+            ssl_mode,
+            ssl_ca: self.ssl_ca,
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        })
+    }
+}
+
+fn parse_port(text: &str) -> Result<u16> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| invalid("the port is not a number from 1 to 65535"))
+}
+
+/// Whole seconds; 0 would wait forever, which invitectl, run from cron,
+/// does not: it waits ten minutes at most.
+fn parse_timeout(text: &str) -> Result<Duration> {
+    let seconds: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid("connect-timeout is not a whole number of seconds"))?;
+    Ok(Duration::from_secs(match seconds {
+        ..=0 => 600,
+        s => s.min(600) as u64,
+    }))
+}
+
+/// The name of the user running invitectl, which the client library
+/// takes as the user when none is named.
+fn login_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or NULL;
+    // the name is copied out at once, and invitectl reads it from one
+    // thread.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
+fn decode(text: &str, what: &str) -> Result<String> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| invalid(&format!("the {what} is not UTF-8 once decoded")))
+}
+
+fn invalid(reason: &str) -> Error {
+    Error::InvalidMysqlUrl(reason.to_owned())
+}
+
+/// What may not appear raw in a URL's user, host or path.
+const COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// What may not appear raw in a query value.
+const QUERY_VALUE: &AsciiSet = &COMPONENT.add(b'&').add(b'=').add(b'+');
+
+/// The URL, without any password, as the database is named in messages.
+impl fmt::Display for MyTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = utf8_percent_encode(&self.user, COMPONENT);
+        let database = utf8_percent_encode(&self.database, COMPONENT);
+        match &self.endpoint {
+            Endpoint::Tcp(host, port) => {
+                let host = if host.contains(':') {
+                    format!("[{host}]")
+                } else {
+                    utf8_percent_encode(host, COMPONENT).to_string()
+                };
+                write!(f, "mysql://{user}@{host}:{port}/{database}")
+            }
+            Endpoint::Socket(path) => {
+                let path = path.to_string_lossy();
+                write!(
+                    f,
+                    "mysql://{user}@localhost/{database}?socket={}",
+                    utf8_percent_encode(&path, QUERY_VALUE)
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Debug for MyTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MyTarget")
+            .field("endpoint", &self.endpoint)
+            .field("user", &self.user)
+            .field("database", &self.database)
+            .field("password", &self.password)
+            .field("ssl_mode", &self.ssl_mode)
+            .field("ssl_ca", &self.ssl_ca)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn url(text: &str) -> MyTarget {
+        MyTarget::from_url_with_env(text, no_env).unwrap()
+    }
+
+    #[test]
+    fn reads_every_part_of_a_url() {
+        let t = url("mysql://prosody:s%40cret@db.example:3307/xmpp?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ca.pem&connect-timeout=5");
+        assert_eq!(t.endpoint, Endpoint::Tcp("db.example".into(), 3307));
+        assert_eq!(t.user, "prosody");
+        assert_eq!(t.database, "xmpp");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("s@cret"));
+        assert_eq!(t.ssl_mode, MySslMode::VerifyIdentity);
+        assert_eq!(t.ssl_ca, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(t.connect_timeout, Duration::from_secs(5));
+        assert_eq!(t.to_string(), "mysql://prosody@db.example:3307/xmpp");
+        let t = url("mariadb://u@h/d?ssl_mode=verify-ca");
+        assert_eq!(t.endpoint, Endpoint::Tcp("h".into(), DEFAULT_PORT));
+        assert_eq!(t.ssl_mode, MySslMode::VerifyCa);
+        assert_eq!(url("mysql://u@h/d").ssl_mode, MySslMode::Preferred);
+    }
+
+    #[test]
+    fn no_host_or_localhost_is_the_socket() {
+        for text in ["mysql://u@/d", "mysql://u@localhost/d", "mysql:///d"] {
+            let t = url(text);
+            assert_eq!(
+                t.endpoint,
+                Endpoint::Socket(DEFAULT_SOCKET.into()),
+                "{text}"
+            );
+            assert_eq!(t.ssl_mode, MySslMode::Disabled);
+        }
+        let t = url("mysql://u@localhost/d?socket=/tmp/my%20sql.sock");
+        assert_eq!(t.endpoint, Endpoint::Socket("/tmp/my sql.sock".into()));
+        assert_eq!(
+            t.to_string(),
+            "mysql://u@localhost/d?socket=%2Ftmp%2Fmy%20sql.sock"
+        );
+        // 127.0.0.1 is TCP, as in the client library.
+        let t = url("mysql://u@127.0.0.1:3310/d");
+        assert_eq!(t.endpoint, Endpoint::Tcp("127.0.0.1".into(), 3310));
+    }
+
+    #[test]
+    fn ipv6_hosts_keep_their_brackets_when_shown() {
+        assert_eq!(
+            url("mysql://u@[::1]:6000/d").to_string(),
+            "mysql://u@[::1]:6000/d"
+        );
+    }
+
+    #[test]
+    fn the_password_comes_from_the_url_else_mysql_pwd_and_is_never_shown() {
+        let t = url("mysql://u:hunter2@h/d");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("hunter2"));
+        assert!(!t.to_string().contains("hunter"));
+        assert!(!format!("{t:?}").contains("hunter"));
+        let env = |name: &str| (name == "MYSQL_PWD").then(|| "hunter3".to_owned());
+        let t = MyTarget::from_url_with_env("mysql://u@h/d", env).unwrap();
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("hunter3"));
+        let t = MyTarget::from_url_with_env("mysql://u:given@h/d", env).unwrap();
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("given"));
+        assert!(!format!("{t:?}").contains("given"));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_being_repeated() {
+        for bad in [
+            "mysql://u:hunter2@h:99999/d",
+            "mysql://u:hunter2@h/d?ssl-mode=hunter2",
+            "mysql://u:hunter2@h/d?bogus=1",
+            "mysql://u:hunter2@h/d#frag",
+            "mysql://u:hunter2@h:0/d",
+            "mysql://u:hunter2@h/d?connect-timeout=soon",
+            "mysql://u:%FF@h/d",
+            "mysql://u:hunter2@h",
+            "mysql://u:hunter2@h/",
+            "postgres://u:hunter2@h/d",
+        ] {
+            let err = MyTarget::from_url_with_env(bad, no_env).unwrap_err();
+            assert!(matches!(err, Error::InvalidMysqlUrl(_)), "{bad}: {err:?}");
+            assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn prosody_settings_fill_the_same_fields() {
+        let sql = crate::config::SqlConfig {
+            driver: Some("MySQL".into()),
+            database: Some("prosody".into()),
+            host: Some("10.0.0.5".into()),
+            port: Some(3307),
+            username: Some("prosody".into()),
+            password: Some(Password::new("pw".into())),
+            unreadable: Vec::new(),
+        };
+        let t = MyTarget::from_prosody_with_env(&sql, no_env).unwrap();
+        assert_eq!(t.to_string(), "mysql://prosody@10.0.0.5:3307/prosody");
+        assert_eq!(t.password.as_ref().map(Password::expose), Some("pw"));
+        let bare = crate::config::SqlConfig {
+            driver: Some("MySQL".into()),
+            database: Some("prosody".into()),
+            username: Some("prosody".into()),
+            ..Default::default()
+        };
+        let t = MyTarget::from_prosody_with_env(&bare, no_env).unwrap();
+        assert_eq!(t.endpoint, Endpoint::Socket(DEFAULT_SOCKET.into()));
+    }
+
+    #[test]
+    fn timeouts_never_wait_forever() {
+        for (given, secs) in [("0", 600), ("-3", 600), ("1", 1), ("7", 7), ("100000", 600)] {
+            let t = url(&format!("mysql://u@h/d?connect-timeout={given}"));
+            assert_eq!(t.connect_timeout, Duration::from_secs(secs), "{given}");
+        }
+    }
+}
