@@ -28,8 +28,6 @@
 //! null or the per-user record's user, "error": …}`. New fields may be
 //! added; existing ones keep their name, type and meaning.
 
-use std::fmt::Write;
-
 use crate::invite::Invite;
 use crate::record::{Damaged, Entry};
 
@@ -129,7 +127,7 @@ fn write_damaged(out: &mut String, damaged: &Damaged) {
 /// A JSON string. Text that needs no escape (the usual case: tokens, URIs,
 /// JIDs) is copied as is; anything else is escaped by serde_json itself.
 fn string(out: &mut String, text: &str) {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if needs_escape(text.as_bytes()) {
         // A &str always serialises.
         out.push_str(&serde_json::to_string(text).unwrap_or_default());
     } else {
@@ -137,6 +135,31 @@ fn string(out: &mut String, text: &str) {
         out.push_str(text);
         out.push('"');
     }
+}
+
+/// Whether any byte is a control character, `"` or `\\`: eight bytes at a
+/// time, since every line is mostly such text.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `x` is below `n` (n <= 128).
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = below(x, 0x20)
+            | below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if hits != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 fn optional(out: &mut String, text: Option<&str>) {
@@ -158,8 +181,22 @@ fn list(out: &mut String, items: &[String]) {
 }
 
 fn number(out: &mut String, n: i64) {
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{n}");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    // Only ASCII digits.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 fn boolean(out: &mut String, b: bool) {
@@ -235,20 +272,34 @@ mod tests {
     #[test]
     fn lines_are_serde_json_s_bytes() {
         let host = Host::parse("example.com").unwrap();
-        let texts = [
+        let long = "a long text, longer than a word of eight bytes, ".repeat(3);
+        let mut texts: Vec<String> = [
             "plain",
             "",
             "quote \" backslash \\ slash /",
             "controls \u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f} del \u{7f}",
             "non-ASCII é ✓ \u{2028}\u{2029} \u{1F600} \u{202e}",
-        ];
+        ]
+        .map(String::from)
+        .into();
+        // Every escape at every place in a word, and after it.
+        for i in 0..17 {
+            for c in ['"', '\\', '\u{0}', '\u{1f}', '\u{20}', '!', '\u{7f}', 'é'] {
+                let mut text = long[..i].to_owned();
+                text.push(c);
+                text.push_str(&long[..i]);
+                texts.push(text);
+            }
+        }
         let mut n = 0;
-        for text in texts {
+        for text in &texts {
+            let text = text.as_str();
             for (created, expires) in [
                 (Some(1_795_271_948), 1_795_876_748),
                 (None, -1),
                 (Some(0), i64::MAX),
                 (Some(i64::MIN), 253_402_300_800),
+                (Some(-1), i64::MIN + 1),
             ] {
                 let mut invite = InviteRequest::default().build(&host, 1_000).unwrap();
                 invite.created_at = created;

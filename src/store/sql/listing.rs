@@ -20,8 +20,7 @@ use crate::record::Entry;
 /// random, and the sort carries two numbers per row rather than whole
 /// records: the index gives the rowids of the host's invites, sorted; the
 /// rows are read in that order for their creation time, as the reader
-/// reads it (`invitectl_created`, see `add_reader_functions`; a damaged
-/// record has none); the (created, rowid) pairs are sorted, and each row
+/// reads it (`invitectl_created`, see `add_reader_functions`); the (created, rowid) pairs are sorted, and each row
 /// is read again for output, each near the one before. (`LIMIT -1` keeps
 /// SQLite from flattening the steps into one query, which would drop
 /// their order; NULL sorts last in descending order.) The rowids come

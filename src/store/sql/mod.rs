@@ -359,8 +359,8 @@ impl SqlStore {
 }
 
 /// Lets SQL ask the reader about a row: `invitectl_created(type, value)`,
-/// the creation time `list` shows for a host-level record (NULL if none
-/// or damaged), which `list` sorts by; `invitectl_host_expired(type,
+/// the creation time `list` shows for a host-level record (NULL if none),
+/// which `list` sorts by; `invitectl_host_expired(type,
 /// value, now)` and `invitectl_user_expired(type, value, now)`, whether a
 /// host-level or per-user record reads as an invite expired at `now`,
 /// which is what `expire` deletes. Asked inside the statement, the reader
