@@ -11,6 +11,8 @@ mod mysql;
 mod owner;
 mod pg;
 mod sql;
+mod url;
+mod writers;
 
 use std::path::{Path, PathBuf};
 

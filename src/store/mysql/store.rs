@@ -12,12 +12,9 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
+use crate::store::writers;
 use crate::store::OpenMode;
 use crate::token::Token;
-
-/// How many times a transaction is tried again after a deadlock or a
-/// lock wait timeout.
-pub const RETRIES: usize = 3;
 
 /// Invites written per statement by `create`, and keys per statement
 /// elsewhere: few round trips, and a packet well below the smallest
@@ -270,7 +267,8 @@ impl MyStore {
         host: &Host,
         work: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let lock = lock_name(&format!("invitectl:{}", host.as_str()));
+        // MySQL limits lock names to 64 characters: the host's key stands in.
+        let lock = format!("invitectl:{:016x}", writers::lock_key(host));
         self.named_lock(&lock)?;
         let target = self.target.to_string();
         let outcome = (|| {
@@ -299,16 +297,10 @@ impl MyStore {
         host: &Host,
         mut work: impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut tries = 0;
-        loop {
-            match self.write(host, &mut work) {
-                Err(Error::Mysql { ref source, .. }) if tries < RETRIES && is_transient(source) => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20 << tries));
-                }
-                other => return other,
-            }
-        }
+        writers::retrying(
+            || self.write(host, &mut work),
+            |e| matches!(e, Error::Mysql { source, .. } if is_transient(source)),
+        )
     }
 
     pub(in crate::store) fn create(
@@ -411,14 +403,9 @@ impl MyStore {
 }
 
 /// The name of a lock: the server allows 64 characters, so a fixed hash
-/// (FNV-1a) of what it stands for, which every invitectl computes alike.
+/// of what it stands for, which every invitectl computes alike.
 fn lock_name(what: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in what.as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("invitectl:{hash:016x}")
+    format!("invitectl:{:016x}", writers::fnv1a(what.as_bytes()))
 }
 
 /// The parameters of [`HOST_STORE`].

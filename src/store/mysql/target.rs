@@ -12,10 +12,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
-
 use crate::config::Password;
 use crate::error::{Error, Result};
+use crate::store::url::{self, DatabaseUrl};
 
 /// Where Debian's MariaDB and MySQL servers put their socket, and where
 /// their client library (so Prosody) looks when no host is named.
@@ -133,48 +132,17 @@ impl MyTarget {
 
     /// [`MyTarget::from_url`] with the environment given by `env`.
     pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
-        let Some(rest) = text
-            .strip_prefix("mysql://")
-            .or_else(|| text.strip_prefix("mariadb://"))
-        else {
-            return Err(invalid("a MySQL URL starts with mysql:// or mariadb://"));
+        let url = DatabaseUrl::parse(text, &["mysql", "mariadb"]).map_err(|e| invalid(&e))?;
+        let mut given = Given {
+            host: url.host,
+            port: url.port,
+            user: url.user,
+            database: url.database,
+            password: url.password,
+            ..Given::default()
         };
-        // The URL parser wants a host; the client library reads none as
-        // "the socket".
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let host_at = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
-        let no_host = rest[host_at..authority_end].is_empty()
-            || rest[host_at..authority_end].starts_with(':');
-        let fixed = if no_host {
-            format!("mysql://{}localhost{}", &rest[..host_at], &rest[host_at..])
-        } else {
-            format!("mysql://{rest}")
-        };
-        let url =
-            url::Url::parse(&fixed).map_err(|e| invalid(&format!("not a valid URL ({e})")))?;
-        let mut given = Given::default();
-        if !url.username().is_empty() {
-            given.user = Some(decode(url.username(), "user name")?);
-        }
-        if let Some(password) = url.password() {
-            given.password = Some(Password::new(decode(password, "password")?));
-        }
-        given.host = match url.host() {
-            Some(url::Host::Domain(d)) if !d.is_empty() => Some(decode(d, "host")?),
-            Some(url::Host::Domain(_)) | None => None,
-            Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
-            Some(url::Host::Ipv6(ip)) => Some(ip.to_string()),
-        };
-        given.port = url.port().map(|p| parse_port(&p.to_string())).transpose()?;
-        let path = url.path().trim_start_matches('/');
-        if !path.is_empty() {
-            given.database = Some(decode(path, "database name")?);
-        }
-        for (name, value) in url.query_pairs() {
-            given.set(&name, value.into_owned())?;
-        }
-        if url.fragment().is_some() {
-            return Err(invalid("a MySQL URL has no #fragment"));
+        for (name, value) in url.params {
+            given.set(&name, value)?;
         }
         given.complete(env)
     }
@@ -234,7 +202,7 @@ impl Given {
         };
         let user = self
             .user
-            .or_else(login_name)
+            .or_else(url::login_name)
             .ok_or_else(|| invalid("no user: name one in the URL"))?;
         let database = self.database.ok_or_else(|| {
             invalid("no database: name it after the host, as in mysql://user@host/prosody")
@@ -259,13 +227,6 @@ impl Given {
     }
 }
 
-fn parse_port(text: &str) -> Result<u16> {
-    text.parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| invalid("the port is not a number from 1 to 65535"))
-}
-
 /// Whole seconds; 0 would wait forever, which invitectl, run from cron,
 /// does not: it waits ten minutes at most.
 fn parse_timeout(text: &str) -> Result<Duration> {
@@ -279,80 +240,24 @@ fn parse_timeout(text: &str) -> Result<Duration> {
     }))
 }
 
-/// The name of the user running invitectl, which the client library
-/// takes as the user when none is named.
-fn login_name() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or NULL;
-    // the name is copied out at once, and invitectl reads it from one
-    // thread.
-    unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
-        if entry.is_null() || (*entry).pw_name.is_null() {
-            return None;
-        }
-        std::ffi::CStr::from_ptr((*entry).pw_name)
-            .to_str()
-            .ok()
-            .map(str::to_owned)
-    }
-}
-
-fn decode(text: &str, what: &str) -> Result<String> {
-    percent_decode_str(text)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| invalid(&format!("the {what} is not UTF-8 once decoded")))
-}
-
 fn invalid(reason: &str) -> Error {
     Error::InvalidMysqlUrl(reason.to_owned())
 }
 
-/// What may not appear raw in a URL's user, host or path.
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b':')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'@')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// What may not appear raw in a query value.
-const QUERY_VALUE: &AsciiSet = &COMPONENT.add(b'&').add(b'=').add(b'+');
-
 /// The URL, without any password, as the database is named in messages.
 impl fmt::Display for MyTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let user = utf8_percent_encode(&self.user, COMPONENT);
-        let database = utf8_percent_encode(&self.database, COMPONENT);
+        let user = url::component(&self.user);
+        let database = url::component(&self.database);
         match &self.endpoint {
             Endpoint::Tcp(host, port) => {
-                let host = if host.contains(':') {
-                    format!("[{host}]")
-                } else {
-                    utf8_percent_encode(host, COMPONENT).to_string()
-                };
+                let host = url::host(host);
                 write!(f, "mysql://{user}@{host}:{port}/{database}")
             }
             Endpoint::Socket(path) => {
                 let path = path.to_string_lossy();
-                write!(
-                    f,
-                    "mysql://{user}@localhost/{database}?socket={}",
-                    utf8_percent_encode(&path, QUERY_VALUE)
-                )
+                let socket = url::query_value(&path).to_string();
+                write!(f, "mysql://{user}@localhost/{database}?socket={socket}")
             }
         }
     }

@@ -11,12 +11,9 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
+use crate::store::writers;
 use crate::store::OpenMode;
 use crate::token::Token;
-
-/// How many times a transaction is tried again after a deadlock or a
-/// serialization failure.
-pub const RETRIES: usize = 3;
 
 /// Rows written per statement by `create`: few round trips, bounded
 /// memory.
@@ -211,8 +208,11 @@ impl PgStore {
             hint: String::new(),
         };
         let mut tx = self.client.get_mut().transaction().map_err(error)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&writer_lock(host)])
-            .map_err(error)?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&(writers::lock_key(host) as i64)],
+        )
+        .map_err(error)?;
         let value = work(&mut tx)?;
         tx.commit().map_err(error)?;
         Ok(value)
@@ -226,16 +226,7 @@ impl PgStore {
         host: &Host,
         mut work: impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut tries = 0;
-        loop {
-            match self.write(host, &mut work) {
-                Err(e) if tries < RETRIES && is_transient(&e) => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20 << tries));
-                }
-                other => return other,
-            }
-        }
+        writers::retrying(|| self.write(host, &mut work), is_transient)
     }
 
     pub(in crate::store) fn create(
@@ -318,17 +309,6 @@ impl PgStore {
             Ok(invite)
         })
     }
-}
-
-/// The advisory lock invitectl's writers take for a host: a fixed hash
-/// (FNV-1a) of the host, so every invitectl computes the same number.
-fn writer_lock(host: &Host) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in b"invitectl\0".iter().chain(host.as_str().as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash as i64
 }
 
 /// A deadlock or serialization failure: the transaction may succeed if

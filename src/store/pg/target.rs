@@ -11,10 +11,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
-
 use crate::config::Password;
 use crate::error::{Error, Result};
+use crate::store::url::{self, DatabaseUrl};
 
 /// Where libpq on Debian looks for the server's socket when no host is
 /// given (Prosody, through LuaDBI and libpq, does the same).
@@ -127,37 +126,17 @@ impl PgTarget {
 
     /// [`PgTarget::from_url`] with the environment given by `env`.
     pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
-        if !Self::is_url(text) {
-            return Err(invalid(
-                "a PostgreSQL URL starts with postgres:// or postgresql://",
-            ));
-        }
-        let (text, no_host) = with_placeholder_host(text);
-        let url = url::Url::parse(&text).map_err(|e| invalid(&format!("not a valid URL ({e})")))?;
-        let mut given = Given::default();
-        if !url.username().is_empty() {
-            given.user = Some(decode(url.username(), "user name")?);
-        }
-        if let Some(password) = url.password() {
-            given.password = Some(Password::new(decode(password, "password")?));
-        }
-        given.host = match url.host() {
-            _ if no_host => None,
-            Some(url::Host::Domain(d)) if !d.is_empty() => Some(decode(d, "host")?),
-            Some(url::Host::Domain(_)) | None => None,
-            Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
-            Some(url::Host::Ipv6(ip)) => Some(ip.to_string()),
+        let url = DatabaseUrl::parse(text, &["postgres", "postgresql"]).map_err(|e| invalid(&e))?;
+        let mut given = Given {
+            host: url.host,
+            port: url.port,
+            user: url.user,
+            dbname: url.database,
+            password: url.password,
+            ..Given::default()
         };
-        given.port = url.port().map(|p| parse_port(&p.to_string())).transpose()?;
-        let path = url.path().trim_start_matches('/');
-        if !path.is_empty() {
-            given.dbname = Some(decode(path, "database name")?);
-        }
-        for (name, value) in url.query_pairs() {
-            given.set(&name, value.into_owned())?;
-        }
-        if url.fragment().is_some() {
-            return Err(invalid("a PostgreSQL URL has no #fragment"));
+        for (name, value) in url.params {
+            given.set(&name, value)?;
         }
         given.complete(env)
     }
@@ -231,7 +210,7 @@ impl Given {
         let user = self
             .user
             .or_else(|| env("PGUSER"))
-            .or_else(login_name)
+            .or_else(url::login_name)
             .ok_or_else(|| invalid("no user: name one in the URL or set PGUSER"))?;
         let dbname = self
             .dbname
@@ -262,36 +241,8 @@ impl Given {
     }
 }
 
-/// The URL with a placeholder host where it has none but names a user
-/// or port (`postgres://user@/db`, which libpq reads as "the default
-/// host" and the URL parser refuses), and whether it was put in.
-fn with_placeholder_host(text: &str) -> (std::borrow::Cow<'_, str>, bool) {
-    const PLACEHOLDER: &str = "no-host.invalid";
-    let Some(start) = text.find("://").map(|i| i + 3) else {
-        return (text.into(), false);
-    };
-    let end = text[start..]
-        .find(['/', '?', '#'])
-        .map_or(text.len(), |i| start + i);
-    let host_at = text[start..end].rfind('@').map_or(start, |i| start + i + 1);
-    let host_and_port = &text[host_at..end];
-    // With no authority at all, `postgres:///db` parses as it is.
-    let has_host = !(host_and_port.is_empty() || host_and_port.starts_with(':'));
-    if has_host || start == end {
-        return (text.into(), false);
-    }
-    let mut fixed = String::with_capacity(text.len() + PLACEHOLDER.len());
-    fixed.push_str(&text[..host_at]);
-    fixed.push_str(PLACEHOLDER);
-    fixed.push_str(&text[host_at..]);
-    (fixed.into(), true)
-}
-
 fn parse_port(text: &str) -> Result<u16> {
-    text.parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| invalid("the port is not a number from 1 to 65535"))
+    url::parse_port(text).map_err(|e| invalid(&e))
 }
 
 /// libpq's `connect_timeout`: whole seconds; 0 (or less) waits forever,
@@ -309,67 +260,21 @@ fn parse_timeout(text: &str) -> Result<Duration> {
     })
 }
 
-/// The name of the user running invitectl, which libpq takes as the role
-/// when none is named.
-fn login_name() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or NULL;
-    // the name is copied out at once, and invitectl reads it from one
-    // thread.
-    unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
-        if entry.is_null() || (*entry).pw_name.is_null() {
-            return None;
-        }
-        std::ffi::CStr::from_ptr((*entry).pw_name)
-            .to_str()
-            .ok()
-            .map(str::to_owned)
-    }
-}
-
-fn decode(text: &str, what: &str) -> Result<String> {
-    percent_decode_str(text)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| invalid(&format!("the {what} is not UTF-8 once decoded")))
-}
-
 fn invalid(reason: &str) -> Error {
     Error::InvalidStoreUrl(reason.to_owned())
 }
 
-/// What may not appear raw in a URL's user, host or path.
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b':')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'@')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// The URL, without any password, as the database is named in messages.
 impl fmt::Display for PgTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let user = utf8_percent_encode(&self.user, COMPONENT);
-        let host = if self.host.contains(':') && !self.is_socket() {
-            format!("[{}]", self.host)
-        } else {
-            utf8_percent_encode(&self.host, COMPONENT).to_string()
-        };
-        let dbname = utf8_percent_encode(&self.dbname, COMPONENT);
-        write!(f, "postgres://{user}@{host}:{}/{dbname}", self.port)
+        write!(
+            f,
+            "postgres://{}@{}:{}/{}",
+            url::component(&self.user),
+            url::host(&self.host),
+            self.port,
+            url::component(&self.dbname)
+        )
     }
 }
 

@@ -1,0 +1,211 @@
+//! What the URLs of database servers share:
+//! `scheme://[user[:password]@][host][:port][/database][?name=value&...]`,
+//! with percent-encoded parts. Reading one never repeats it (it may hold a
+//! password); showing one leaves the password out.
+
+use std::fmt;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+use crate::config::Password;
+
+/// The parts of a URL, decoded; what it leaves out is `None`.
+#[derive(Default)]
+pub struct DatabaseUrl {
+    pub user: Option<String>,
+    pub password: Option<Password>,
+    /// A name, an address (IPv6 without brackets), or a decoded path.
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub database: Option<String>,
+    /// The query's parameters, in order.
+    pub params: Vec<(String, String)>,
+}
+
+impl DatabaseUrl {
+    /// Reads `text`, whose scheme must be one of `schemes`. A URL without
+    /// a host (`scheme://user@/db`), which the URL parser refuses, reads
+    /// as one whose host is left out. Errors say why, never what.
+    pub fn parse(text: &str, schemes: &[&str]) -> Result<DatabaseUrl, String> {
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return Err(format!("a URL starts with {}://", schemes[0]));
+        };
+        if !schemes.contains(&scheme) {
+            return Err(format!("a URL starts with {}://", schemes.join(":// or ")));
+        }
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let host_at = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
+        let host_and_port = &rest[host_at..authority_end];
+        let no_host =
+            authority_end > 0 && (host_and_port.is_empty() || host_and_port.starts_with(':'));
+        // A placeholder the parser accepts, dropped again below.
+        let fixed = if no_host {
+            format!(
+                "{scheme}://{}{PLACEHOLDER}{}",
+                &rest[..host_at],
+                &rest[host_at..]
+            )
+        } else {
+            text.to_owned()
+        };
+        let url = url::Url::parse(&fixed).map_err(|e| format!("not a valid URL ({e})"))?;
+        if url.fragment().is_some() {
+            return Err("a database URL has no #fragment".into());
+        }
+        let mut parts = DatabaseUrl::default();
+        if !url.username().is_empty() {
+            parts.user = Some(decode(url.username(), "user name")?);
+        }
+        if let Some(password) = url.password() {
+            parts.password = Some(Password::new(decode(password, "password")?));
+        }
+        parts.host = match url.host() {
+            _ if no_host => None,
+            Some(url::Host::Domain(d)) if !d.is_empty() => Some(decode(d, "host")?),
+            Some(url::Host::Domain(_)) | None => None,
+            Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
+            Some(url::Host::Ipv6(ip)) => Some(ip.to_string()),
+        };
+        parts.port = url.port().map(|p| parse_port(&p.to_string())).transpose()?;
+        let path = url.path().trim_start_matches('/');
+        if !path.is_empty() {
+            parts.database = Some(decode(path, "database name")?);
+        }
+        parts.params = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Ok(parts)
+    }
+}
+
+const PLACEHOLDER: &str = "no-host.invalid";
+
+/// A port from 1 to 65535.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| "the port is not a number from 1 to 65535".to_owned())
+}
+
+/// The name of the user running invitectl, which client libraries take as
+/// the user when none is named.
+pub fn login_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or NULL; the
+    // name is copied out at once, and invitectl reads it from one thread.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
+fn decode(text: &str, what: &str) -> Result<String, String> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| format!("the {what} is not UTF-8 once decoded"))
+}
+
+/// What may not appear raw in a URL's user, host or path.
+const COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// What may not appear raw in a query value.
+const QUERY_VALUE: &AsciiSet = &COMPONENT.add(b'&').add(b'=').add(b'+');
+
+/// A user, host or database name as it appears in a URL.
+pub fn component(part: &str) -> impl fmt::Display + '_ {
+    utf8_percent_encode(part, COMPONENT)
+}
+
+/// A query parameter's value as it appears in a URL.
+pub fn query_value(value: &str) -> impl fmt::Display + '_ {
+    utf8_percent_encode(value, QUERY_VALUE)
+}
+
+/// A host as it appears in a URL: an IPv6 address in brackets.
+pub fn host(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('/') {
+        format!("[{host}]")
+    } else {
+        component(host).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_decoded() {
+        let url =
+            DatabaseUrl::parse("db://us%65r:p%40ss@h%2Fx:12/da%20ta?a=1&b=%2F", &["db"]).unwrap();
+        assert_eq!(url.user.as_deref(), Some("user"));
+        assert_eq!(url.password.as_ref().map(Password::expose), Some("p@ss"));
+        assert_eq!(url.host.as_deref(), Some("h/x"));
+        assert_eq!(url.port, Some(12));
+        assert_eq!(url.database.as_deref(), Some("da ta"));
+        assert_eq!(
+            url.params,
+            [("a".into(), "1".into()), ("b".into(), "/".into())]
+        );
+    }
+
+    #[test]
+    fn a_missing_host_is_left_out() {
+        for text in ["db://u@/d", "db://u@:5/d", "db:///d", "db://"] {
+            let url = DatabaseUrl::parse(text, &["db"]).unwrap();
+            assert_eq!(url.host, None, "{text}");
+        }
+        assert_eq!(
+            DatabaseUrl::parse("db://u@:5/d", &["db"]).unwrap().port,
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn refusals_never_repeat_the_url() {
+        for bad in [
+            "db://u:hunter2@h:0/d",
+            "db://u:hunter2@h/d#f",
+            "db://u:%FF@h/d",
+            "other://u:hunter2@h/d",
+            "db://u:hunter2@h:99999/d",
+        ] {
+            let err = DatabaseUrl::parse(bad, &["db"]).err().unwrap();
+            assert!(!err.contains("hunter2"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn shown_parts_are_encoded() {
+        assert_eq!(host("::1"), "[::1]");
+        assert_eq!(host("/var/run/postgresql"), "%2Fvar%2Frun%2Fpostgresql");
+        assert_eq!(component("a b@c").to_string(), "a%20b%40c");
+        assert_eq!(query_value("/x y&z").to_string(), "%2Fx%20y%26z");
+    }
+}
