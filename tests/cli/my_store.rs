@@ -54,6 +54,38 @@ impl Store {
         }
     }
 
+    /// A copy of the store in a database of its own, rows in the same
+    /// order.
+    #[allow(dead_code)]
+    pub fn my_copy(&self) -> Store {
+        let database = server().unwrap().fresh_database();
+        let from = self.my_name();
+        database
+            .client()
+            .query_drop(format!(
+                "CREATE TABLE prosody LIKE `{from}`.prosody; INSERT INTO prosody SELECT * FROM `{from}`.prosody;
+                 CREATE TABLE prosodyarchive LIKE `{from}`.prosodyarchive; INSERT INTO prosodyarchive SELECT * FROM `{from}`.prosodyarchive;"
+            ))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = PathBuf::from(database.url());
+        std::mem::forget(database);
+        Store {
+            path,
+            _dir: dir,
+            schema: self.schema,
+            database: None,
+        }
+    }
+
+    /// The store as the library opens it, password included.
+    #[allow(dead_code)]
+    pub fn my_location(&self) -> invitectl::Location {
+        let (url, env) = self.my_url();
+        let url = url.replacen('@', &format!(":{}@", env[0].1), 1);
+        invitectl::Location::Mysql(invitectl::store::MyTarget::from_url(&url).unwrap())
+    }
+
     /// The name of the store's database.
     pub fn my_name(&self) -> String {
         assert!(self.schema.is_mysql(), "a MariaDB store");

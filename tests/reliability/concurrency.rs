@@ -239,6 +239,13 @@ fn concurrent_commands_all_succeed_on_postgres() {
     }
 }
 
+#[test]
+fn concurrent_commands_all_succeed_on_mysql() {
+    if crate::my_store::available() {
+        run_together(Schema::Mysql13);
+    }
+}
+
 /// Many processes creating the same missing store at once: all succeed,
 /// and it gets one schema.
 #[test]

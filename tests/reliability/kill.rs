@@ -35,8 +35,8 @@ const FILES_GENERATE: i64 = 10_000;
 const FILES_EXPIRED: u64 = 2_000;
 const FILES_LIVE: u64 = 3_000;
 
-/// Sizes on PostgreSQL: each trial copies a database and checks its
-/// indexes with amcheck, so a smaller command keeps 20 trials short.
+/// Sizes on PostgreSQL and MariaDB: each trial copies a database and has
+/// the server check the table, so a smaller command keeps 20 trials short.
 const PG_GENERATE: i64 = 20_000;
 const PG_EXPIRED: u64 = 5_000;
 const PG_LIVE: u64 = 5_000;
@@ -91,7 +91,10 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     let mut rng = rng(test);
     let before = record_counts(template);
     let foreign = foreign_state(template);
-    if !matches!(template.schema, Schema::Files) && !template.schema.is_postgres() {
+    if !matches!(template.schema, Schema::Files)
+        && !template.schema.is_postgres()
+        && !template.schema.is_mysql()
+    {
         // SQLite gives a journal the store's mode.
         std::fs::set_permissions(&template.path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
@@ -271,4 +274,36 @@ fn kill_revoke_on_postgres_leaves_all_or_none() {
         return;
     }
     kill_revoke("kill_revoke_postgres", Schema::Postgres13, PG_LIVE);
+}
+
+/// MariaDB: as PostgreSQL, and the table passes `CHECK TABLE ... EXTENDED`.
+#[test]
+fn kill_generate_on_mysql_leaves_all_or_none() {
+    if !crate::my_store::available() {
+        return;
+    }
+    let template = generate_template(Schema::Mysql13);
+    kill_trials(
+        "kill_generate_mysql",
+        &template,
+        &["generate", "--count", &PG_GENERATE.to_string()],
+        600 + PG_GENERATE,
+    );
+}
+
+#[test]
+fn kill_expire_on_mysql_leaves_all_or_none() {
+    if !crate::my_store::available() {
+        return;
+    }
+    let template = expire_template(Schema::Mysql012, PG_EXPIRED);
+    kill_trials("kill_expire_mysql", &template, &["expire"], 1_200);
+}
+
+#[test]
+fn kill_revoke_on_mysql_leaves_all_or_none() {
+    if !crate::my_store::available() {
+        return;
+    }
+    kill_revoke("kill_revoke_mysql", Schema::Mysql13, PG_LIVE);
 }

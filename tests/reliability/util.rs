@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use invitectl::lua;
 use invitectl::token::TokenSource;
 use invitectl::{Host, InviteRequest, Location, OpenMode, Target, Username};
+use mysql::prelude::Queryable;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -54,6 +55,8 @@ pub fn seed_invites_at(path: &Path, count: u64, created: i64, ttl_secs: u64) {
 pub fn location_of(store: &Store) -> Location {
     if store.schema.is_postgres() {
         store.pg_location()
+    } else if store.schema.is_mysql() {
+        store.my_location()
     } else {
         Location::from_path(store.path.clone())
     }
@@ -116,6 +119,9 @@ pub fn store_integrity(store: &Store) -> String {
 pub fn whole_record_counts(store: &Store) -> Result<BTreeMap<String, i64>, String> {
     if store.schema.is_postgres() {
         return pg_index_check(store).map(|()| record_counts(store));
+    }
+    if store.schema.is_mysql() {
+        return my_table_check(store).map(|()| record_counts(store));
     }
     if store.schema != Schema::Files {
         let check = integrity(&store.path);
@@ -198,6 +204,17 @@ pub fn record_counts(store: &Store) -> BTreeMap<String, i64> {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
     }
+    if store.schema.is_mysql() {
+        return store
+            .my()
+            .exec::<(String, i64), _, _>(
+                "SELECT `user`, count(*) FROM prosody WHERE BINARY `host` = ? AND BINARY `store` = 'invite_token' GROUP BY `user`",
+                (HOST,),
+            )
+            .unwrap()
+            .into_iter()
+            .collect();
+    }
     if store.schema == Schema::Files {
         return invite_tables(store)
             .into_iter()
@@ -251,6 +268,13 @@ pub fn tokens_in(store: &Store) -> HashSet<String> {
             .map(|(_, key, _, _)| key)
             .collect();
     }
+    if store.schema.is_mysql() {
+        return store
+            .my_invite_rows()
+            .into_iter()
+            .map(|(_, key, _, _)| key)
+            .collect();
+    }
     if store.schema == Schema::Files {
         return invite_tables(store)
             .values()
@@ -272,6 +296,9 @@ pub fn tokens_in(store: &Store) -> HashSet<String> {
 pub fn copy_store(store: &Store) -> Store {
     if store.schema.is_postgres() {
         return store.pg_copy();
+    }
+    if store.schema.is_mysql() {
+        return store.my_copy();
     }
     if store.schema != Schema::Files {
         return store.copy();
@@ -314,6 +341,10 @@ pub fn foreign_state(store: &Store) -> Vec<String> {
 pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
     if store.schema.is_postgres() {
         assert_no_session_left(store, what);
+        return 0;
+    }
+    if store.schema.is_mysql() {
+        assert_no_mysql_session_left(store, what);
         return 0;
     }
     let leftovers: Vec<PathBuf> = if store.schema == Schema::Files {
@@ -364,6 +395,15 @@ impl StoreArg {
                 value: url.into(),
                 env,
             }
+        } else if store.schema.is_mysql() {
+            let (url, env) = store.my_url();
+            StoreArg {
+                value: url.into(),
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            }
         } else {
             StoreArg {
                 value: store.path.clone().into(),
@@ -406,6 +446,44 @@ fn pg_index_check(store: &Store) -> Result<(), String> {
         return Err("the prosody table has no index".into());
     }
     Ok(())
+}
+
+/// MariaDB's own check of the table and its indexes (`CHECK TABLE ...
+/// EXTENDED`), or what it found wrong.
+fn my_table_check(store: &Store) -> Result<(), String> {
+    let rows: Vec<(String, String, String, String)> = store
+        .my()
+        .query("CHECK TABLE prosody EXTENDED")
+        .map_err(|e| e.to_string())?;
+    match rows.last() {
+        Some((_, _, kind, text)) if kind == "status" && text == "OK" => Ok(()),
+        _ => Err(format!("CHECK TABLE: {rows:?}")),
+    }
+}
+
+/// As [`assert_no_session_left`], on MariaDB: the server ends a killed
+/// client's session, rolling its transaction back and freeing its locks.
+fn assert_no_mysql_session_left(store: &Store, what: &str) {
+    let name = store.my_name();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: i64 = store
+            .my()
+            .exec_first(
+                "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND USER = ? AND ID <> CONNECTION_ID()",
+                (&name, crate::mariadb_server::LOGIN_USER),
+            )
+            .unwrap()
+            .unwrap();
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {left} sessions of invitectl still open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// A killed command's session goes with its connection: the server rolls
