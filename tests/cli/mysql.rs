@@ -480,7 +480,12 @@ fn the_socket_is_reached_by_localhost_and_named_without_a_password() {
 #[test]
 fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
     let Some(store) = my_store() else { return };
-    // The test server offers no TLS.
+    if server().unwrap().ca_cert().is_some() {
+        // With openssl at hand, the test server has a certificate: see
+        // ssl_mode_means_what_it_means_for_the_mysql_client.
+        eprintln!("\n*** SKIPPED: the test server offers TLS ***\n");
+        return;
+    }
     let (url, env) = store_url(&store);
     for (query, ok) in [
         ("", true),
@@ -504,4 +509,46 @@ fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
             );
         }
     }
+}
+
+#[test]
+fn ssl_mode_means_what_it_means_for_the_mysql_client() {
+    let Some(store) = my_store() else { return };
+    let Some(ca) = server().and_then(|s| s.ca_cert()) else {
+        eprintln!("\n*** SKIPPED: no openssl to make the test server a certificate ***\n");
+        return;
+    };
+    let (_, env) = store.my_url();
+    let port = server().unwrap().port;
+    // The server accepts this user only over TLS.
+    let url = |query: &str| {
+        format!(
+            "mysql://{}@127.0.0.1:{port}/{}?{query}",
+            crate::mariadb_server::TLS_ONLY_USER,
+            store.my_name()
+        )
+    };
+    let list = |url: String| {
+        invitectl()
+            .envs(env.clone())
+            .args(["--store", &url, HOST, "list"])
+            .assert()
+    };
+    let ca = ca.display();
+    // Encrypted without checking the certificate: the default over TCP,
+    // and REQUIRED.
+    for query in ["", "ssl-mode=PREFERRED", "ssl-mode=REQUIRED"] {
+        list(url(query)).success();
+    }
+    let out = list(url("ssl-mode=DISABLED")).code(1);
+    assert!(
+        stderr_line(&out).contains("Access denied"),
+        "{}",
+        stderr_of(&out)
+    );
+    // Checked against the test authority, and for the host name.
+    list(url(&format!("ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}"))).success();
+    list(url(&format!("ssl-mode=VERIFY_CA&ssl-ca={ca}"))).success();
+    let out = list(url("ssl-mode=VERIFY_IDENTITY")).code(1);
+    stderr_line(&out);
 }

@@ -26,6 +26,11 @@
 
 #![allow(dead_code)]
 
+// Both database servers' modules carry their own copy.
+#[allow(clippy::duplicate_mod)]
+#[path = "certificates.rs"]
+mod certificates;
+
 use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
@@ -43,6 +48,10 @@ use mysql::prelude::Queryable;
 /// database.
 pub const LOGIN_USER: &str = "invitectl";
 
+/// A user with the same password and rights that the server accepts only
+/// over TLS (when the server has a certificate, see [`Server::ca_cert`]).
+pub const TLS_ONLY_USER: &str = "invitectl_tls";
+
 /// How long mariadb-install-db plus the first start may take.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -58,6 +67,9 @@ pub struct Server {
     _lifeline: Mutex<ChildStdin>,
     _supervisor: Mutex<Child>,
     databases: AtomicUsize,
+    /// The authority that signed the server's certificate (for
+    /// 127.0.0.1), when `openssl` could make one.
+    ca_cert: Option<PathBuf>,
 }
 
 /// A database of the server; dropped when this value is dropped.
@@ -249,6 +261,7 @@ impl Server {
             return Err((format!("preparing {}: {e}", dir.display()), String::new()));
         }
 
+        let ca_cert = certificates::make(&dir, run_as);
         let socket = dir.join("mysqld.sock");
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -268,6 +281,13 @@ impl Server {
             ])
             .args(["--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0"])
             .args(["--max-connections=300", "--skip-performance-schema"])
+            .args(match ca_cert {
+                Some(_) => vec![
+                    format!("--ssl-cert={}", dir.join("server.crt").display()),
+                    format!("--ssl-key={}", dir.join("server.key").display()),
+                ],
+                None => Vec::new(),
+            })
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -327,7 +347,8 @@ impl Server {
         };
         let password = random_password();
         if let Err(e) = admin.query_drop(format!(
-            "CREATE USER '{LOGIN_USER}'@'%' IDENTIFIED BY '{password}'"
+            "CREATE USER '{LOGIN_USER}'@'%' IDENTIFIED BY '{password}'; \
+             CREATE USER '{TLS_ONLY_USER}'@'%' IDENTIFIED BY '{password}' REQUIRE SSL"
         )) {
             return Err(give_up(
                 format!("creating the login user: {e}"),
@@ -342,7 +363,14 @@ impl Server {
             _lifeline: Mutex::new(lifeline),
             _supervisor: Mutex::new(supervisor),
             databases: AtomicUsize::new(0),
+            ca_cert,
         })
+    }
+
+    /// The authority that signed the server's certificate, when the
+    /// server has one.
+    pub fn ca_cert(&self) -> Option<&Path> {
+        self.ca_cert.as_deref()
     }
 
     /// The unix socket (root's way in).
@@ -375,7 +403,8 @@ impl Server {
             .unwrap_or_else(|e| panic!("connecting as root: {e}\n{}", self.log()));
         admin
             .query_drop(format!(
-                "CREATE DATABASE `{name}`; GRANT ALL ON `{name}`.* TO '{LOGIN_USER}'@'%'"
+                "CREATE DATABASE `{name}`; GRANT ALL ON `{name}`.* TO '{LOGIN_USER}'@'%'; \
+                 GRANT ALL ON `{name}`.* TO '{TLS_ONLY_USER}'@'%'"
             ))
             .unwrap_or_else(|e| panic!("creating database {name}: {e}\n{}", self.log()));
         Database {
