@@ -62,17 +62,41 @@ fn is_name_char(b: u8) -> bool {
 
 /// Splits all of `src` into tokens, ending with [`Tok::Eof`].
 pub(crate) fn tokenize(src: &[u8]) -> Result<Vec<Token>, ParseError> {
+    let mut lexer = Lexer::new(src);
     let mut tokens = Vec::new();
-    let mut pos = 0;
     loop {
-        pos = skip_space_and_comments(src, pos)?;
+        let token = lexer.next_token()?;
+        let end = token.tok == Tok::Eof;
+        tokens.push(token);
+        if end {
+            return Ok(tokens);
+        }
+    }
+}
+
+/// Reads tokens one at a time, so that a data file is never held as a
+/// list of tokens (ten times its size).
+pub(crate) struct Lexer<'a> {
+    src: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(src: &'a [u8]) -> Self {
+        Self { src, pos: 0 }
+    }
+
+    /// The next token; [`Tok::Eof`] at the end, and again after it.
+    pub(crate) fn next_token(&mut self) -> Result<Token, ParseError> {
+        let src = self.src;
+        let mut pos = skip_space_and_comments(src, self.pos)?;
         let Some(&b) = src.get(pos) else {
-            tokens.push(Token {
+            self.pos = pos;
+            return Ok(Token {
                 tok: Tok::Eof,
                 start: src.len(),
                 end: src.len(),
             });
-            return Ok(tokens);
         };
         let start = pos;
         let next = src.get(pos + 1).copied();
@@ -80,10 +104,10 @@ pub(crate) fn tokenize(src: &[u8]) -> Result<Vec<Token>, ParseError> {
             while src.get(pos).is_some_and(|&c| is_name_char(c)) {
                 pos += 1;
             }
-            let word = String::from_utf8_lossy(&src[start..pos]).into_owned();
-            match KEYWORDS.iter().find(|k| **k == word) {
+            let word = &src[start..pos];
+            match keyword(word) {
                 Some(k) => Tok::Keyword(k),
-                None => Tok::Name(word),
+                None => Tok::Name(String::from_utf8_lossy(word).into_owned()),
             }
         } else if b.is_ascii_digit() || (b == b'.' && next.is_some_and(|c| c.is_ascii_digit())) {
             let (tok, end) = numeral::read(src, pos)?;
@@ -100,8 +124,7 @@ pub(crate) fn tokenize(src: &[u8]) -> Result<Vec<Token>, ParseError> {
         } else if b == b'[' && next == Some(b'=') {
             return Err(ParseError::new(src, pos, "invalid long string delimiter"));
         } else {
-            let rest = &src[pos..];
-            let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(s.as_bytes())) else {
+            let Some(sym) = symbol(&src[pos..]) else {
                 return Err(ParseError::new(
                     src,
                     pos,
@@ -111,12 +134,47 @@ pub(crate) fn tokenize(src: &[u8]) -> Result<Vec<Token>, ParseError> {
             pos += sym.len();
             Tok::Symbol(sym)
         };
-        tokens.push(Token {
+        self.pos = pos;
+        Ok(Token {
             tok,
             start,
             end: pos,
-        });
+        })
     }
+}
+
+/// The keyword `word` is, if it is one.
+fn keyword(word: &[u8]) -> Option<&'static str> {
+    // Every keyword is 2 to 8 bytes long and starts with a lower-case
+    // letter: most names are ruled out before any comparison.
+    if !(2..=8).contains(&word.len()) || !word[0].is_ascii_lowercase() {
+        return None;
+    }
+    KEYWORDS.iter().copied().find(|k| k.as_bytes() == word)
+}
+
+/// The symbol `rest` starts with (the longest one), if any.
+fn symbol(rest: &[u8]) -> Option<&'static str> {
+    // The common one-byte punctuation of data files first.
+    let single = match rest.first()? {
+        b'{' => Some("{"),
+        b'}' => Some("}"),
+        b']' => Some("]"),
+        b';' => Some(";"),
+        b',' => Some(","),
+        b'(' => Some("("),
+        b')' => Some(")"),
+        b'[' => Some("["),
+        b'=' if rest.get(1) != Some(&b'=') => Some("="),
+        _ => None,
+    };
+    if single.is_some() {
+        return single;
+    }
+    SYMBOLS
+        .iter()
+        .copied()
+        .find(|s| rest.starts_with(s.as_bytes()))
 }
 
 /// A byte for an error message: printable ones quoted, others in hex.

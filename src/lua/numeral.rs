@@ -6,6 +6,16 @@ use super::lexer::{is_name_start, Tok};
 /// Reads the numeral starting at `pos` (a digit, or `.` and a digit);
 /// returns the number and the offset after it.
 pub(crate) fn read(src: &[u8], pos: usize) -> Result<(Tok, usize), ParseError> {
+    // Most numbers in a data file are short decimal integers, whose value
+    // needs no general scan: up to 18 digits always fit an i64.
+    let digits = src[pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let ends = !matches!(src.get(pos + digits), Some(&b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    if (1..=18).contains(&digits) && ends {
+        let value = src[pos..pos + digits]
+            .iter()
+            .fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0'));
+        return Ok((Tok::Int(value), pos + digits));
+    }
     // Same scan as Lua's `read_numeral`: hex digits, dots and exponents
     // (with a sign) are taken greedily and judged afterwards.
     let hex = src.get(pos) == Some(&b'0') && matches!(src.get(pos + 1), Some(b'x' | b'X'));
@@ -190,6 +200,12 @@ mod tests {
     fn integers() {
         assert_eq!(num("0"), Tok::Int(0));
         assert_eq!(num("1795876775"), Tok::Int(1_795_876_775));
+        assert_eq!(num("007"), Tok::Int(7));
+        assert_eq!(num("999999999999999999"), Tok::Int(999_999_999_999_999_999));
+        assert_eq!(
+            num("1234567890123456789"),
+            Tok::Int(1_234_567_890_123_456_789)
+        );
         assert_eq!(num("9223372036854775807"), Tok::Int(i64::MAX));
         assert_eq!(num("0x10"), Tok::Int(16));
         assert_eq!(num("0XfF"), Tok::Int(255));

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::error::ParseError;
-use super::lexer::{tokenize, Tok, Token};
+use super::lexer::{Lexer, Tok, Token};
 use super::{Key, Table, Value, MAX_DEPTH};
 
 /// Reads a data file as Prosody writes it: `return <value>;`. The value may
@@ -16,13 +16,15 @@ use super::{Key, Table, Value, MAX_DEPTH};
 /// Anything that is not a literal value (variables, function calls,
 /// operators) and any syntax error, with its position.
 pub fn parse(src: &[u8]) -> Result<Value, ParseError> {
-    let tokens = tokenize(src)?;
-    let mut p = Parser::new(src, &tokens, 0);
-    p.expect(&Tok::Keyword("return"), "'return'")?;
-    let value = p.top_value()?;
-    p.eat(&Tok::Symbol(";"));
-    p.expect(&Tok::Eof, "the end of the file after the returned value")?;
-    Ok(value)
+    let mut p = Parser::streaming(src);
+    let read = (|| {
+        p.expect(&Tok::Keyword("return"), "'return'")?;
+        let value = p.top_value()?;
+        p.eat(&Tok::Symbol(";"));
+        p.expect(&Tok::Eof, "the end of the file after the returned value")?;
+        Ok(value)
+    })();
+    p.finish(read)
 }
 
 /// Reads one literal value (e.g. a table constructor) that makes up all of
@@ -32,51 +34,176 @@ pub fn parse(src: &[u8]) -> Result<Value, ParseError> {
 ///
 /// As [`parse`].
 pub fn parse_value(src: &[u8]) -> Result<Value, ParseError> {
-    let tokens = tokenize(src)?;
-    let mut p = Parser::new(src, &tokens, 0);
-    let value = p.top_value()?;
-    p.expect(&Tok::Eof, "the end of the input after the value")?;
-    Ok(value)
+    let mut p = Parser::streaming(src);
+    let read = (|| {
+        let value = p.top_value()?;
+        p.expect(&Tok::Eof, "the end of the input after the value")?;
+        Ok(value)
+    })();
+    p.finish(read)
 }
 
-/// A cursor over tokens that reads literal values.
-pub(crate) struct Parser<'a> {
-    src: &'a [u8],
+/// Where a parser takes its tokens from.
+pub(crate) trait Source {
+    /// Makes sure the next `n` tokens (at most 2) can be looked at.
+    fn fill(&mut self, n: usize);
+    /// The token `ahead` places on (after `fill`); [`Tok::Eof`] past the end.
+    fn get(&self, ahead: usize) -> &Token;
+    /// Takes the next token.
+    fn take(&mut self) -> Token;
+    /// The index of the next token.
+    fn pos(&self) -> usize;
+}
+
+/// Tokens already split, read from an index on.
+pub(crate) struct Slice<'a> {
     tokens: &'a [Token],
     pos: usize,
 }
 
-impl<'a> Parser<'a> {
-    /// A parser of `tokens` (which end with [`Tok::Eof`]), from token `pos`.
-    pub(crate) fn new(src: &'a [u8], tokens: &'a [Token], pos: usize) -> Self {
-        Self { src, tokens, pos }
-    }
+impl Source for Slice<'_> {
+    fn fill(&mut self, _: usize) {}
 
-    /// The index of the next token.
-    pub(crate) fn pos(&self) -> usize {
-        self.pos
-    }
-
-    fn peek(&self) -> &'a Token {
-        self.peek_at(0)
-    }
-
-    fn peek_at(&self, ahead: usize) -> &'a Token {
+    fn get(&self, ahead: usize) -> &Token {
         // The last token is always Eof, so clamp to it.
         let last = self.tokens.len().saturating_sub(1);
         &self.tokens[(self.pos + ahead).min(last)]
     }
 
-    fn bump(&mut self) -> &'a Token {
-        let t = self.peek();
+    fn take(&mut self) -> Token {
+        let t = self.get(0).clone();
         if self.pos < self.tokens.len() {
             self.pos += 1;
         }
         t
     }
 
+    fn pos(&self) -> usize {
+        self.pos
+    }
+}
+
+/// Tokens split as they are needed. A lexical error ends the tokens (as
+/// [`Tok::Eof`]) and is kept, to be reported instead of whatever the
+/// parser made of that end.
+pub(crate) struct Stream<'a> {
+    lexer: Lexer<'a>,
+    /// The next token, always split.
+    first: Token,
+    /// The one after it, once looked at.
+    second: Option<Token>,
+    error: Option<ParseError>,
+    taken: usize,
+}
+
+impl<'a> Stream<'a> {
+    fn new(src: &'a [u8]) -> Self {
+        let mut lexer = Lexer::new(src);
+        let mut error = None;
+        let first = Self::split(&mut lexer, &mut error);
+        Self {
+            lexer,
+            first,
+            second: None,
+            error,
+            taken: 0,
+        }
+    }
+
+    /// The next token of `lexer`; after an error, [`Tok::Eof`] (the lexer
+    /// stays at the error, so it keeps ending there).
+    fn split(lexer: &mut Lexer<'_>, error: &mut Option<ParseError>) -> Token {
+        lexer.next_token().unwrap_or_else(|e| {
+            let at = e.offset();
+            error.get_or_insert(e);
+            Token {
+                tok: Tok::Eof,
+                start: at,
+                end: at,
+            }
+        })
+    }
+}
+
+impl Source for Stream<'_> {
+    fn fill(&mut self, n: usize) {
+        if n > 1 && self.second.is_none() {
+            self.second = Some(Self::split(&mut self.lexer, &mut self.error));
+        }
+    }
+
+    fn get(&self, ahead: usize) -> &Token {
+        match (ahead, &self.second) {
+            (0, _) | (_, None) => &self.first,
+            (_, Some(second)) => second,
+        }
+    }
+
+    fn take(&mut self) -> Token {
+        let next = match self.second.take() {
+            Some(t) => t,
+            None => Self::split(&mut self.lexer, &mut self.error),
+        };
+        self.taken += 1;
+        std::mem::replace(&mut self.first, next)
+    }
+
+    fn pos(&self) -> usize {
+        self.taken
+    }
+}
+
+/// A cursor over tokens that reads literal values.
+pub(crate) struct Parser<'a, S: Source = Slice<'a>> {
+    src: &'a [u8],
+    tokens: S,
+}
+
+impl<'a> Parser<'a, Slice<'a>> {
+    /// A parser of `tokens` (which end with [`Tok::Eof`]), from token `pos`.
+    pub(crate) fn new(src: &'a [u8], tokens: &'a [Token], pos: usize) -> Self {
+        Self {
+            src,
+            tokens: Slice { tokens, pos },
+        }
+    }
+}
+
+impl<'a> Parser<'a, Stream<'a>> {
+    /// A parser of all of `src`, splitting tokens as it goes.
+    fn streaming(src: &'a [u8]) -> Self {
+        Self {
+            src,
+            tokens: Stream::new(src),
+        }
+    }
+
+    /// What was read, unless splitting tokens failed on the way.
+    fn finish<T>(self, read: Result<T, ParseError>) -> Result<T, ParseError> {
+        match self.tokens.error {
+            Some(e) => Err(e),
+            None => read,
+        }
+    }
+}
+
+impl<'a, S: Source> Parser<'a, S> {
+    /// The index of the next token.
+    pub(crate) fn pos(&self) -> usize {
+        self.tokens.pos()
+    }
+
+    fn peek(&mut self) -> &Token {
+        self.tokens.fill(1);
+        self.tokens.get(0)
+    }
+
+    fn bump(&mut self) -> Token {
+        self.tokens.take()
+    }
+
     fn eat(&mut self, tok: &Tok) -> bool {
-        let hit = &self.peek().tok == tok;
+        let hit = same(&self.peek().tok, tok);
         if hit {
             self.bump();
         }
@@ -95,16 +222,17 @@ impl<'a> Parser<'a> {
         ParseError::new(self.src, token.start, message)
     }
 
-    fn unexpected(&self, expected: &str) -> ParseError {
-        let t = self.peek();
+    fn unexpected(&mut self, expected: &str) -> ParseError {
+        self.tokens.fill(1);
+        let t = self.tokens.get(0);
         self.error_at(t, format!("{expected}, found {}", describe(self.src, t)))
     }
 
     fn top_value(&mut self) -> Result<Value, ParseError> {
-        let start = self.peek();
+        let start = self.peek().start;
         match self.value(0)? {
             Some(v) => Ok(v),
-            None => Err(self.error_at(start, "the value is nil")),
+            None => Err(ParseError::new(self.src, start, "the value is nil")),
         }
     }
 
@@ -112,17 +240,17 @@ impl<'a> Parser<'a> {
     /// tables around it.
     pub(crate) fn value(&mut self, depth: usize) -> Result<Option<Value>, ParseError> {
         let t = self.bump();
-        let value = match &t.tok {
+        let value = match t.tok {
             Tok::Keyword("nil") => None,
             Tok::Keyword("true") => Some(Value::Bool(true)),
             Tok::Keyword("false") => Some(Value::Bool(false)),
-            Tok::Int(i) => Some(Value::Int(*i)),
-            Tok::Float(f) => Some(Value::Float(*f)),
-            Tok::Str(s) => Some(Value::Str(s.clone().into())),
-            Tok::Symbol("{") => Some(Value::Table(self.table(t, depth + 1)?)),
-            Tok::Symbol("-") => Some(self.negative(t)?),
-            Tok::Symbol("(") => Some(self.special_float(t)?),
-            _ => return Err(self.unsupported(t)),
+            Tok::Int(i) => Some(Value::Int(i)),
+            Tok::Float(f) => Some(Value::Float(f)),
+            Tok::Str(s) => Some(Value::Str(s.into())),
+            Tok::Symbol("{") => Some(Value::Table(self.table(&t, depth + 1)?)),
+            Tok::Symbol("-") => Some(self.negative(&t)?),
+            Tok::Symbol("(") => Some(self.special_float(&t)?),
+            _ => return Err(self.unsupported(&t)),
         };
         self.check_value_ends()?;
         Ok(value)
@@ -141,7 +269,7 @@ impl<'a> Parser<'a> {
     /// `(1/0)`, `(-1/0)` and `(0/0)`: how Prosody writes infinities and NaN.
     fn special_float(&mut self, open: &Token) -> Result<Value, ParseError> {
         let negative = self.eat(&Tok::Symbol("-"));
-        let numerator = self.bump().tok.clone();
+        let numerator = self.bump().tok;
         let rest = [Tok::Symbol("/"), Tok::Int(0), Tok::Symbol(")")];
         let matches_rest = rest.iter().all(|t| self.eat(t));
         let value = match (negative, numerator, matches_rest) {
@@ -157,23 +285,25 @@ impl<'a> Parser<'a> {
     }
 
     /// After a value, an operator or call would make it an expression.
-    fn check_value_ends(&self) -> Result<(), ParseError> {
-        let t = self.peek();
-        match &t.tok {
-            Tok::Symbol(s) if is_binary_operator(s) => Err(self.error_at(
-                t,
-                format!("operator '{s}' is not supported: only literal values are read"),
-            )),
-            Tok::Symbol("(" | "[" | "." | ":") | Tok::Str(_) => Err(self.error_at(
-                t,
-                "indexing and function calls are not supported: only literal values are read",
-            )),
-            Tok::Keyword(k @ ("and" | "or")) => Err(self.error_at(
-                t,
-                format!("operator '{k}' is not supported: only literal values are read"),
-            )),
-            _ => Ok(()),
-        }
+    fn check_value_ends(&mut self) -> Result<(), ParseError> {
+        self.tokens.fill(1);
+        let t = self.tokens.get(0);
+        let message = match &t.tok {
+            // What follows nearly every value: no operator.
+            Tok::Symbol(s) if matches!(s.as_bytes(), [b';' | b',' | b'}' | b']']) => return Ok(()),
+            Tok::Symbol(s) if is_binary_operator(s) => {
+                format!("operator '{s}' is not supported: only literal values are read")
+            }
+            Tok::Symbol("(" | "[" | "." | ":") | Tok::Str(_) => {
+                "indexing and function calls are not supported: only literal values are read"
+                    .to_owned()
+            }
+            Tok::Keyword(k @ ("and" | "or")) => {
+                format!("operator '{k}' is not supported: only literal values are read")
+            }
+            _ => return Ok(()),
+        };
+        Err(self.error_at(t, message))
     }
 
     fn unsupported(&self, t: &Token) -> ParseError {
@@ -210,18 +340,17 @@ impl<'a> Parser<'a> {
             if self.eat(&Tok::Symbol("}")) {
                 return Ok(table);
             }
-            let field = self.peek();
+            let field = self.peek().start;
             let (key, value) = self.field(depth, &mut next_index)?;
-            if table.get_key(&key).is_some() || nil_keys.contains(&key) {
-                return Err(self.error_at(field, format!("duplicate key {}", show_key(&key))));
-            }
-            match value {
-                Some(value) => {
-                    table.insert(key, value);
-                }
-                None => {
-                    nil_keys.insert(key);
-                }
+            let taken = match value {
+                Some(_) if nil_keys.contains(&key) => Some(key),
+                Some(value) => table.insert_new(key, value).err().map(|(key, _)| key),
+                None if table.get_key(&key).is_some() => Some(key),
+                None => nil_keys.replace(key),
+            };
+            if let Some(key) = taken {
+                let message = format!("duplicate key {}", show_key(&key));
+                return Err(ParseError::new(self.src, field, message));
             }
             if !self.eat(&Tok::Symbol(",")) && !self.eat(&Tok::Symbol(";")) {
                 self.expect(&Tok::Symbol("}"), "',', ';' or '}'")?;
@@ -235,28 +364,30 @@ impl<'a> Parser<'a> {
         depth: usize,
         next_index: &mut i64,
     ) -> Result<(Key, Option<Value>), ParseError> {
-        let t = self.peek();
-        let key = match (&t.tok, &self.peek_at(1).tok) {
+        self.tokens.fill(2);
+        let key = match (&self.tokens.get(0).tok, &self.tokens.get(1).tok) {
             (Tok::Symbol("["), _) => {
                 self.bump();
-                let key_token = self.peek();
+                let key_start = self.peek().start;
                 let key = self.value(depth)?;
                 self.expect(&Tok::Symbol("]"), "']'")?;
                 self.expect(&Tok::Symbol("="), "'='")?;
+                let at = |message| Err(ParseError::new(self.src, key_start, message));
                 match key {
-                    None => return Err(self.error_at(key_token, "table index is nil")),
-                    Some(Value::Table(_)) => {
-                        return Err(self.error_at(key_token, "tables as keys are not supported"))
-                    }
+                    None => return at("table index is nil"),
+                    Some(Value::Table(_)) => return at("tables as keys are not supported"),
                     Some(value) => match to_key(value) {
                         Some(key) => key,
-                        None => return Err(self.error_at(key_token, "table index is NaN")),
+                        None => return at("table index is NaN"),
                     },
                 }
             }
-            (Tok::Name(name), Tok::Symbol("=")) => {
-                self.pos += 2;
-                Key::from(name.as_str())
+            (Tok::Name(_), Tok::Symbol("=")) => {
+                let Tok::Name(name) = self.bump().tok else {
+                    unreachable!("looked at above")
+                };
+                self.bump();
+                Key::from(name)
             }
             _ => {
                 let key = Key::Int(*next_index);
@@ -265,6 +396,18 @@ impl<'a> Parser<'a> {
             }
         };
         Ok((key, self.value(depth)?))
+    }
+}
+
+/// Whether two tokens are the same; one-byte symbols, the most common
+/// tokens, are compared without a call to `memcmp`.
+fn same(a: &Tok, b: &Tok) -> bool {
+    match (a, b) {
+        (Tok::Symbol(x), Tok::Symbol(y)) => match (x.as_bytes(), y.as_bytes()) {
+            ([p], [q]) => p == q,
+            (p, q) => p == q,
+        },
+        _ => a == b,
     }
 }
 

@@ -73,8 +73,17 @@ fn skip_newline(src: &[u8], i: usize) -> Option<usize> {
 /// resolved) and the offset after the closing quote.
 pub(crate) fn read_quoted(src: &[u8], pos: usize) -> Result<(Vec<u8>, usize), ParseError> {
     let quote = src.get(pos).copied().unwrap_or(b'"');
-    let mut out = Vec::new();
-    let mut i = pos + 1;
+    let body = src.get(pos + 1..).unwrap_or_default();
+    // Most strings have no escape: their bytes are taken in one copy.
+    let plain = body
+        .iter()
+        .position(|&b| b == quote || b == b'\\' || b == b'\n' || b == b'\r')
+        .unwrap_or(body.len());
+    if body.get(plain) == Some(&quote) {
+        return Ok((body[..plain].to_vec(), pos + 1 + plain + 1));
+    }
+    let mut out = body[..plain].to_vec();
+    let mut i = pos + 1 + plain;
     loop {
         match src.get(i) {
             None | Some(b'\n' | b'\r') => {

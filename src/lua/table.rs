@@ -13,10 +13,19 @@ use super::{Key, Value};
 #[derive(Clone, Default)]
 pub struct Table {
     entries: Vec<(Key, Value)>,
-    index: HashMap<Key, usize>,
+    // Positions by key, kept once the table grows past `SMALL` entries
+    // (and from then on); without one the entries are searched. A data
+    // file holds thousands of small records, for which a hash map costs
+    // more time and memory than it saves.
+    // Boxed, so that a table without one carries a pointer, not a map.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Key, usize>>>,
     // Keys `1..=seq` all exist: lets `push` skip rescanning from 1.
     seq: i64,
 }
+
+/// The most entries a table searches one by one.
+const SMALL: usize = 16;
 
 impl Table {
     /// An empty table.
@@ -50,19 +59,26 @@ impl Table {
 
     /// The value stored under `key`, without converting the key.
     pub fn get_key(&self, key: &Key) -> Option<&Value> {
-        let i = *self.index.get(key)?;
+        let i = self.position(key)?;
         self.entries.get(i).map(|(_, v)| v)
     }
 
     /// The value stored under `key`, for changing it in place.
     pub fn get_mut(&mut self, key: impl Into<Key>) -> Option<&mut Value> {
-        let i = *self.index.get(&key.into())?;
+        let i = self.position(&key.into())?;
         self.entries.get_mut(i).map(|(_, v)| v)
     }
 
     /// Whether an entry with `key` exists.
     pub fn contains_key(&self, key: impl Into<Key>) -> bool {
-        self.index.contains_key(&key.into())
+        self.position(&key.into()).is_some()
+    }
+
+    fn position(&self, key: &Key) -> Option<usize> {
+        match &self.index {
+            None => self.entries.iter().position(|(k, _)| k == key),
+            Some(index) => index.get(key).copied(),
+        }
     }
 
     /// Stores `value` under `key` and returns the value it replaces. A
@@ -70,28 +86,52 @@ impl Table {
     pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<Value>) -> Option<Value> {
         let key = key.into();
         let value = value.into();
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = self.position(&key) {
             if let Some(slot) = self.entries.get_mut(i) {
                 return Some(std::mem::replace(&mut slot.1, value));
             }
         }
-        self.index.insert(key.clone(), self.entries.len());
-        self.entries.push((key, value));
+        self.append(key, value);
         None
+    }
+
+    /// Stores `value` under `key` unless an entry with `key` exists, in
+    /// which case both are handed back.
+    pub(crate) fn insert_new(&mut self, key: Key, value: Value) -> Result<(), (Key, Value)> {
+        if self.position(&key).is_some() {
+            return Err((key, value));
+        }
+        self.append(key, value);
+        Ok(())
+    }
+
+    /// Adds an entry whose key is not in the table.
+    fn append(&mut self, key: Key, value: Value) {
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > SMALL {
+            let index = self.entries.iter().enumerate();
+            self.index = Some(Box::new(index.map(|(i, (k, _))| (k.clone(), i)).collect()));
+        }
     }
 
     /// Removes the entry with `key` and returns its value. The other
     /// entries keep their order.
     pub fn remove(&mut self, key: impl Into<Key>) -> Option<Value> {
         let key = key.into();
-        let i = self.index.remove(&key)?;
+        let i = self.position(&key)?;
         if i >= self.entries.len() {
             return None;
         }
         let (_, value) = self.entries.remove(i);
-        for (k, _) in &self.entries[i..] {
-            if let Some(slot) = self.index.get_mut(k) {
-                *slot -= 1;
+        if let Some(index) = &mut self.index {
+            index.remove(&key);
+            for (k, _) in &self.entries[i..] {
+                if let Some(slot) = index.get_mut(k) {
+                    *slot -= 1;
+                }
             }
         }
         if let Key::Int(n) = key {
@@ -107,7 +147,7 @@ impl Table {
     /// `t[#t + 1] = value` does for a proper sequence), and returns that key.
     pub fn push(&mut self, value: impl Into<Value>) -> i64 {
         let mut n = self.seq.max(0);
-        while self.index.contains_key(&Key::Int(n + 1)) {
+        while self.position(&Key::Int(n + 1)).is_some() {
             n += 1;
         }
         self.seq = n + 1;

@@ -197,6 +197,24 @@ fn refuses_code_with_a_position() {
 }
 
 #[test]
+fn a_lexical_error_is_reported_where_it_is() {
+    let cases = [
+        ("return { a = 1 } $", "unexpected character '$'", (1, 18)),
+        ("return {\n a = \"x\n\" }", "unfinished string", (2, 6)),
+        (
+            "return { a = 1, b = [==[ x",
+            "unfinished long string",
+            (1, 21),
+        ),
+    ];
+    for (src, needle, (line, column)) in cases {
+        let e = parse(src.as_bytes()).expect_err(src);
+        assert!(e.message().contains(needle), "{src}: {e}");
+        assert_eq!((e.line(), e.column()), (line, column), "{src}: {e}");
+    }
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let deep = format!("return {}{};", "{".repeat(100_000), "}".repeat(100_000));
     let e = parse(deep.as_bytes()).expect_err("too deep");
