@@ -57,6 +57,7 @@ pub use lua_string::LuaString;
 pub use parser::{parse, parse_value};
 pub use table::Table;
 pub use value::Value;
+pub(crate) use writer::to_prosody_bytes;
 pub use writer::{serialize, to_prosody_string};
 
 /// The deepest nesting of tables read or written. Prosody's serializer
