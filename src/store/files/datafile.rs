@@ -55,8 +55,9 @@ pub struct Owner {
 }
 
 /// One version of a data file as read.
-struct Snapshot {
-    table: Table,
+pub struct Snapshot {
+    /// Its table; an empty one when there is no file.
+    pub table: Table,
     /// `None` when there is no file.
     meta: Option<std::fs::Metadata>,
 }
@@ -69,11 +70,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 /// The table in the file at `path`; an empty one when there is no file.
+#[cfg(test)]
 pub fn load(path: &Path) -> Result<Table> {
     read(path).map(|s| s.table)
 }
 
-fn read(path: &Path) -> Result<Snapshot> {
+/// The file at `path` as it is now.
+pub fn read(path: &Path) -> Result<Snapshot> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -122,16 +125,26 @@ fn stamp_now(path: &Path) -> Result<Option<Stamp>> {
     }
 }
 
-/// Reads the file at `path`, lets `change` change its table (it returns
-/// whether it did), and writes the result back as Prosody would, or
-/// removes the file when the table became empty.
+/// Reads the file at `path` (or starts from `first`, a version read
+/// earlier), lets `change` change its table (it returns whether it did),
+/// and writes the result back as Prosody would, or removes the file when
+/// the table became empty.
 ///
 /// Just before the rename the file is looked at again: when it is no
-/// longer the version read, the new one is read and `change` applied to
-/// it anew, so `change` must be repeatable.
-pub fn update(path: &Path, owner: Owner, mut change: impl FnMut(&mut Table) -> bool) -> Result<()> {
+/// longer the version changed, the new one is read and `change` applied
+/// to it anew, so `change` must be repeatable. That same look covers
+/// `first`, however old it is.
+pub fn update(
+    path: &Path,
+    owner: Owner,
+    mut first: Option<Snapshot>,
+    mut change: impl FnMut(&mut Table) -> bool,
+) -> Result<()> {
     for _ in 0..ATTEMPTS {
-        let Snapshot { mut table, meta } = read(path)?;
+        let Snapshot { mut table, meta } = match first.take() {
+            Some(snapshot) => snapshot,
+            None => read(path)?,
+        };
         let stamp = meta.as_ref().map(Stamp::of);
         if !change(&mut table) {
             return Ok(());
@@ -150,12 +163,12 @@ pub fn update(path: &Path, owner: Owner, mut change: impl FnMut(&mut Table) -> b
             }
             return sync_folder(path);
         }
-        let text = lua::to_prosody_string(&Value::Table(table)).map_err(|e| Error::DataFile {
+        let text = lua::to_prosody_bytes(&Value::Table(table)).map_err(|e| Error::DataFile {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
         let scratch = scratch_path(path);
-        write_scratch(&scratch, text.as_bytes(), meta.as_ref(), owner)?;
+        write_scratch(&scratch, &text, meta.as_ref(), owner)?;
         if stamp_now(path)? != stamp {
             let _ = std::fs::remove_file(&scratch);
             continue;
@@ -263,7 +276,7 @@ mod tests {
     fn writes_as_prosody_and_removes_empty_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.dat");
-        update(&path, me(), |t| {
+        update(&path, me(), None, |t| {
             t.insert("k", 5);
             true
         })
@@ -274,13 +287,13 @@ mod tests {
         );
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o640);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        update(&path, me(), |t| {
+        update(&path, me(), None, |t| {
             t.insert("j", 6);
             true
         })
         .unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
-        update(&path, me(), |t| {
+        update(&path, me(), None, |t| {
             t.remove("k");
             t.remove("j");
             true
@@ -295,7 +308,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.dat");
         std::fs::write(&path, "return {\n\t[\"k\"] = ;\n};\n").unwrap();
-        let err = update(&path, me(), |_| true).unwrap_err().to_string();
+        let err = update(&path, me(), None, |_| true).unwrap_err().to_string();
         assert!(err.contains("s.dat") && err.contains("line 2"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
@@ -318,7 +331,7 @@ mod tests {
         std::fs::write(&path, "return {a = 1};\n").unwrap();
         // The server is half-way through writing its next version.
         std::fs::write(server_scratch(&path), "return {a = 1; b").unwrap();
-        update(&path, me(), |t| {
+        update(&path, me(), None, |t| {
             t.insert("c", 3);
             true
         })
@@ -333,12 +346,33 @@ mod tests {
     }
 
     #[test]
+    fn a_version_read_earlier_is_checked_before_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.dat");
+        std::fs::write(&path, "return {a = 1};\n").unwrap();
+        let early = read(&path).unwrap();
+        // The server rewrites the file after that read.
+        std::fs::write(server_scratch(&path), "return {b = 2};\n").unwrap();
+        std::fs::rename(server_scratch(&path), &path).unwrap();
+        let mut runs = 0;
+        update(&path, me(), Some(early), |t| {
+            runs += 1;
+            t.insert("c", 3);
+            true
+        })
+        .unwrap();
+        assert_eq!(runs, 2);
+        let table = load(&path).unwrap();
+        assert!(table.contains_key("b") && table.contains_key("c") && !table.contains_key("a"));
+    }
+
+    #[test]
     fn a_change_under_the_rewrite_is_applied_again() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.dat");
         std::fs::write(&path, "return {a = 1};\n").unwrap();
         let mut runs = 0;
-        update(&path, me(), |t| {
+        update(&path, me(), None, |t| {
             runs += 1;
             if runs == 1 {
                 // The server rewrites the file meanwhile.

@@ -61,10 +61,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
-use crate::lua::{Key, Table, Value};
+use crate::lua::{Key, Value};
 use crate::record::Entry;
 use crate::token::Token;
-use datafile::Owner;
+use datafile::{Owner, Snapshot};
 
 /// The store's name in Prosody's storage API, which names its files.
 const STORE: &str = "invite_token";
@@ -77,9 +77,9 @@ pub struct FileStore {
 
 /// The invite files of one host, as read.
 struct HostFiles {
-    host: Table,
-    /// Per-user tables, by username, in username order.
-    users: BTreeMap<String, Table>,
+    host: Snapshot,
+    /// Per-user files, by username, in username order.
+    users: BTreeMap<String, Snapshot>,
 }
 
 impl FileStore {
@@ -167,11 +167,11 @@ impl FileStore {
     fn load(&self, host: &Host) -> Result<HostFiles> {
         let mut users = BTreeMap::new();
         for user in self.users(host)? {
-            let table = datafile::load(&self.user_file(host, &user))?;
-            users.insert(user, table);
+            let file = datafile::read(&self.user_file(host, &user))?;
+            users.insert(user, file);
         }
         Ok(HostFiles {
-            host: datafile::load(&self.host_file(host))?,
+            host: datafile::read(&self.host_file(host))?,
             users,
         })
     }
@@ -184,9 +184,10 @@ impl FileStore {
         Ok(())
     }
 
-    /// Sets `entries` in the file at `path`.
-    fn set(&self, path: &Path, entries: &[(Key, Value)]) -> Result<()> {
-        datafile::update(path, self.owner, |table| {
+    /// Sets `entries` in the file at `path`, starting from `read` when
+    /// the file was read before.
+    fn set(&self, path: &Path, read: Option<Snapshot>, entries: &[(Key, Value)]) -> Result<()> {
+        datafile::update(path, self.owner, read, |table| {
             for (key, value) in entries {
                 table.insert(key.clone(), value.clone());
             }
@@ -199,11 +200,12 @@ impl FileStore {
     fn remove(
         &self,
         path: &Path,
+        read: Option<Snapshot>,
         keys: &HashSet<Key>,
         doomed: impl Fn(&Key, &Value) -> bool,
     ) -> Result<Vec<Key>> {
         let mut removed = Vec::new();
-        datafile::update(path, self.owner, |table| {
+        datafile::update(path, self.owner, read, |table| {
             removed = table
                 .iter()
                 .filter(|(k, v)| keys.contains(*k) && doomed(k, v))
@@ -233,8 +235,12 @@ impl FileStore {
         mut each: impl FnMut(&Invite) -> std::io::Result<()>,
     ) -> Result<()> {
         // Every file is read before anything is written, so that one that
-        // cannot be read stops the command with nothing changed.
-        self.load(host)?;
+        // cannot be read stops the command with nothing changed; what was
+        // read is where the rewrite starts (checked again before the rename).
+        let HostFiles {
+            host: host_file,
+            mut users,
+        } = self.load(host)?;
         let mut host_records = Vec::new();
         let mut user_records: BTreeMap<String, Vec<(Key, Value)>> = BTreeMap::new();
         for _ in 0..count {
@@ -259,19 +265,19 @@ impl FileStore {
         let _lock = self.lock()?;
         self.make_folders(host, !user_records.is_empty())?;
         for (user, records) in &user_records {
-            self.set(&self.user_file(host, user), records)?;
+            self.set(&self.user_file(host, user), users.remove(user), records)?;
         }
-        self.set(&self.host_file(host), &host_records)
+        self.set(&self.host_file(host), Some(host_file), &host_records)
     }
 
     pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
         let key = Key::from(token.as_str());
         let files = self.load(host)?;
-        if let Some(value) = files.host.get_key(&key) {
+        if let Some(value) = files.host.table.get_key(&key) {
             return Ok(Some(convert::decode_host(&key, value)));
         }
-        Ok(files.users.iter().find_map(|(user, table)| {
-            table
+        Ok(files.users.iter().find_map(|(user, file)| {
+            file.table
                 .get_key(&key)
                 .map(|value| convert::decode_user(host.as_str(), user, &key, value))
         }))
@@ -282,13 +288,15 @@ impl FileStore {
         let files = self.load(host)?;
         let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
         let mut removed = HashSet::new();
-        for (user, table) in &files.users {
-            if table.keys().any(|k| keys.contains(k)) {
-                removed.extend(self.remove(&self.user_file(host, user), &keys, |_, _| true)?);
+        for (user, file) in files.users {
+            if file.table.keys().any(|k| keys.contains(k)) {
+                let path = self.user_file(host, &user);
+                removed.extend(self.remove(&path, Some(file), &keys, |_, _| true)?);
             }
         }
-        if files.host.keys().any(|k| keys.contains(k)) {
-            removed.extend(self.remove(&self.host_file(host), &keys, |_, _| true)?);
+        if files.host.table.keys().any(|k| keys.contains(k)) {
+            let path = self.host_file(host);
+            removed.extend(self.remove(&path, Some(files.host), &keys, |_, _| true)?);
         }
         Ok(tokens
             .iter()
@@ -303,9 +311,9 @@ impl FileStore {
         if !invite.reusable {
             let keys = HashSet::from([Key::from(token.as_str())]);
             if let Some(inviter) = invite.inviter() {
-                self.remove(&self.user_file(host, inviter), &keys, |_, _| true)?;
+                self.remove(&self.user_file(host, inviter), None, &keys, |_, _| true)?;
             }
-            self.remove(&self.host_file(host), &keys, |_, _| true)?;
+            self.remove(&self.host_file(host), None, &keys, |_, _| true)?;
         }
         Ok(invite)
     }
@@ -315,7 +323,7 @@ impl FileStore {
         // Newest first; among invites of one second the one written last
         // (entries are appended) first; contact-only invites last.
         let mut entries: Vec<(Option<i64>, usize, Entry)> = Vec::new();
-        for (key, value) in files.host.iter() {
+        for (key, value) in files.host.table.iter() {
             let entry = convert::decode_host(key, value);
             let created = match &entry {
                 Entry::Invite(invite) => invite.created_at,
@@ -323,9 +331,9 @@ impl FileStore {
             };
             entries.push((created, entries.len(), entry));
         }
-        for (user, table) in &files.users {
-            for (key, value) in table.iter() {
-                if !files.host.contains_key(key.clone()) {
+        for (user, file) in &files.users {
+            for (key, value) in file.table.iter() {
+                if !files.host.table.contains_key(key.clone()) {
                     let entry = convert::decode_user(host.as_str(), user, key, value);
                     entries.push((None, entries.len(), entry));
                 }
@@ -358,18 +366,20 @@ impl FileStore {
         mut progress: impl FnMut(u64, u64),
     ) -> Result<u64> {
         let _lock = self.lock()?;
-        let files = self.load(host)?;
-        let total = files.host.len() as u64;
+        let mut files = self.load(host)?;
+        let total = files.host.table.len() as u64;
         progress(0, total);
         let expired = Expired::find(host, &files, now);
         let hostname = host.as_str();
         for (user, keys) in &expired.user_keys {
-            self.remove(&self.user_file(host, user), keys, |k, v| {
+            let read = files.users.remove(user);
+            self.remove(&self.user_file(host, user), read, keys, |k, v| {
                 convert::decode_user(hostname, user, k, v).is_expired_invite(now)
             })?;
         }
         if !expired.host_keys.is_empty() {
-            self.remove(&self.host_file(host), &expired.host_keys, |k, v| {
+            let read = Some(files.host);
+            self.remove(&self.host_file(host), read, &expired.host_keys, |k, v| {
                 convert::decode_host(k, v).is_expired_invite(now)
             })?;
         }
@@ -393,7 +403,7 @@ impl Expired {
     fn find(host: &Host, files: &HostFiles, now: i64) -> Expired {
         let mut listed = Vec::new();
         let mut host_keys = HashSet::new();
-        for (key, value) in files.host.iter() {
+        for (key, value) in files.host.table.iter() {
             let entry = convert::decode_host(key, value);
             if entry.is_expired_invite(now) {
                 host_keys.insert(key.clone());
@@ -401,9 +411,9 @@ impl Expired {
             }
         }
         let mut user_keys: BTreeMap<String, HashSet<Key>> = BTreeMap::new();
-        for (user, table) in &files.users {
-            for (key, value) in table.iter() {
-                let had_host_record = files.host.contains_key(key.clone());
+        for (user, file) in &files.users {
+            for (key, value) in file.table.iter() {
+                let had_host_record = files.host.table.contains_key(key.clone());
                 if had_host_record && !host_keys.contains(key) {
                     continue;
                 }
