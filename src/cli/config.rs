@@ -173,16 +173,9 @@ pub fn landing_page(host: &HostConfig<'_>) -> Result<Option<LandingPage>> {
 /// `prosody_index`, or no unique index) from 13; file storage has no such mark, so the installed
 /// Prosody's version file decides. List (13) when unknown.
 pub fn roles_format(store: &Store) -> RolesFormat {
-    let is_012 = match store {
-        Store::Sqlite(sql) => sql.made_for_012(),
-        #[cfg(feature = "postgres")]
-        Store::Postgres(sql) => sql.made_for_012(),
-        #[cfg(feature = "mysql")]
-        Store::Mysql(sql) => sql.made_for_012(),
-        Store::Files(_) => {
-            std::fs::read_to_string(VERSION_FILE).is_ok_and(|v| v.trim_start().starts_with("0."))
-        }
-    };
+    let is_012 = store.made_for_012().unwrap_or_else(|| {
+        std::fs::read_to_string(VERSION_FILE).is_ok_and(|v| v.trim_start().starts_with("0."))
+    });
     if is_012 {
         RolesFormat::Map
     } else {

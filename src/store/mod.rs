@@ -12,6 +12,7 @@ mod owner;
 mod pg;
 mod sql;
 mod url;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 mod writers;
 
 use std::path::{Path, PathBuf};
@@ -199,6 +200,20 @@ impl Store {
             #[cfg(feature = "mysql")]
             Store::Mysql(store) => store.may_write().map(Some),
             _ => Ok(None),
+        }
+    }
+
+    /// Whether Prosody 0.12 uses this SQL store, as its indexes tell (see
+    /// [`SqlStore::made_for_012`]); `None` for file storage, which keeps
+    /// no such mark.
+    pub fn made_for_012(&self) -> Option<bool> {
+        match self {
+            Store::Sqlite(store) => Some(store.made_for_012()),
+            Store::Files(_) => None,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => Some(store.made_for_012()),
+            #[cfg(feature = "mysql")]
+            Store::Mysql(store) => Some(store.made_for_012()),
         }
     }
 
