@@ -274,7 +274,12 @@ impl Store {
     /// storage, one rewrite per file). Returns the
     /// tokens that matched nothing.
     pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
-        each_backend!(self, store => store.revoke(host, tokens))
+        let removed = each_backend!(self, store => store.revoke(host, tokens))?;
+        Ok(tokens
+            .iter()
+            .filter(|t| !removed.contains(t.as_str()))
+            .cloned()
+            .collect())
     }
 
     /// Prepares a listing of exactly the invites that [`Store::prune`]

@@ -283,7 +283,7 @@ impl FileStore {
         }))
     }
 
-    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
         let _lock = self.lock()?;
         let files = self.load(host)?;
         let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
@@ -298,10 +298,9 @@ impl FileStore {
             let path = self.host_file(host);
             removed.extend(self.remove(&path, Some(files.host), &keys, |_, _| true)?);
         }
-        Ok(tokens
-            .iter()
-            .filter(|t| !removed.contains(&Key::from(t.as_str())))
-            .cloned()
+        Ok(removed
+            .into_iter()
+            .filter_map(|k| k.as_str().map(str::to_owned))
             .collect())
     }
 

@@ -331,7 +331,11 @@ impl MyStore {
         find(&mut *self.connection()?, host, token, false).map_err(|e| self.error(e))
     }
 
-    pub(in crate::store) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+    pub(in crate::store) fn revoke(
+        &mut self,
+        host: &Host,
+        tokens: &[Token],
+    ) -> Result<std::collections::HashSet<String>> {
         let store = self.target.to_string();
         let removed = self.write_retrying(host, |tx| {
             let error = |source| Error::Mysql {
@@ -360,11 +364,7 @@ impl MyStore {
             }
             Ok(removed)
         })?;
-        Ok(tokens
-            .iter()
-            .filter(|t| !removed.contains(t.as_str()))
-            .cloned()
-            .collect())
+        Ok(removed)
     }
 
     pub(in crate::store) fn redeem(

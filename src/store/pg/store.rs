@@ -257,7 +257,11 @@ impl PgStore {
         find(&mut *self.connection()?, host, token).map_err(|e| self.error(e))
     }
 
-    pub(in crate::store) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+    pub(in crate::store) fn revoke(
+        &mut self,
+        host: &Host,
+        tokens: &[Token],
+    ) -> Result<std::collections::HashSet<String>> {
         let target = self.target.to_string();
         let keys: Vec<&str> = tokens.iter().map(Token::as_str).collect();
         let removed = self.write_retrying(host, |tx| {
@@ -276,11 +280,7 @@ impl PgStore {
                 .map(|r| r.get::<_, String>(0))
                 .collect::<std::collections::HashSet<_>>())
         })?;
-        Ok(tokens
-            .iter()
-            .filter(|t| !removed.contains(t.as_str()))
-            .cloned()
-            .collect())
+        Ok(removed)
     }
 
     pub(in crate::store) fn redeem(

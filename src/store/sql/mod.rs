@@ -292,7 +292,11 @@ impl SqlStore {
         find(&self.conn, host.as_str(), token.as_str()).map_err(|e| self.sqlite(e))
     }
 
-    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
+    pub(super) fn revoke(
+        &mut self,
+        host: &Host,
+        tokens: &[Token],
+    ) -> Result<std::collections::HashSet<String>> {
         let path = self.path.clone();
         let sqlite = |source| Error::Sqlite {
             path: path.clone(),
@@ -320,11 +324,7 @@ impl SqlStore {
             }
         }
         tx.commit().map_err(sqlite)?;
-        Ok(tokens
-            .iter()
-            .filter(|t| !removed.contains(t.as_str()))
-            .cloned()
-            .collect())
+        Ok(removed)
     }
 
     pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
