@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::writers;
+use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
 
@@ -426,25 +426,7 @@ pub(super) fn twice(values: &[&str]) -> Vec<Value> {
     once.clone().chain(once).collect()
 }
 
-/// Invites waiting to be written, one statement per record kind.
-#[derive(Default)]
-struct Batch {
-    invites: Vec<Invite>,
-    tokens: std::collections::HashSet<String>,
-}
-
 impl Batch {
-    /// Whether the invite's token is already in the batch: the batch is
-    /// written first, so that the later invite replaces the earlier.
-    fn would_repeat(&self, invite: &Invite) -> bool {
-        self.tokens.contains(invite.token.as_str())
-    }
-
-    fn push(&mut self, invite: Invite) {
-        self.tokens.insert(invite.token.as_str().to_owned());
-        self.invites.push(invite);
-    }
-
     /// Writes the batch as Prosody writes on MySQL (delete, then insert),
     /// tells `each`, and empties the batch.
     fn flush(
@@ -536,8 +518,7 @@ impl Batch {
         for invite in &self.invites {
             each(invite).map_err(Error::Output)?;
         }
-        self.invites.clear();
-        self.tokens.clear();
+        self.clear();
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::writers;
+use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
 
@@ -320,26 +320,6 @@ fn is_transient(error: &Error) -> bool {
             || source.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE))
 }
 
-/// Invites waiting to be written, one statement per record kind.
-#[derive(Default)]
-struct Batch {
-    invites: Vec<Invite>,
-    tokens: std::collections::HashSet<String>,
-}
-
-impl Batch {
-    /// Whether the invite's token is already in the batch: one statement
-    /// cannot write a key twice, so the batch is written first.
-    fn would_repeat(&self, invite: &Invite) -> bool {
-        self.tokens.contains(invite.token.as_str())
-    }
-
-    fn push(&mut self, invite: Invite) {
-        self.tokens.insert(invite.token.as_str().to_owned());
-        self.invites.push(invite);
-    }
-}
-
 /// The statements `create` writes with.
 struct Writer {
     upsert: bool,
@@ -418,8 +398,7 @@ impl Writer {
         for invite in &batch.invites {
             each(invite).map_err(Error::Output)?;
         }
-        batch.invites.clear();
-        batch.tokens.clear();
+        batch.clear();
         Ok(())
     }
 }
