@@ -4,8 +4,9 @@
 //! with binary collation), reached from any machine that can reach the
 //! server.
 //!
-//! Each command that writes is one InnoDB transaction at the server's
-//! default isolation. Writers first take a named lock (`GET_LOCK`) for the
+//! Each command that writes is one InnoDB transaction at read committed
+//! (see `store::write_options` for why not the server's default).
+//! Writers first take a named lock (`GET_LOCK`) for the
 //! host, so two invitectl commands on one host queue rather than
 //! interleave; it is released when the transaction ends (or the
 //! connection closes). Neither Prosody generation makes the index unique
