@@ -11,6 +11,7 @@ mod mysql;
 mod owner;
 mod pg;
 mod sql;
+mod table;
 mod url;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod writers;

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
+use crate::store::table;
 use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
@@ -24,8 +25,6 @@ pub(super) const BATCH: usize = 1_000;
 /// How long a writer waits for another invitectl writing the same
 /// host, in seconds; as long as on SQLite.
 const LOCK_WAIT: i64 = 10;
-
-const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"];
 
 /// Prosody 13's table on MySQL, for a database without one (util/sql.lua:
 /// `MEDIUMTEXT` values, utf8mb4 with binary collation, and an index that is
@@ -68,10 +67,12 @@ impl MyStore {
             index_012: false,
             index_13: false,
         };
-        if mode == OpenMode::CreateIfMissing && store.columns()?.is_empty() {
+        let mut columns = store.columns()?;
+        if mode == OpenMode::CreateIfMissing && columns.is_empty() {
             store.create_table()?;
+            columns = store.columns()?;
         }
-        store.check_schema()?;
+        store.check_schema(&columns)?;
         Ok(store)
     }
 
@@ -177,32 +178,18 @@ impl MyStore {
     /// Refuses a database without Prosody's table (or with columns that
     /// are not text, or an engine without transactions), and learns which
     /// index the server made.
-    fn check_schema(&mut self) -> Result<()> {
-        let columns = self.columns()?;
+    fn check_schema(&mut self, columns: &[(String, String)]) -> Result<()> {
         if columns.is_empty() {
-            return Err(self.not_a_store(
-                "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)".into(),
-            ));
+            return Err(self.not_a_store(table::NO_TABLE.into()));
         }
-        for name in COLUMNS {
-            match columns.iter().find(|(have, _)| have == name) {
-                None => {
-                    return Err(
-                        self.not_a_store(format!("the \"prosody\" table has no \"{name}\" column"))
-                    )
-                }
-                Some((_, kind))
-                    if !matches!(
-                        kind.as_str(),
-                        "text" | "mediumtext" | "longtext" | "tinytext" | "varchar" | "char"
-                    ) =>
-                {
-                    return Err(
-                        self.not_a_store(format!("the \"{name}\" column is {kind}, not text"))
-                    )
-                }
-                Some(_) => {}
-            }
+        let is_text = |kind: &str| {
+            matches!(
+                kind,
+                "text" | "mediumtext" | "longtext" | "tinytext" | "varchar" | "char"
+            )
+        };
+        if let Some(problem) = table::column_problem(columns, is_text) {
+            return Err(self.not_a_store(problem));
         }
         let conn = self.conn.get_mut();
         let engine: Option<Option<String>> = conn

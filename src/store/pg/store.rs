@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
+use crate::store::table;
 use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
@@ -22,8 +23,6 @@ const BATCH: usize = 5_000;
 /// How long a command waits for a lock another session holds, the
 /// server's or another invitectl's; as long as on SQLite.
 const LOCK_TIMEOUT: &str = "10s";
-
-const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"];
 
 /// Prosody 13's schema, for a database without the table.
 const SCHEMA: &str = r#"
@@ -82,7 +81,7 @@ impl PgStore {
             unique_index: false,
             index_012: false,
         };
-        let columns = store.columns()?;
+        let mut columns = store.columns()?;
         if columns.is_empty() && mode == OpenMode::CreateIfMissing {
             store
                 .client
@@ -90,8 +89,9 @@ impl PgStore {
                 .batch_execute(SCHEMA)
                 .map_err(error)?;
             store.created = true;
+            columns = store.columns()?;
         }
-        store.check_schema()?;
+        store.check_schema(&columns)?;
         Ok(store)
     }
 
@@ -162,27 +162,13 @@ impl PgStore {
 
     /// Refuses a database without Prosody's table (or with columns that
     /// are not text), and learns which index the server made.
-    fn check_schema(&mut self) -> Result<()> {
-        let columns = self.columns()?;
+    fn check_schema(&mut self, columns: &[(String, String)]) -> Result<()> {
         if columns.is_empty() {
-            return Err(self.not_a_store(
-                "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)".into(),
-            ));
+            return Err(self.not_a_store(table::NO_TABLE.into()));
         }
-        for name in COLUMNS {
-            match columns.iter().find(|(have, _)| have == name) {
-                None => {
-                    return Err(
-                        self.not_a_store(format!("the \"prosody\" table has no \"{name}\" column"))
-                    )
-                }
-                Some((_, kind)) if kind != "text" && !kind.starts_with("character varying") => {
-                    return Err(
-                        self.not_a_store(format!("the \"{name}\" column is {kind}, not text"))
-                    )
-                }
-                Some(_) => {}
-            }
+        let is_text = |kind: &str| kind == "text" || kind.starts_with("character varying");
+        if let Some(problem) = table::column_problem(columns, is_text) {
+            return Err(self.not_a_store(problem));
         }
         let client = self.client.get_mut();
         let found = client

@@ -31,8 +31,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The page cache, in KiB (SQLite reads a negative size as KiB).
 const CACHE_KIB: i64 = -16 * 1024;
 
-const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"];
-
 /// Prosody 13's schema, for a database that invitectl creates.
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
@@ -157,28 +155,21 @@ impl SqlStore {
     /// Refuses a database without Prosody's table, and learns which index
     /// the server made.
     fn check_schema(&mut self) -> Result<()> {
-        let mut columns = Vec::new();
         let mut stmt = self
             .conn
-            .prepare("SELECT name FROM pragma_table_info('prosody')")
+            .prepare("SELECT name, type FROM pragma_table_info('prosody')")
             .map_err(|e| self.sqlite(e))?;
-        let rows = stmt
-            .query_map([], |row| row.get::<_, String>(0))
+        let columns = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(String, String)>>>())
             .map_err(|e| self.sqlite(e))?;
-        for name in rows {
-            columns.push(name.map_err(|e| self.sqlite(e))?);
-        }
         drop(stmt);
         if columns.is_empty() {
             return Err(self.not_a_store("it has no \"prosody\" table"));
         }
-        if let Some(missing) = COLUMNS
-            .iter()
-            .find(|c| !columns.iter().any(|have| have == *c))
-        {
-            return Err(self.not_a_store(&format!(
-                "the \"prosody\" table has no \"{missing}\" column"
-            )));
+        // SQLite stores any value in any column: only names matter.
+        if let Some(problem) = super::table::column_problem(&columns, |_| true) {
+            return Err(self.not_a_store(&problem));
         }
         self.unique_index = self
             .conn
