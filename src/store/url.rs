@@ -79,6 +79,22 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// The same parts from Prosody's `sql` setting (an empty string is
+    /// unset, as the server's client libraries read it).
+    pub fn from_prosody(sql: &crate::config::SqlConfig) -> DatabaseUrl {
+        let set = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        DatabaseUrl {
+            user: set(&sql.username),
+            password: sql.password.clone(),
+            host: set(&sql.host),
+            port: sql.port,
+            database: set(&sql.database),
+            params: Vec::new(),
+        }
+    }
+}
+
 const PLACEHOLDER: &str = "no-host.invalid";
 
 /// A port from 1 to 65535.

@@ -133,18 +133,7 @@ impl MyTarget {
     /// [`MyTarget::from_url`] with the environment given by `env`.
     pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
         let url = DatabaseUrl::parse(text, &["mysql", "mariadb"]).map_err(|e| invalid(&e))?;
-        let mut given = Given {
-            host: url.host,
-            port: url.port,
-            user: url.user,
-            database: url.database,
-            password: url.password,
-            ..Given::default()
-        };
-        for (name, value) in url.params {
-            given.set(&name, value)?;
-        }
-        given.complete(env)
+        Given::from_url(url)?.complete(env)
     }
 
     /// The database of Prosody's `sql = { driver = "MySQL", ... }`, with
@@ -159,19 +148,27 @@ impl MyTarget {
         sql: &crate::config::SqlConfig,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<MyTarget> {
-        Given {
-            host: sql.host.clone().filter(|h| !h.is_empty()),
-            port: sql.port,
-            user: sql.username.clone().filter(|u| !u.is_empty()),
-            database: sql.database.clone().filter(|d| !d.is_empty()),
-            password: sql.password.clone(),
-            ..Given::default()
-        }
-        .complete(env)
+        Given::from_url(DatabaseUrl::from_prosody(sql))?.complete(env)
     }
 }
 
 impl Given {
+    /// What a URL (or Prosody's setting, read as one) gives.
+    fn from_url(url: DatabaseUrl) -> Result<Given> {
+        let mut given = Given {
+            host: url.host,
+            port: url.port,
+            user: url.user,
+            database: url.database,
+            password: url.password,
+            ..Given::default()
+        };
+        for (name, value) in url.params {
+            given.set(&name, value)?;
+        }
+        Ok(given)
+    }
+
     fn set(&mut self, name: &str, value: String) -> Result<()> {
         let nonempty = |v: String| (!v.is_empty()).then_some(v);
         match name.replace('_', "-").as_str() {

@@ -127,18 +127,7 @@ impl PgTarget {
     /// [`PgTarget::from_url`] with the environment given by `env`.
     pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
         let url = DatabaseUrl::parse(text, &["postgres", "postgresql"]).map_err(|e| invalid(&e))?;
-        let mut given = Given {
-            host: url.host,
-            port: url.port,
-            user: url.user,
-            dbname: url.database,
-            password: url.password,
-            ..Given::default()
-        };
-        for (name, value) in url.params {
-            given.set(&name, value)?;
-        }
-        given.complete(env)
+        Given::from_url(url)?.complete(env)
     }
 
     /// The database of Prosody's `sql = { driver = "PostgreSQL", ... }`,
@@ -152,15 +141,7 @@ impl PgTarget {
         sql: &crate::config::SqlConfig,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<PgTarget> {
-        Given {
-            host: sql.host.clone().filter(|h| !h.is_empty()),
-            port: sql.port,
-            user: sql.username.clone().filter(|u| !u.is_empty()),
-            dbname: sql.database.clone().filter(|d| !d.is_empty()),
-            password: sql.password.clone(),
-            ..Given::default()
-        }
-        .complete(env)
+        Given::from_url(DatabaseUrl::from_prosody(sql))?.complete(env)
     }
 
     /// Whether the host is a folder holding the server's socket.
@@ -170,6 +151,22 @@ impl PgTarget {
 }
 
 impl Given {
+    /// What a URL (or Prosody's setting, read as one) gives.
+    fn from_url(url: DatabaseUrl) -> Result<Given> {
+        let mut given = Given {
+            host: url.host,
+            port: url.port,
+            user: url.user,
+            dbname: url.database,
+            password: url.password,
+            ..Given::default()
+        };
+        for (name, value) in url.params {
+            given.set(&name, value)?;
+        }
+        Ok(given)
+    }
+
     fn set(&mut self, name: &str, value: String) -> Result<()> {
         let nonempty = |v: String| (!v.is_empty()).then_some(v);
         match name {
