@@ -394,7 +394,7 @@ fn read_roles(value: Option<&Value>) -> (Vec<String>, RolesFormat) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::invite::{InviteRequest, Target};
     use crate::jid::{Host, Username};
@@ -420,17 +420,7 @@ mod tests {
     fn round_trips_every_field() {
         let host = Host::parse("example.com").unwrap();
         for format in [RolesFormat::List, RolesFormat::Map] {
-            let request = InviteRequest {
-                target: Some(Target::Contact {
-                    inviter: Username::parse("alice").unwrap(),
-                    allow_registration: true,
-                }),
-                groups: vec!["g1".into(), "g\"2".into()],
-                roles: vec!["prosody:admin".into(), "prosody:member".into()],
-                roles_format: format,
-                note: Some("for Bob".into()),
-                ..Default::default()
-            };
+            let request = every_field(format);
             let mut invite = request.build(&host, 1_700_000_000).unwrap();
             // generate refuses such notes; other tools may write them.
             invite.note = Some("for \u{1} Bob\n".into());
@@ -473,17 +463,36 @@ mod tests {
         assert!(!with("false"));
     }
 
+    /// A contact invite that also registers, with every optional field
+    /// set (the record tests of each store start from it).
+    pub(crate) fn every_field(format: RolesFormat) -> InviteRequest {
+        InviteRequest {
+            target: Some(Target::Contact {
+                inviter: Username::parse("alice").unwrap(),
+                allow_registration: true,
+            }),
+            groups: vec!["g1".into(), "g\"2".into()],
+            roles: vec!["prosody:admin".into(), "prosody:member".into()],
+            roles_format: format,
+            note: Some("for Bob".into()),
+            ..Default::default()
+        }
+    }
+
+    /// JSON records the reader must call damaged.
+    const DAMAGED: [&str; 7] = [
+        "{",
+        "[]",
+        "42",
+        r#"{"jid":"example.com"}"#,
+        r#"{"jid":"example.com","expires":"soon"}"#,
+        r#"{"jid":5,"expires":5}"#,
+        r#"{"type":"teleport","jid":"e","expires":5}"#,
+    ];
+
     #[test]
     fn damaged_records_are_reported_not_dropped() {
-        for bad in [
-            "{",
-            "[]",
-            "42",
-            r#"{"jid":"example.com"}"#,
-            r#"{"jid":"example.com","expires":"soon"}"#,
-            r#"{"jid":5,"expires":5}"#,
-            r#"{"type":"teleport","jid":"e","expires":5}"#,
-        ] {
+        for bad in DAMAGED {
             assert!(
                 matches!(host_entry("abcdefgh", bad), Entry::Damaged(_)),
                 "{bad}"
@@ -497,26 +506,20 @@ mod tests {
 
     #[test]
     fn the_expiry_test_agrees_with_the_reader() {
-        let mut records: Vec<(&str, String)> = [
-            "{",
-            "[]",
-            "42",
-            r#"{"jid":"example.com"}"#,
-            r#"{"jid":"example.com","expires":"soon"}"#,
-            r#"{"jid":5,"expires":5}"#,
-            r#"{"type":"teleport","jid":"e","expires":5}"#,
-            r#"{"jid":"e","expires":5,"additional_data":{"x":1e999}}"#,
-            r#"{"jid":"e","expires":5,"expires":5}"#,
-            r#"{"jid":"e","expires":5} x"#,
-            r#"{"jid":"e","expires":5.5,"created_at":2.5}"#,
-            r#"{"jid":"e","expires":5,"created_at":"then"}"#,
-            r#"{"jid":"e","expires":1e300}"#,
-            r#"{"jid":"e","expires":-5,"reusable":null}"#,
-            PROSODY_ROW,
-        ]
-        .iter()
-        .map(|v| ("json", v.to_string()))
-        .collect();
+        let mut records: Vec<(&str, String)> = DAMAGED
+            .iter()
+            .chain(&[
+                r#"{"jid":"e","expires":5,"additional_data":{"x":1e999}}"#,
+                r#"{"jid":"e","expires":5,"expires":5}"#,
+                r#"{"jid":"e","expires":5} x"#,
+                r#"{"jid":"e","expires":5.5,"created_at":2.5}"#,
+                r#"{"jid":"e","expires":5,"created_at":"then"}"#,
+                r#"{"jid":"e","expires":1e300}"#,
+                r#"{"jid":"e","expires":-5,"reusable":null}"#,
+                PROSODY_ROW,
+            ])
+            .map(|v| ("json", v.to_string()))
+            .collect();
         records.push(("string", PROSODY_ROW.into()));
         for (kind, value) in &records {
             let entry = decode_host_record("abcdefgh".into(), kind, value);

@@ -110,8 +110,8 @@ fn json_to_lua(json: &Json) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invite::{InviteRequest, RolesFormat, Target};
-    use crate::jid::{Host, Username};
+    use crate::invite::RolesFormat;
+    use crate::jid::Host;
     use crate::lua::parse;
 
     /// The example of SPEC.md, as Prosody 0.12.3 wrote it.
@@ -140,17 +140,7 @@ mod tests {
     fn round_trips_every_field_in_both_role_shapes() {
         let host = Host::parse("example.com").unwrap();
         for format in [RolesFormat::List, RolesFormat::Map] {
-            let request = InviteRequest {
-                target: Some(Target::Contact {
-                    inviter: Username::parse("alice").unwrap(),
-                    allow_registration: true,
-                }),
-                groups: vec!["g1".into(), "g\"2".into()],
-                roles: vec!["prosody:admin".into(), "prosody:member".into()],
-                roles_format: format,
-                note: Some("for Bob".into()),
-                ..Default::default()
-            };
+            let request = crate::record::tests::every_field(format);
             let invite = request.build(&host, 1_700_000_000).unwrap();
             let lua = encode_host(&invite);
             let table = lua.as_table().unwrap();
