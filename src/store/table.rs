@@ -9,6 +9,29 @@ pub const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"]
 pub const NO_TABLE: &str =
     "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)";
 
+/// What the table's indexes tell of the server generation using it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Indexes {
+    /// 13's index is there: unique on (host, user, store, key) on SQLite
+    /// and PostgreSQL, which allows an upsert; on MySQL, plain but named
+    /// `prosody_unique_index`.
+    pub index_13: bool,
+    /// 0.12's plain `prosody_index` is there. 0.12 makes it on every
+    /// start, also beside 13's index in a table invitectl made; 13 drops
+    /// it on every start on SQLite and PostgreSQL (on MySQL it keeps it,
+    /// so a database 0.12 once used reads as 0.12's, whose roles 13 still
+    /// accepts).
+    pub index_012: bool,
+}
+
+impl Indexes {
+    /// Whether a Prosody 0.12 uses the database: its index is there, or
+    /// 13's is not.
+    pub fn made_for_012(self) -> bool {
+        self.index_012 || !self.index_13
+    }
+}
+
 /// Why a table with these `(name, type)` columns is not Prosody's: a
 /// missing column, or one whose type `is_text` refuses.
 pub fn column_problem(
@@ -35,6 +58,21 @@ mod tests {
             .iter()
             .map(|(n, k)| (n.to_string(), k.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn either_index_of_0_12_or_no_index_of_13_marks_0_12() {
+        let with = |index_13, index_012| {
+            Indexes {
+                index_13,
+                index_012,
+            }
+            .made_for_012()
+        };
+        assert!(!with(true, false));
+        assert!(with(true, true));
+        assert!(with(false, true));
+        assert!(with(false, false));
     }
 
     #[test]

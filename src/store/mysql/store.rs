@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::table;
+use crate::store::table::{self, Indexes};
 use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
@@ -51,8 +51,7 @@ pub struct MyStore {
     pub(super) conn: RefCell<Conn>,
     pub(super) target: MyTarget,
     created: bool,
-    index_012: bool,
-    index_13: bool,
+    indexes: Indexes,
 }
 
 impl MyStore {
@@ -64,8 +63,7 @@ impl MyStore {
             conn: RefCell::new(conn),
             target: target.clone(),
             created: false,
-            index_012: false,
-            index_13: false,
+            indexes: Indexes::default(),
         };
         let mut columns = store.columns()?;
         if mode == OpenMode::CreateIfMissing && columns.is_empty() {
@@ -81,12 +79,10 @@ impl MyStore {
         self.created
     }
 
-    /// Whether a Prosody 0.12 uses (or used) the database: its index
-    /// `prosody_index` is there, or 13's `prosody_unique_index` is not.
-    /// 13 keeps 0.12's index on MySQL, so a database that 0.12 once used
-    /// reads as 0.12's, whose roles 13 still accepts.
+    /// Whether a Prosody 0.12 uses the database, as its indexes tell:
+    /// 0.12's `prosody_index` is there, or 13's index is not.
     pub fn made_for_012(&self) -> bool {
-        self.index_012 || !self.index_13
+        self.indexes.made_for_012()
     }
 
     /// Whether this user may add and remove rows of the table: the server
@@ -216,8 +212,8 @@ impl MyStore {
                 store: self.target.to_string(),
                 source: e,
             })?;
-        self.index_012 = indexes.iter().any(|i| i == "prosody_index");
-        self.index_13 = indexes.iter().any(|i| i == "prosody_unique_index");
+        self.indexes.index_012 = indexes.iter().any(|i| i == "prosody_index");
+        self.indexes.index_13 = indexes.iter().any(|i| i == "prosody_unique_index");
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::table;
+use crate::store::table::{self, Indexes};
 use crate::store::writers::{self, Batch};
 use crate::store::OpenMode;
 use crate::token::Token;
@@ -57,8 +57,7 @@ pub struct PgStore {
     pub(super) client: RefCell<Client>,
     pub(super) target: PgTarget,
     created: bool,
-    unique_index: bool,
-    index_012: bool,
+    indexes: Indexes,
 }
 
 impl PgStore {
@@ -78,8 +77,7 @@ impl PgStore {
             client: RefCell::new(client),
             target: target.clone(),
             created: false,
-            unique_index: false,
-            index_012: false,
+            indexes: Indexes::default(),
         };
         let mut columns = store.columns()?;
         if columns.is_empty() && mode == OpenMode::CreateIfMissing {
@@ -103,15 +101,13 @@ impl PgStore {
     /// Whether the table has Prosody 13's unique index (0.12 makes a plain
     /// one), which allows an upsert.
     pub fn has_unique_index(&self) -> bool {
-        self.unique_index
+        self.indexes.index_13
     }
 
-    /// Whether a Prosody 0.12 uses the database: its plain index
-    /// `prosody_index` is there (0.12 makes it on every start, beside a
-    /// unique index invitectl made; 13 drops it on every start), or there
-    /// is no unique index.
+    /// Whether a Prosody 0.12 uses the database, as its indexes tell:
+    /// 0.12's `prosody_index` is there, or 13's index is not.
     pub fn made_for_012(&self) -> bool {
-        self.index_012 || !self.unique_index
+        self.indexes.made_for_012()
     }
 
     /// Whether this role may add, change and remove rows of the table.
@@ -175,8 +171,8 @@ impl PgStore {
             .query_one(HAS_UNIQUE_INDEX, &[])
             .and_then(|unique| Ok((unique, client.query_one(HAS_012_INDEX, &[])?)));
         let (unique, index_012) = found.map_err(|e| self.error(e))?;
-        self.unique_index = unique.get(0);
-        self.index_012 = index_012.get(0);
+        self.indexes.index_13 = unique.get(0);
+        self.indexes.index_012 = index_012.get(0);
         Ok(())
     }
 
@@ -222,7 +218,7 @@ impl PgStore {
         mut make: impl FnMut() -> Result<Invite>,
         mut each: impl FnMut(&Invite) -> std::io::Result<()>,
     ) -> Result<()> {
-        let writer = Writer::new(self.unique_index, self.target.to_string());
+        let writer = Writer::new(self.indexes.index_13, self.target.to_string());
         self.write(host, |tx| {
             let mut batch = Batch::default();
             for _ in 0..count {

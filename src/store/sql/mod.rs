@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
+use super::table::Indexes;
 use super::OpenMode;
 use crate::error::{Error, Result};
 use crate::invite::Invite;
@@ -42,11 +43,9 @@ pub struct SqlStore {
     conn: Connection,
     path: PathBuf,
     created: bool,
-    /// Whether the server's schema has 13's unique index, which allows an
-    /// upsert; 0.12's plain index needs delete-then-insert.
-    unique_index: bool,
-    /// Whether 0.12's plain index is there (see [`SqlStore::made_for_012`]).
-    index_012: bool,
+    /// Which server generation's indexes the table has: 13's unique one
+    /// allows an upsert, 0.12's plain one needs delete-then-insert.
+    indexes: Indexes,
 }
 
 impl SqlStore {
@@ -90,8 +89,7 @@ impl SqlStore {
             conn,
             path: path.to_owned(),
             created,
-            unique_index: false,
-            index_012: false,
+            indexes: Indexes::default(),
         };
         // Only a file of no bytes at all becomes a store, and only for a
         // command that may create one: SQLite also reads a file cut short
@@ -117,15 +115,13 @@ impl SqlStore {
     /// Whether the table has Prosody 13's unique index (0.12 makes a plain
     /// one), which allows an upsert.
     pub fn has_unique_index(&self) -> bool {
-        self.unique_index
+        self.indexes.index_13
     }
 
-    /// Whether a Prosody 0.12 uses the database: its plain index
-    /// `prosody_index` is there (0.12 makes it on every start, beside a
-    /// unique index invitectl made; 13 drops it on every start), or there
-    /// is no unique index.
+    /// Whether a Prosody 0.12 uses the database, as its indexes tell:
+    /// 0.12's `prosody_index` is there, or 13's index is not.
     pub fn made_for_012(&self) -> bool {
-        self.index_012 || !self.unique_index
+        self.indexes.made_for_012()
     }
 
     fn sqlite(&self, source: rusqlite::Error) -> Error {
@@ -171,7 +167,7 @@ impl SqlStore {
         if let Some(problem) = super::table::column_problem(&columns, |_| true) {
             return Err(self.not_a_store(&problem));
         }
-        self.unique_index = self
+        self.indexes.index_13 = self
             .conn
             .query_row(
                 "SELECT count(*) FROM pragma_index_list('prosody') AS l \
@@ -182,7 +178,7 @@ impl SqlStore {
             )
             .map_err(|e| self.sqlite(e))?
             > 0;
-        self.index_012 = self
+        self.indexes.index_012 = self
             .conn
             .query_row(
                 "SELECT count(*) FROM pragma_index_list('prosody') WHERE name = 'prosody_index'",
@@ -215,7 +211,7 @@ impl SqlStore {
         mut make: impl FnMut() -> Result<Invite>,
         mut each: impl FnMut(&Invite) -> std::io::Result<()>,
     ) -> Result<()> {
-        let upsert = self.unique_index;
+        let upsert = self.indexes.index_13;
         let path = self.path.clone();
         let sqlite = |source| Error::Sqlite {
             path: path.clone(),
