@@ -439,3 +439,23 @@ fn sslmode_means_what_it_means_in_libpq() {
     .code(1);
     stderr_line(&out);
 }
+
+#[test]
+fn a_lock_held_elsewhere_is_waited_for_then_given_up_on() {
+    let Some(store) = pg_store() else { return };
+    let token = token_of(&store.ok(&["generate"]));
+    // Another session (the server, say) holds the invite's row.
+    let mut other = store.pg();
+    let mut tx = other.transaction().unwrap();
+    tx.execute(
+        r#"SELECT 1 FROM prosody WHERE "key" = $1 FOR UPDATE"#,
+        &[&token],
+    )
+    .unwrap();
+    // The session's lock_timeout (10 s) ends the wait: not forever.
+    let out = store.run(&["revoke", &token]).code(1);
+    let line = stderr_line(&out);
+    assert!(line.contains("lock timeout"), "{line}");
+    drop(tx);
+    assert_eq!(store.invite_rows().len(), 1, "nothing was revoked");
+}

@@ -8,6 +8,11 @@ use super::target::{PgTarget, SslMode};
 use super::tls;
 use crate::error::{Error, Result};
 
+/// How long a command waits for a lock another session holds, the
+/// server's or another invitectl's; as long as on SQLite. Set when the
+/// session starts, so it costs no round trip.
+const SESSION_OPTIONS: &str = "-c lock_timeout=10s";
+
 /// The name the server shows for invitectl's sessions (`pg_stat_activity`).
 const APPLICATION_NAME: &str = "invitectl";
 
@@ -21,6 +26,7 @@ pub fn connect(target: &PgTarget) -> Result<Client> {
         .user(&target.user)
         .dbname(&target.dbname)
         .application_name(APPLICATION_NAME)
+        .options(SESSION_OPTIONS)
         .connect_timeout(target.connect_timeout)
         .ssl_mode(match target.ssl_mode {
             SslMode::Disable => postgres::config::SslMode::Disable,

@@ -20,10 +20,6 @@ use crate::token::Token;
 /// memory.
 const BATCH: usize = 5_000;
 
-/// How long a command waits for a lock another session holds, the
-/// server's or another invitectl's; as long as on SQLite.
-const LOCK_TIMEOUT: &str = "10s";
-
 /// Prosody 13's schema, for a database without the table.
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
@@ -36,18 +32,16 @@ const TABLE_COLUMNS: &str = "SELECT a.attname::text, format_type(a.atttypid, a.a
     FROM pg_attribute AS a WHERE a.attrelid = to_regclass('prosody') \
     AND a.attnum > 0 AND NOT a.attisdropped";
 
-/// Whether the table has a unique index on exactly (host, user, store,
-/// key), which `ON CONFLICT` can use.
-const HAS_UNIQUE_INDEX: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
+/// Which server generation's indexes the table has, in one round trip:
+/// a unique index on exactly (host, user, store, key), which `ON CONFLICT`
+/// can use (13's), and 0.12's plain `prosody_index`.
+const INDEXES: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
     WHERE i.indrelid = to_regclass('prosody') AND i.indisunique \
     AND i.indpred IS NULL AND i.indexprs IS NULL \
     AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
         JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-        ORDER BY k.n) = ARRAY['host', 'user', 'store', 'key'])";
-
-/// Whether 0.12's plain index is there.
-const HAS_012_INDEX: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
-    JOIN pg_class AS c ON c.oid = i.indexrelid \
+        ORDER BY k.n) = ARRAY['host', 'user', 'store', 'key']), \
+    EXISTS (SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid \
     WHERE i.indrelid = to_regclass('prosody') AND c.relname = 'prosody_index')";
 
 /// An open PostgreSQL store.
@@ -64,15 +58,12 @@ impl PgStore {
     /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
     /// (Prosody 13's schema) in a database that has none.
     pub fn open(target: &PgTarget, mode: OpenMode) -> Result<PgStore> {
-        let mut client = connect::connect(target)?;
+        let client = connect::connect(target)?;
         let error = |source| Error::Postgres {
             store: target.to_string(),
             source,
             hint: String::new(),
         };
-        client
-            .batch_execute(&format!("SET lock_timeout = '{LOCK_TIMEOUT}'"))
-            .map_err(error)?;
         let mut store = PgStore {
             client: RefCell::new(client),
             target: target.clone(),
@@ -166,13 +157,15 @@ impl PgStore {
         if let Some(problem) = table::column_problem(columns, is_text) {
             return Err(self.not_a_store(problem));
         }
-        let client = self.client.get_mut();
-        let found = client
-            .query_one(HAS_UNIQUE_INDEX, &[])
-            .and_then(|unique| Ok((unique, client.query_one(HAS_012_INDEX, &[])?)));
-        let (unique, index_012) = found.map_err(|e| self.error(e))?;
-        self.indexes.index_13 = unique.get(0);
-        self.indexes.index_012 = index_012.get(0);
+        let row = self
+            .client
+            .get_mut()
+            .query_one(INDEXES, &[])
+            .map_err(|e| self.error(e))?;
+        self.indexes = Indexes {
+            index_13: row.get(0),
+            index_012: row.get(1),
+        };
         Ok(())
     }
 
