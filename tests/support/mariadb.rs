@@ -30,10 +30,11 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "certificates.rs"]
 mod certificates;
+#[allow(clippy::duplicate_mod)]
+#[path = "throwaway.rs"]
+mod throwaway;
 
 use std::fs;
-use std::io::Write;
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -81,40 +82,13 @@ pub struct Database {
     socket: PathBuf,
 }
 
-enum Unavailable {
-    /// Not installed here: a skip, unless on CI.
-    Missing(String),
-    /// Installed but it did not start: always a failure.
-    Failed(String),
-}
-
-static SERVER: OnceLock<Result<Server, Unavailable>> = OnceLock::new();
+static SERVER: OnceLock<Result<Server, throwaway::Unavailable>> = OnceLock::new();
 
 /// The process's server, started on first use; None (after printing why)
 /// when MariaDB is not installed and the tests are not running on CI.
 /// Panics when it is installed but does not start, or is missing on CI.
 pub fn server() -> Option<&'static Server> {
-    match SERVER.get_or_init(Server::start) {
-        Ok(server) => Some(server),
-        Err(Unavailable::Failed(why)) => panic!("the test MariaDB server: {why}"),
-        Err(Unavailable::Missing(why)) if required() => {
-            panic!("{why} (CI=true: MariaDB is required)")
-        }
-        Err(Unavailable::Missing(why)) => {
-            // Straight to the process's stderr: libtest captures eprintln!
-            // of passing tests, and a skip must be seen.
-            let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
-            None
-        }
-    }
-}
-
-/// Whether a missing server must fail the test (on CI) rather than skip it.
-fn required() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
+    throwaway::available("MariaDB", SERVER.get_or_init(Server::start))
 }
 
 /// `mariadb-install-db` and `mariadbd`: from the environment's folder, or
@@ -143,40 +117,6 @@ fn find_binaries() -> Result<(PathBuf, PathBuf), String> {
                 .to_string(),
         )
     }
-}
-
-/// The (uid, gid) the server runs as: None to stay ourselves, which is
-/// only possible when not root.
-fn server_user() -> Result<Option<(u32, u32)>, String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(None);
-    }
-    let passwd = fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
-    let lookup = |name: &str| {
-        passwd.lines().find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.len() > 3 && f[0] == name)
-                .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
-                .flatten()
-        })
-    };
-    lookup("mysql")
-        .or_else(|| lookup("nobody"))
-        .map(Some)
-        .ok_or_else(|| "running as root, with neither a mysql nor a nobody user".to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .expect("binding a free port")
-        .port()
-}
-
-fn random_password() -> String {
-    use rand::distr::{Alphanumeric, SampleString};
-    Alphanumeric.sample_string(&mut rand::rng(), 32)
 }
 
 /// Runs mariadb-install-db and the server, then waits for the write end
@@ -217,21 +157,21 @@ rm -rf "$dir"
 "#;
 
 impl Server {
-    fn start() -> Result<Server, Unavailable> {
-        let (install, mariadbd) = find_binaries().map_err(Unavailable::Missing)?;
-        let run_as = server_user().map_err(Unavailable::Missing)?;
+    fn start() -> Result<Server, throwaway::Unavailable> {
+        let (install, mariadbd) = find_binaries().map_err(throwaway::Unavailable::Missing)?;
+        let run_as = throwaway::server_user("mysql").map_err(throwaway::Unavailable::Missing)?;
         // A port picked here may be taken by another process before the
         // server binds it: then start over with another.
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(&install, &mariadbd, run_as, free_port()) {
+            match Self::start_once(&install, &mariadbd, run_as, throwaway::free_port()) {
                 Ok(server) => return Ok(server),
                 Err((why, log)) => {
                     if attempt < 3 && log.contains("Address already in use") {
                         continue;
                     }
-                    return Err(Unavailable::Failed(format!("{why}\n{log}")));
+                    return Err(throwaway::Unavailable::Failed(format!("{why}\n{log}")));
                 }
             }
         }
@@ -345,7 +285,7 @@ impl Server {
                 }
             }
         };
-        let password = random_password();
+        let password = throwaway::random_password();
         if let Err(e) = admin.query_drop(format!(
             "CREATE USER '{LOGIN_USER}'@'%' IDENTIFIED BY '{password}'; \
              CREATE USER '{TLS_ONLY_USER}'@'%' IDENTIFIED BY '{password}' REQUIRE SSL"

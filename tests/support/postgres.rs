@@ -31,10 +31,11 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "certificates.rs"]
 mod certificates;
+#[allow(clippy::duplicate_mod)]
+#[path = "throwaway.rs"]
+mod throwaway;
 
 use std::fs;
-use std::io::Write;
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -86,40 +87,13 @@ pub struct Database {
     socket_dir: PathBuf,
 }
 
-enum Unavailable {
-    /// Not installed here: a skip, unless on CI.
-    Missing(String),
-    /// Installed but it did not start: always a failure.
-    Failed(String),
-}
-
-static CLUSTER: OnceLock<Result<Cluster, Unavailable>> = OnceLock::new();
+static CLUSTER: OnceLock<Result<Cluster, throwaway::Unavailable>> = OnceLock::new();
 
 /// The process's cluster, started on first use; None (after printing why)
 /// when PostgreSQL is not installed and the tests are not running on CI.
 /// Panics when it is installed but does not start, or is missing on CI.
 pub fn cluster() -> Option<&'static Cluster> {
-    match CLUSTER.get_or_init(Cluster::start) {
-        Ok(cluster) => Some(cluster),
-        Err(Unavailable::Failed(why)) => panic!("the test PostgreSQL cluster: {why}"),
-        Err(Unavailable::Missing(why)) if required() => {
-            panic!("{why} (CI=true: PostgreSQL is required)")
-        }
-        Err(Unavailable::Missing(why)) => {
-            // Straight to the process's stderr: libtest captures eprintln!
-            // of passing tests, and a skip must be seen.
-            let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
-            None
-        }
-    }
-}
-
-/// Whether a missing server must fail the test (on CI) rather than skip it.
-fn required() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
+    throwaway::available("PostgreSQL", CLUSTER.get_or_init(Cluster::start))
 }
 
 /// The folder with `initdb` and `postgres`: the environment's, or the
@@ -158,40 +132,6 @@ fn find_bindir() -> Result<PathBuf, String> {
          run scripts/install-test-servers as root, or set INVITECTL_TEST_PG_BINDIR"
             .to_string()
     })
-}
-
-/// The (uid, gid) the server runs as: None to stay ourselves, which is
-/// only possible when not root.
-fn server_user() -> Result<Option<(u32, u32)>, String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(None);
-    }
-    let passwd = fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
-    let lookup = |name: &str| {
-        passwd.lines().find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.len() > 3 && f[0] == name)
-                .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
-                .flatten()
-        })
-    };
-    lookup("postgres")
-        .or_else(|| lookup("nobody"))
-        .map(Some)
-        .ok_or_else(|| "running as root, with neither a postgres nor a nobody user".to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .expect("binding a free port")
-        .port()
-}
-
-fn random_password() -> String {
-    use rand::distr::{Alphanumeric, SampleString};
-    Alphanumeric.sample_string(&mut rand::rng(), 32)
 }
 
 /// Runs initdb and the server, then waits for the write end of its stdin
@@ -234,21 +174,21 @@ rm -rf "$dir"
 "#;
 
 impl Cluster {
-    fn start() -> Result<Cluster, Unavailable> {
-        let bindir = find_bindir().map_err(Unavailable::Missing)?;
-        let run_as = server_user().map_err(Unavailable::Missing)?;
+    fn start() -> Result<Cluster, throwaway::Unavailable> {
+        let bindir = find_bindir().map_err(throwaway::Unavailable::Missing)?;
+        let run_as = throwaway::server_user("postgres").map_err(throwaway::Unavailable::Missing)?;
         // A port picked here may be taken by another process before the
         // server binds it: then start over with another.
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(&bindir, run_as, free_port()) {
+            match Self::start_once(&bindir, run_as, throwaway::free_port()) {
                 Ok(cluster) => return Ok(cluster),
                 Err((why, log)) => {
                     if attempt < 3 && log.contains("could not bind") {
                         continue;
                     }
-                    return Err(Unavailable::Failed(format!("{why}\n{log}")));
+                    return Err(throwaway::Unavailable::Failed(format!("{why}\n{log}")));
                 }
             }
         }
@@ -362,7 +302,7 @@ impl Cluster {
                 }
             }
         };
-        let password = random_password();
+        let password = throwaway::random_password();
         if let Err(e) = admin.batch_execute(&format!(
             "CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD '{password}'; \
              CREATE ROLE {TLS_ONLY_ROLE} LOGIN PASSWORD '{password}' IN ROLE {LOGIN_ROLE}"
