@@ -214,6 +214,10 @@ impl Server {
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", dir.join("mariadbd.pid").display()))
+            // Temporary tables in the server's own folder, not in the shared
+            // /tmp, where another program's clean-up once removed one
+            // mid-query ("Error on delete of '/tmp/#sql-temptable-...'").
+            .arg(format!("--tmpdir={}", dir.display()))
             .args(["--skip-log-bin", "--skip-name-resolve"])
             .args([
                 "--innodb-buffer-pool-size=32M",
