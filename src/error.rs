@@ -184,20 +184,6 @@ pub enum Error {
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
 
-    /// A link cannot be made into a QR code, for example when it is too
-    /// long.
-    #[error("QR code: {0}")]
-    QrCode(String),
-
-    /// A `--qr-file` destination that cannot be used.
-    #[error("{}: {reason}", path.display())]
-    InvalidQrFile {
-        /// The path given.
-        path: PathBuf,
-        /// Why it was refused.
-        reason: String,
-    },
-
     /// The operating system's random number generator failed.
     #[error("cannot read the system's random number generator: {0}")]
     Random(String),

@@ -1,11 +1,8 @@
 //! `invitectl HOST check-config`: whether the server, as configured, will
 //! honour the invites invitectl writes. One line per finding.
 
-use std::fs::OpenOptions;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
-
 use anyhow::Result;
+use invitectl::access::may_write;
 use invitectl::config::HostConfig;
 use invitectl::{Location, OpenMode, Store};
 
@@ -160,7 +157,7 @@ fn store(report: &mut Report, ctx: &Context) {
     let writable = match &ctx.location {
         // SQLite writes its journal beside the database.
         Location::Sqlite(p) => {
-            OpenOptions::new().write(true).open(p).is_ok()
+            may_write(p).unwrap_or(false)
                 && p.parent().is_none_or(|d| may_write(d).unwrap_or(false))
         }
         Location::Files(p) => may_write(p).unwrap_or(false),
@@ -184,37 +181,6 @@ fn store(report: &mut Report, ctx: &Context) {
             },
         );
     }
-}
-
-/// Whether this process may create files in `dir`, by its mode bits,
-/// without writing anything.
-fn may_write(dir: &Path) -> Option<bool> {
-    let meta = std::fs::metadata(dir).ok()?;
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Vec<u32> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|rest| {
-                rest.split_whitespace()
-                    .filter_map(|n| n.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // The second number of Uid:/Gid: is the effective one.
-    let uid = *field("Uid:").get(1)?;
-    let gid = *field("Gid:").get(1)?;
-    let mode = meta.mode();
-    Some(if uid == 0 {
-        true
-    } else if meta.uid() == uid {
-        mode & 0o200 != 0
-    } else if meta.gid() == gid || field("Groups:").contains(&meta.gid()) {
-        mode & 0o020 != 0
-    } else {
-        mode & 0o002 != 0
-    })
 }
 
 fn landing_page(report: &mut Report, host: &HostConfig<'_>) {

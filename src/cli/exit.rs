@@ -32,8 +32,6 @@ impl Exit {
             | Error::MalformedToken { .. }
             | Error::InvalidTemplate { .. }
             | Error::InvalidRequest(_)
-            | Error::QrCode(_)
-            | Error::InvalidQrFile { .. }
             | Error::InvalidStoreUrl(_)
             | Error::InvalidMysqlUrl(_) => Exit::Usage,
             Error::NotFound(_) => Exit::NotFound,
@@ -90,7 +88,10 @@ impl From<Exit> for std::process::ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::cli::render::qr::{ImageFormat, Qr};
 
     #[test]
     fn codes_are_stable() {
@@ -111,6 +112,16 @@ mod tests {
             Exit::NotFound
         );
         assert_eq!(Exit::for_error(&Error::Random("x".into())), Exit::Failure);
-        assert_eq!(Exit::for_error(&Error::QrCode("x".into())), Exit::Usage);
+    }
+
+    #[test]
+    fn qr_errors_are_usage_errors() {
+        let too_long = match Qr::new(&"x".repeat(8000)) {
+            Ok(_) => panic!("a link of 8000 bytes was encoded"),
+            Err(error) => error,
+        };
+        assert_eq!(report(&too_long.into()), Exit::Usage);
+        let bad_name = ImageFormat::from_path(Path::new("invite.gif")).unwrap_err();
+        assert_eq!(report(&bad_name.into()), Exit::Usage);
     }
 }

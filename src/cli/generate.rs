@@ -5,8 +5,6 @@ use std::io::{self, BufWriter, Seek, Write};
 use anyhow::Result;
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
-use invitectl::output::qr::Qr;
-use invitectl::output::qr_file::{Destination, Staged};
 use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
 use invitectl::{Error, Invite, OpenMode, Username};
@@ -15,6 +13,8 @@ use tempfile::SpooledTempFile;
 use super::args::{GenerateArgs, RolesFormatArg};
 use super::progress::Progress;
 use super::qr::Screen;
+use super::render::qr::Qr;
+use super::render::qr_file::{Destination, Staged};
 use super::terminal::Stream;
 use super::{config, Context, Exit};
 
@@ -60,8 +60,8 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         beside: Spool::new(),
         staged: Staged::default(),
     };
-    // The library error behind a failed callback, told instead of the
-    // I/O error the callback can return.
+    // What made a failed callback fail (a QR code or image that could
+    // not be made), told instead of the I/O error the callback returns.
     let mut failure = None;
     let mut tokens = TokenSource::for_count(args.count);
     let progress = Progress::new(&ctx.style, args.count, "creating invites");
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     );
     drop(progress);
     if let Err(error) = created {
-        return Err(failure.unwrap_or(error).into());
+        return Err(failure.unwrap_or_else(|| error.into()));
     }
     // The invites exist now. Their images are put in place first, so that
     // a reader closing the pipe early cannot lose them.
@@ -117,13 +117,7 @@ struct QrOutput {
 impl QrOutput {
     /// Draws invite number `n` of `count` after its line in `stdout`, or
     /// with its link on stderr, and stages its image.
-    fn add(
-        &mut self,
-        invite: &Invite,
-        n: u64,
-        count: u64,
-        stdout: &mut Spool,
-    ) -> invitectl::Result<()> {
+    fn add(&mut self, invite: &Invite, n: u64, count: u64, stdout: &mut Spool) -> Result<()> {
         if let Some(screen) = &self.screen {
             let drawing = screen.draw(invite.link())?;
             let out = match screen.stream {

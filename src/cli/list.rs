@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use anyhow::Result;
-use invitectl::output::{json, plain, table};
+use invitectl::output::json;
 use invitectl::store::Listing;
 use invitectl::{Entry, Kind, OpenMode};
 
 use super::args::ListArgs;
+use super::render::{plain, table};
 use super::terminal::{self, Stream};
 use super::{Context, Exit};
 

@@ -12,6 +12,7 @@ mod list;
 mod privileges;
 mod progress;
 mod qr;
+mod render;
 mod revoke;
 mod show;
 mod terminal;

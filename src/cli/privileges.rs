@@ -8,6 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
+use invitectl::access::{effective_gid, effective_uid};
 use invitectl::Location;
 
 /// When running as root and the store (or, for a SQLite file not made
@@ -15,8 +16,7 @@ use invitectl::Location;
 /// that user and the store's group for good. Anything else is left as it
 /// is. Fails, before anything is written, when the switch does not take.
 pub fn become_store_owner(location: &Location) -> Result<()> {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if effective_uid() != 0 {
         return Ok(());
     }
     let Some(meta) = owner_of(location) else {
@@ -32,9 +32,7 @@ pub fn become_store_owner(location: &Location) -> Result<()> {
     let switched = unsafe {
         libc::setgroups(1, &gid) == 0 && libc::setgid(gid) == 0 && libc::setuid(uid) == 0
     };
-    // SAFETY: as above.
-    let (now_uid, now_gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    if !switched || now_uid != uid || now_gid != gid {
+    if !switched || effective_uid() != uid || effective_gid() != gid {
         return Err(anyhow!(
             "cannot act as the store's owner (uid {uid}, gid {gid}): {}",
             io::Error::last_os_error()

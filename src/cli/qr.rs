@@ -2,8 +2,8 @@
 //! when that is one. Never into a pipe, whose data stays as it was.
 
 use anyhow::Result;
-use invitectl::output::qr::{Area, Qr};
 
+use super::render::qr::{Area, Qr};
 use super::terminal::{self, Stream, Style};
 use super::UsageError;
 
@@ -41,13 +41,13 @@ impl Screen {
     }
 
     /// The QR code of `link`, drawn to fit.
-    pub fn draw(&self, link: &str) -> invitectl::Result<String> {
+    pub fn draw(&self, link: &str) -> Result<String, UsageError> {
         Ok(Qr::new(link)?.terminal(self.area).text)
     }
 
     /// Says on stderr when a code of `link` cannot fit the terminal, so
     /// that a code cut off by the edge is not a mystery.
-    pub fn warn_if_too_small(&self, link: &str) -> invitectl::Result<()> {
+    pub fn warn_if_too_small(&self, link: &str) -> Result<(), UsageError> {
         let drawing = Qr::new(link)?.terminal(self.area);
         if !drawing.fits {
             eprintln!(

@@ -3,12 +3,13 @@
 use std::io::{self, Write};
 
 use anyhow::Result;
-use invitectl::output::qr_file::{Destination, Staged};
-use invitectl::output::{escape_for_terminal as esc, iso8601, json, relative, table::whom};
+use invitectl::output::{escape_for_terminal as esc, iso8601, json};
 use invitectl::{Entry, Error, OpenMode, Token};
 
 use super::args::ShowArgs;
 use super::qr::Screen;
+use super::render::qr_file::{Destination, Staged};
+use super::render::{relative, whom};
 use super::terminal::Stream;
 use super::{Context, Exit};
 

@@ -1,25 +1,23 @@
-//! Rendering invites for people and for programs.
+//! Invites for programs, and text made safe for a terminal.
 //!
-//! [`json`] is the machine contract (one object per line); [`table`] and
-//! [`plain`] are for people at a terminal and in pipes; [`qr`] draws
-//! links as QR codes, and [`qr_file`] writes them as images. Every text that
-//! came from the store is escaped before it reaches a terminal, so a note
-//! cannot rewrite the admin's screen.
+//! [`json`] is the machine contract (one object per line), with times in
+//! ISO 8601 ([`iso8601`]). Every text that came from the store is escaped
+//! ([`escape_for_terminal`]) before it reaches a terminal, so a note cannot
+//! rewrite the admin's screen; the library refuses such characters in notes
+//! and landing-page templates it is given.
+//!
+//! What people read (the `list` table, tab-separated lines, relative times,
+//! QR codes on the terminal and as PNG or SVG files) is drawn by the
+//! `invitectl` command (`src/cli/render/`), so the library does not pull in
+//! its table, QR and image crates.
 
 pub mod json;
-pub mod plain;
-pub mod qr;
-pub mod qr_file;
-pub mod table;
 mod time;
 
-pub use time::{iso8601, relative};
+pub use time::iso8601;
 
 use std::borrow::Cow;
 use std::fmt::Write;
-
-/// How long before expiry an invite counts as expiring soon.
-pub const SOON: i64 = 86_400;
 
 /// Escapes control characters and Unicode bidirectional controls as
 /// `\u{…}`, so that stored text is shown, never obeyed, by a terminal.

@@ -18,11 +18,7 @@ use crate::error::{Error, Result};
 /// Links followed before giving up, as the kernel does (`ELOOP`).
 const MAX_LINKS: usize = 40;
 
-/// The effective user id of this process.
-pub(crate) fn effective_uid() -> u32 {
-    // SAFETY: geteuid takes no arguments, cannot fail and touches no memory.
-    unsafe { libc::geteuid() }
-}
+pub(crate) use crate::access::effective_uid;
 
 /// Refuses `path` when it is a symlink that breaks the rule above. A path
 /// that is no symlink, or leads nowhere, is left to the caller.

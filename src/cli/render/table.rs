@@ -2,37 +2,11 @@
 //! to the terminal's width.
 
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Row, Table};
+use invitectl::output::escape_for_terminal;
+use invitectl::{Entry, Invite};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{escape_for_terminal, relative, SOON};
-use crate::invite::{Invite, Kind};
-use crate::record::Entry;
-
-/// Whom an invite is for, in words.
-pub fn whom(invite: &Invite) -> String {
-    let mut text = match invite.kind() {
-        Kind::Account | Kind::Group => match invite.jid.split_once('@') {
-            Some((user, _)) => user.to_owned(),
-            None => "anyone".to_owned(),
-        },
-        Kind::Reset => invite.allow_reset.clone().unwrap_or_default(),
-        Kind::Contact => {
-            let inviter = invite.inviter().unwrap_or("?");
-            if invite.allow_registration {
-                format!("contact of {inviter}")
-            } else {
-                format!("contact of {inviter} (existing accounts)")
-            }
-        }
-    };
-    if !invite.groups.is_empty() {
-        text.push_str(&format!("; groups {}", invite.groups.join(", ")));
-    }
-    if !invite.roles.is_empty() {
-        text.push_str(&format!("; roles {}", invite.roles.join(", ")));
-    }
-    text
-}
+use super::{relative, whom, SOON};
 
 /// Table settings decided by the caller, which knows the terminal.
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,10 +186,9 @@ fn truncate(text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use invitectl::{Host, InviteRequest, Token};
+
     use super::*;
-    use crate::invite::InviteRequest;
-    use crate::jid::Host;
-    use crate::token::Token;
 
     const NOW: i64 = 1_795_271_948;
 

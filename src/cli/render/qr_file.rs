@@ -10,11 +10,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use invitectl::{Error, Token};
 use tempfile::TempPath;
 
 use super::qr::{ImageFormat, Qr};
-use crate::error::{Error, Result};
-use crate::token::Token;
+use crate::cli::UsageError;
 
 /// Where QR images go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +31,8 @@ impl Destination {
     /// Reads a `--qr-file` argument for `count` invites. A path that is a
     /// folder, or ends in `/`, is a folder; one with `{n}` or `{token}` is
     /// a pattern; any other is one file, which only suits one invite.
-    pub fn parse(path: &Path, count: u64) -> Result<Destination> {
-        let refuse = |reason: &str| Error::InvalidQrFile {
-            path: path.to_owned(),
-            reason: reason.to_owned(),
-        };
+    pub fn parse(path: &Path, count: u64) -> Result<Destination, UsageError> {
+        let refuse = |reason: &str| UsageError(format!("{}: {reason}", path.display()));
         if path.as_os_str().is_empty() {
             return Err(refuse("an empty file name"));
         }
@@ -92,7 +89,7 @@ impl Destination {
 
     /// The folders the images go into, made when a folder destination
     /// does not exist yet.
-    pub fn prepare(&self) -> Result<()> {
+    pub fn prepare(&self) -> invitectl::Result<()> {
         if let Destination::Folder(folder) = self {
             std::fs::create_dir_all(folder).map_err(|source| Error::Io {
                 path: folder.clone(),
@@ -111,7 +108,7 @@ pub struct Staged {
 
 impl Staged {
     /// Draws `link` and writes it beside `path` under a temporary name.
-    pub fn stage(&mut self, link: &str, path: PathBuf, format: ImageFormat) -> Result<()> {
+    pub fn stage(&mut self, link: &str, path: PathBuf, format: ImageFormat) -> anyhow::Result<()> {
         let bytes = Qr::new(link)?.image(format)?;
         let io = |source| Error::Io {
             path: path.clone(),
@@ -122,10 +119,12 @@ impl Staged {
             _ => Path::new("."),
         };
         if !folder.is_dir() {
-            return Err(Error::InvalidQrFile {
-                reason: format!("no folder {}", folder.display()),
-                path,
-            });
+            return Err(UsageError(format!(
+                "{}: no folder {}",
+                path.display(),
+                folder.display()
+            ))
+            .into());
         }
         let mut file = tempfile::Builder::new()
             .prefix(".invitectl-qr-")
@@ -139,7 +138,7 @@ impl Staged {
     }
 
     /// Renames every staged image to its name, replacing what was there.
-    pub fn publish(self) -> Result<()> {
+    pub fn publish(self) -> invitectl::Result<()> {
         for (temp, path) in self.files {
             temp.persist(&path).map_err(|e| Error::Io {
                 path,
@@ -165,10 +164,10 @@ mod tests {
             parse("a.png", 1).unwrap(),
             Destination::File("a.png".into(), ImageFormat::Png)
         );
-        assert!(matches!(
-            parse("a.png", 2),
-            Err(Error::InvalidQrFile { .. })
-        ));
+        assert_eq!(
+            parse("a.png", 2).unwrap_err().0,
+            "a.png: with --count, give a folder or a pattern with {n} or {token}, e.g. qr/invite-{n}.png"
+        );
         assert!(parse("a.gif", 1).is_err());
         assert!(parse("", 1).is_err());
         assert!(parse("i-{n}.gif", 2).is_err());

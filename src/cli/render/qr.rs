@@ -7,7 +7,7 @@ use std::path::Path;
 use qrcode::render::svg;
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::error::{Error, Result};
+use crate::cli::UsageError;
 
 /// The margin of light modules the QR standard asks for on every side.
 pub const QUIET_ZONE: usize = 4;
@@ -72,7 +72,7 @@ pub enum ImageFormat {
 impl ImageFormat {
     /// The format a file name asks for by its extension, `.png` or `.svg`
     /// in any case.
-    pub fn from_path(path: &Path) -> Result<ImageFormat> {
+    pub fn from_path(path: &Path) -> Result<ImageFormat, UsageError> {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -80,18 +80,10 @@ impl ImageFormat {
         match ext.as_deref() {
             Some("png") => Ok(ImageFormat::Png),
             Some("svg") => Ok(ImageFormat::Svg),
-            _ => Err(Error::InvalidQrFile {
-                path: path.to_owned(),
-                reason: "the name must end in .png or .svg".into(),
-            }),
-        }
-    }
-
-    /// The file extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ImageFormat::Png => "png",
-            ImageFormat::Svg => "svg",
+            _ => Err(UsageError(format!(
+                "{}: the name must end in .png or .svg",
+                path.display()
+            ))),
         }
     }
 }
@@ -99,11 +91,14 @@ impl ImageFormat {
 impl Qr {
     /// Encodes `link` with medium error correction (15% of the code may
     /// be damaged), in the smallest version that holds it.
-    pub fn new(link: &str) -> Result<Qr> {
+    pub fn new(link: &str) -> Result<Qr, UsageError> {
         QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M)
             .map(|code| Qr { code })
             .map_err(|e| {
-                Error::QrCode(format!("cannot encode a link of {} bytes: {e}", link.len()))
+                UsageError(format!(
+                    "QR code: cannot encode a link of {} bytes: {e}",
+                    link.len()
+                ))
             })
     }
 
@@ -186,7 +181,7 @@ impl Qr {
     }
 
     /// The code as an image file's bytes.
-    pub fn image(&self, format: ImageFormat) -> Result<Vec<u8>> {
+    pub fn image(&self, format: ImageFormat) -> Result<Vec<u8>, UsageError> {
         match format {
             ImageFormat::Png => self.png(),
             ImageFormat::Svg => Ok(self.svg().into_bytes()),
@@ -195,7 +190,7 @@ impl Qr {
 
     /// A PNG: black modules on white, 8 pixels per module, with the
     /// standard quiet zone.
-    pub fn png(&self) -> Result<Vec<u8>> {
+    pub fn png(&self) -> Result<Vec<u8>, UsageError> {
         let side = (self.modules() + 2 * QUIET_ZONE) as u32 * IMAGE_SCALE;
         let mut pixels = Vec::with_capacity((side * side) as usize);
         for py in 0..side {
@@ -209,7 +204,8 @@ impl Qr {
         let mut encoder = png::Encoder::new(&mut bytes, side, side);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
-        let png_error = |e: png::EncodingError| Error::QrCode(format!("cannot make a PNG: {e}"));
+        let png_error =
+            |e: png::EncodingError| UsageError(format!("QR code: cannot make a PNG: {e}"));
         let mut writer = encoder.write_header().map_err(png_error)?;
         writer.write_image_data(&pixels).map_err(png_error)?;
         writer.finish().map_err(png_error)?;
@@ -370,13 +366,22 @@ mod tests {
         let format = |p: &str| ImageFormat::from_path(Path::new(p));
         assert_eq!(format("a/b.PNG").unwrap(), ImageFormat::Png);
         assert_eq!(format("x.svg").unwrap(), ImageFormat::Svg);
-        assert!(format("x.jpg").is_err());
+        assert_eq!(
+            format("x.jpg").unwrap_err().0,
+            "x.jpg: the name must end in .png or .svg"
+        );
         assert!(format("png").is_err());
     }
 
     #[test]
     fn too_long_is_an_error() {
         let link = "x".repeat(8000);
-        assert!(matches!(Qr::new(&link), Err(Error::QrCode(_))));
+        let Err(UsageError(message)) = Qr::new(&link) else {
+            panic!("a link of 8000 bytes was encoded");
+        };
+        assert!(
+            message.starts_with("QR code: cannot encode a link of 8000 bytes: "),
+            "{message}"
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! Tab-separated lines for pipes: one invite per line, streamed, with the
 //! same columns as the table and times in ISO 8601.
 
-use super::{escape_for_terminal as esc, iso8601, table::whom, SOON};
-use crate::record::Entry;
+use invitectl::output::{escape_for_terminal as esc, iso8601};
+use invitectl::Entry;
+
+use super::{whom, SOON};
 
 const RED: &str = "\x1b[31m";
 const YELLOW: &str = "\x1b[33m";
