@@ -122,7 +122,10 @@ fn installs_the_committed_files_and_a_stripped_copy_of_this_build() {
     let binary = root.path().join("usr/bin/invitectl");
     let sections = run("readelf", &["-S", "-W", binary.to_str().unwrap()]);
     assert!(!sections.contains(".symtab"), "the binary is not stripped");
-    assert!(!sections.contains(".debug_info"), "the binary has debug info");
+    assert!(
+        !sections.contains(".debug_info"),
+        "the binary has debug info"
+    );
     let version = |bin: &Path| run(bin.to_str().unwrap(), &["--version"]);
     assert_eq!(
         version(&binary),
