@@ -35,7 +35,7 @@ Data goes to stdout, everything else to stderr. Progress bars (generate
 /// (Prosody's SQL table on SQLite, PostgreSQL or MySQL, or its data files), so
 /// what it writes is honoured by a running, unmodified Prosody.
 #[derive(Debug, Parser)]
-#[command(name = "invitectl", version, after_help = AFTER_HELP)]
+#[command(name = "invitectl", version, long_version = env!("INVITECTL_LONG_VERSION"), after_help = AFTER_HELP)]
 #[command(
     override_usage = "invitectl [OPTIONS] <HOST> <COMMAND>\n       invitectl completions <SHELL>\n       invitectl man"
 )]

@@ -26,7 +26,9 @@ pub fn man() -> Result<Exit> {
 }
 
 fn render_man() -> Result<Vec<u8>> {
-    let cmd = Args::command();
+    // The page names the release only: with the commit in it, the
+    // committed page would be stale after every commit.
+    let cmd = Args::command().long_version(None);
     let man = clap_mangen::Man::new(cmd.clone());
     let mut page = Vec::new();
     man.render_title(&mut page)?;
