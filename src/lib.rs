@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin_shell;
 pub mod config;
 pub mod duration;
 mod error;
