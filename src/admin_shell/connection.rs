@@ -135,7 +135,9 @@ impl Connection {
             let timed = self.reader.get_mut().get_mut();
             match got {
                 Err(_) if timed.timed_out => Err(AdminShellError::Timeout(self.timeout)),
-                Err(_) if timed.over_limit => Err(AdminShellError::ReplyTooLarge { limit: MAX_REPLY }),
+                Err(_) if timed.over_limit => {
+                    Err(AdminShellError::ReplyTooLarge { limit: MAX_REPLY })
+                }
                 other => other,
             }
         });
@@ -163,7 +165,9 @@ impl Drop for Connection {
     fn drop(&mut self) {
         if !self.broken {
             // A clean close, so the server logs no error; best effort.
-            let _ = self.writer.set_write_timeout(Some(Duration::from_millis(100)));
+            let _ = self
+                .writer
+                .set_write_timeout(Some(Duration::from_millis(100)));
             let _ = self.writer.write_all(b"</stream:stream>");
         }
     }

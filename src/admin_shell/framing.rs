@@ -99,7 +99,9 @@ pub fn read_stream_header<R: BufRead>(reader: &mut NsReader<R>, buf: &mut Vec<u8
                 return if name == "stream" && ns == NS_STREAM {
                     Ok(())
                 } else {
-                    Err(protocol(format!("expected the stream header, got <{name}>")))
+                    Err(protocol(format!(
+                        "expected the stream header, got <{name}>"
+                    )))
                 };
             }
             Event::Eof => return Err(AdminShellError::Closed { reason: None }),
@@ -249,7 +251,9 @@ fn protocol(message: String) -> AdminShellError {
 /// knows whether a deadline or the answer's size limit caused them.
 fn xml_error(e: quick_xml::Error) -> AdminShellError {
     match e {
-        quick_xml::Error::Io(io) => AdminShellError::Io(std::io::Error::new(io.kind(), io.to_string())),
+        quick_xml::Error::Io(io) => {
+            AdminShellError::Io(std::io::Error::new(io.kind(), io.to_string()))
+        }
         other => protocol(other.to_string()),
     }
 }
@@ -315,12 +319,16 @@ mod tests {
     #[test]
     fn foreign_elements_and_text_are_refused() {
         for body in ["<x/>", "junk", "<repl-result xmlns='other'>r</repl-result>"] {
-            let xml = format!("<stream:stream xmlns:stream='{NS_STREAM}' xmlns='{NS_ADMIN}'>{body}");
+            let xml =
+                format!("<stream:stream xmlns:stream='{NS_STREAM}' xmlns='{NS_ADMIN}'>{body}");
             let mut r = reader(&xml);
             let mut buf = Vec::new();
             read_stream_header(&mut r, &mut buf).unwrap();
             assert!(
-                matches!(read_reply(&mut r, &mut buf), Err(AdminShellError::Protocol(_))),
+                matches!(
+                    read_reply(&mut r, &mut buf),
+                    Err(AdminShellError::Protocol(_))
+                ),
                 "{body}"
             );
         }

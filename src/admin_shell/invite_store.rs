@@ -203,7 +203,10 @@ impl<'c> InviteStore<'c> {
     /// Those of [`Program::run`].
     pub fn get_records(&mut self, keys: &[RecordKey]) -> Result<Vec<Option<Value>>> {
         let mut a = args(&self.host);
-        a.insert("keys", Table::from_sequence(keys.iter().map(RecordKey::to_table)));
+        a.insert(
+            "keys",
+            Table::from_sequence(keys.iter().map(RecordKey::to_table)),
+        );
         let answer: RecordsAnswer = self.run(&Program::new(a, Body::GetRecords)?)?;
         let found = literal_table(&answer.records)?;
         Ok((1..=keys.len())

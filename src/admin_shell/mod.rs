@@ -35,7 +35,7 @@ pub use connection::{Connection, DEFAULT_TIMEOUT, MAX_REPLY, MAX_REQUEST};
 pub use error::{AdminShellError, Result};
 pub use framing::Reply;
 pub use invite_store::{
-    delete_program, set_records_program, DeleteOutcome, Deletion, InviteStore, RecordKey,
-    Records, ServerInfo, WriteOutcome,
+    delete_program, set_records_program, DeleteOutcome, Deletion, InviteStore, RecordKey, Records,
+    ServerInfo, WriteOutcome,
 };
 pub use program::Program;

@@ -143,7 +143,9 @@ mod tests {
             .unwrap();
         assert_eq!(parse_value(literal.as_bytes()).unwrap(), Value::Table(args));
         assert!(
-            literal.bytes().all(|b| (32..127).contains(&b) || b == b'\n' || b == b'\t'),
+            literal
+                .bytes()
+                .all(|b| (32..127).contains(&b) || b == b'\n' || b == b'\t'),
             "{literal}"
         );
         assert!(program.fits());
