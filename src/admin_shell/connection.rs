@@ -77,9 +77,7 @@ impl Connection {
             timeout,
             broken: false,
         };
-        connection.exchange(framing::STREAM_HEADER, |reader, buf| {
-            framing::read_stream_header(reader, buf)
-        })?;
+        connection.exchange(framing::STREAM_HEADER, framing::read_stream_header)?;
         Ok(connection)
     }
 
@@ -118,7 +116,7 @@ impl Connection {
                 limit: MAX_REQUEST,
             });
         }
-        self.exchange(&stanza, |reader, buf| framing::read_reply(reader, buf))
+        self.exchange(&stanza, framing::read_reply)
     }
 
     /// Writes `data`, then reads with `read` before the deadline; any

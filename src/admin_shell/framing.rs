@@ -161,17 +161,12 @@ fn read_element<R: BufRead>(reader: &mut NsReader<R>, buf: &mut Vec<u8>) -> Resu
                 top = Some(element);
                 depth = 1;
             }
-            Event::Start(e) => {
-                if depth == 1 {
-                    let (name, _) = names(&ns, &e);
-                    top.as_mut().map(|t| t.children.push(name));
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if let Some(element) = top.as_mut().filter(|_| depth == 1) {
+                    element.children.push(names(&ns, e).0);
                 }
-                depth += 1;
-            }
-            Event::Empty(e) => {
-                if depth == 1 {
-                    let (name, _) = names(&ns, &e);
-                    top.as_mut().map(|t| t.children.push(name));
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
                 }
             }
             Event::End(_) => match top {

@@ -109,7 +109,7 @@ impl Records {
 }
 
 /// What a write did.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct WriteOutcome {
     /// Whether every record was written.
     pub ok: bool,
@@ -121,6 +121,9 @@ pub struct WriteOutcome {
     /// a failed commit that still lands: read the records back before
     /// calling them missing.
     pub error: Option<String>,
+    /// The server's time on the request, in seconds (compiling the text
+    /// not included): how long its event loop was blocked at least.
+    pub seconds: f64,
 }
 
 /// What became of one record of a conditional delete.
@@ -137,12 +140,15 @@ pub enum Deletion {
 }
 
 /// What a conditional delete did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteOutcome {
     /// One per item, in order.
     pub outcomes: Vec<Deletion>,
     /// The storage's errors, one per failed call.
     pub errors: Vec<String>,
+    /// The server's time on the request, in seconds, as in
+    /// [`WriteOutcome::seconds`].
+    pub seconds: f64,
 }
 
 /// What the server told about itself.
@@ -240,7 +246,11 @@ impl<'c> InviteStore<'c> {
             .map(|v| v.as_lua_str().map(|s| s.to_string_lossy().into_owned()))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| AdminShellError::BadAnswer("errors of a delete".into()))?;
-        Ok(DeleteOutcome { outcomes, errors })
+        Ok(DeleteOutcome {
+            outcomes,
+            errors,
+            seconds: answer.seconds,
+        })
     }
 
     /// Up to `limit` keys of `user` (`None`: the host-level records) that
@@ -362,6 +372,7 @@ struct RecordsAnswer {
 struct DeleteAnswer {
     outcomes: String,
     errors: String,
+    seconds: f64,
 }
 
 #[derive(Deserialize)]

@@ -555,8 +555,27 @@ fn admin_shell_figures(server: &Server) {
     );
     let mut report = Vec::new();
 
-    // One write over an open connection.
+    // A bare round trip, and one that opens the invite store.
     let mut c = connect(server);
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        assert_eq!(c.request(">1").unwrap().result, "Result: 1");
+        times.push(started.elapsed());
+    }
+    report.push(format!("round trip of `>1`: {}", summary(&mut times)));
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        InviteStore::new(&mut c, &host).ping().unwrap();
+        times.push(started.elapsed());
+    }
+    report.push(format!(
+        "round trip opening the store: {}",
+        summary(&mut times)
+    ));
+
+    // One write over an open connection.
     let mut times = Vec::new();
     for _ in 0..200 {
         let (token, record) = typical_record(&host, now);
@@ -631,22 +650,32 @@ fn admin_shell_figures(server: &Server) {
             let (token, record) = typical_record(&host, now);
             records.host_record(token, record);
         }
+        // Building the text is the client's part of the round trip; the
+        // rest (reading the stanza, compiling, running) stalls the server.
+        let started = Instant::now();
+        let program = set_records_program(&host, &records).unwrap();
+        let build = started.elapsed();
+        assert!(program.fits());
         let started = Instant::now();
         let outcome = InviteStore::new(&mut c, &host)
             .set_records(&records)
             .unwrap();
         let took = started.elapsed();
         assert!(outcome.ok, "{outcome:?}");
-        per_record.push(took.as_secs_f64() / n as f64);
+        let stall = took.saturating_sub(build).as_secs_f64();
+        per_record.push(stall / n as f64);
         report.push(format!(
-            "chunk of {n}: {:.1} ms ({:.0} records/s)",
+            "chunk of {n}: {:.1} ms round trip, of which {:.1} ms building the text, \
+             {:.1} ms running in the server ({:.0} records/s of server stall)",
             ms(took),
-            n as f64 / took.as_secs_f64()
+            ms(build),
+            outcome.seconds * 1000.0,
+            n as f64 / stall
         ));
     }
     let worst = per_record.iter().copied().fold(0.0f64, f64::max);
     report.push(format!(
-        "records per 50 ms at the slowest rate seen: {:.0}",
+        "records per 50 ms of server stall at the slowest rate seen: {:.0}",
         0.050 / worst
     ));
 
@@ -676,16 +705,19 @@ fn admin_shell_figures(server: &Server) {
     let started = Instant::now();
     let outcome = store.delete_if_unchanged(&items).unwrap();
     report.push(format!(
-        "conditional delete of {}: {:.1} ms",
+        "conditional delete of {}: {:.1} ms round trip, {:.1} ms in the server",
         items.len(),
-        ms(started.elapsed())
+        ms(started.elapsed()),
+        outcome.seconds * 1000.0
     ));
     assert!(outcome.outcomes.iter().all(|o| *o == Deletion::Removed));
     assert_eq!(store.count_keys(None).unwrap(), total - items.len() as u64);
 
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let _ = writeln!(
         std::io::stderr(),
-        "\n--- admin socket figures, {label} ---\n{}\n---",
+        "\n--- admin socket figures, {label} (load average {}) ---\n{}\n---",
+        load.split(' ').next().unwrap_or("?"),
         report.join("\n")
     );
 }

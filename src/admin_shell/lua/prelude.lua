@@ -8,8 +8,13 @@ local serialization = require "util.serialization";
 -- multiref: the same table may be in an answer twice (a key asked twice).
 local literal = serialization.new({ multiref = true });
 local storagemanager = require "core.storagemanager";
+local now = require "util.time".now;
+local started = now();
 
+-- Every answer tells how long the server spent on it (after compiling
+-- the text): the event loop was blocked for at least that long.
 local function answer(t)
+	t.seconds = now() - started;
 	return json.encode(t);
 end
 
