@@ -56,6 +56,8 @@ impl Connection {
     ///
     /// [`AdminShellError::NoSocket`], [`AdminShellError::NotRunning`] and
     /// [`AdminShellError::PermissionDenied`] as the system tells them;
+    /// [`AdminShellError::Timeout`] when the server's backlog stays full or
+    /// its stream header does not come in time (its event loop is busy);
     /// the stream errors of [`Connection::request`].
     pub fn open(path: &Path) -> Result<Connection> {
         Connection::open_with_timeout(path, DEFAULT_TIMEOUT)
@@ -67,7 +69,10 @@ impl Connection {
     ///
     /// As [`Connection::open`].
     pub fn open_with_timeout(path: &Path, timeout: Duration) -> Result<Connection> {
-        let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
+        let stream = connect_within(path, timeout).map_err(|e| match e.kind() {
+            ErrorKind::WouldBlock => AdminShellError::Timeout(timeout),
+            _ => connect_error(path, e),
+        })?;
         let reading = stream.try_clone().map_err(AdminShellError::Io)?;
         let mut connection = Connection {
             path: path.to_path_buf(),
@@ -225,6 +230,51 @@ impl Read for Timed {
     }
 }
 
+/// `connect(2)` to the socket at `path`, waiting at most `timeout` for
+/// room in the server's backlog, which fills while its event loop is busy
+/// (std's `UnixStream::connect` would wait for ever). Linux bounds the
+/// wait of an AF_UNIX connect by the socket's send timeout, and then
+/// fails with EAGAIN.
+fn connect_within(path: &Path, timeout: Duration) -> io::Result<UnixStream> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+
+    let bytes = path.as_os_str().as_bytes();
+    // SAFETY: all zeroes is a valid sockaddr_un (an empty path).
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    if bytes.len() >= addr.sun_path.len() || bytes.contains(&0) {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            "the socket path is too long or holds a NUL byte",
+        ));
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (to, from) in addr.sun_path.iter_mut().zip(bytes) {
+        *to = *from as libc::c_char;
+    }
+    // SAFETY: plain socket(2); the descriptor is owned by `stream` at once.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a new socket nothing else owns.
+    let stream = unsafe { UnixStream::from_raw_fd(fd) };
+    stream.set_write_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+    let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    // SAFETY: `addr` is a valid sockaddr_un of at least `len` bytes.
+    let rc = unsafe {
+        libc::connect(
+            fd,
+            (&raw const addr).cast::<libc::sockaddr>(),
+            len as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(stream)
+}
+
 fn is_timeout(e: &io::Error) -> bool {
     matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
@@ -258,6 +308,35 @@ mod tests {
         let err = Connection::open(&missing).unwrap_err();
         assert!(matches!(err, AdminShellError::NotRunning { .. }), "{err:?}");
         assert!(err.server_not_running());
+    }
+
+    #[test]
+    fn a_full_backlog_bounds_the_connect() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("busy.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        // A backlog of one, never accepted: a server whose loop is stuck.
+        // SAFETY: listen(2) again on our own listening socket.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 1) }, 0);
+        let timeout = Duration::from_millis(100);
+        let mut held = Vec::new();
+        for _ in 0..16 {
+            let started = Instant::now();
+            match connect_within(&path, timeout) {
+                Ok(stream) => held.push(stream),
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+                    let took = started.elapsed();
+                    assert!(
+                        took >= timeout / 2 && took < Duration::from_secs(2),
+                        "{took:?}"
+                    );
+                    return;
+                }
+            }
+        }
+        panic!("16 connections fit in a backlog of one");
     }
 
     #[test]

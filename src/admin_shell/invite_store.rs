@@ -4,6 +4,12 @@
 //! Records are Lua values as the server holds them: a host-level record
 //! is a table, a user's (contact) record the expiry number. Turning
 //! invites into records and back is the caller's.
+//!
+//! Every byte of every string arrives as sent, with one exception that is
+//! the server's own: on SQL storage a record that is a bare string (not a
+//! table) is bound as a C string by LuaDBI's SQLite driver and so cut at
+//! its first NUL byte. Tables are stored as JSON, where NUL is `\u0000`
+//! and kept; invitectl's records are tables and numbers.
 
 use std::collections::HashMap;
 
