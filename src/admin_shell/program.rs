@@ -152,7 +152,9 @@ mod tests {
     }
 
     #[test]
-    fn the_text_never_reads_as_an_expression() {
+    fn every_program_is_the_prologue_then_constant_code() {
+        let mut args = Table::new();
+        args.insert("host", "example.com");
         for body in [
             Body::Ping,
             Body::SetRecords,
@@ -161,8 +163,14 @@ mod tests {
             Body::KeysPage,
             Body::CountKeys,
         ] {
-            let program = Program::new(Table::new(), body).unwrap();
-            assert!(program.text().starts_with(">local args = {}\n"));
+            let program = Program::new(args.clone(), body).unwrap();
+            // Starting with `local`, the text never compiles as the
+            // expression the shell tries first (`return <text>`).
+            let literal = serialize(&Value::Table(args.clone())).unwrap();
+            assert_eq!(
+                program.text(),
+                format!(">local args = {literal}\n{PRELUDE}{}", body.text())
+            );
         }
     }
 }

@@ -641,42 +641,48 @@ fn admin_shell_figures(server: &Server) {
         bytes / max_fit
     ));
 
-    // Server time per chunk size (fresh tokens each time; a file store
-    // grows, so later chunks rewrite a larger file).
-    let mut per_record = Vec::new();
-    for n in [100, 250, 500, 1000, 2000, max_fit] {
-        let mut records = Records::new();
-        for _ in 0..n {
-            let (token, record) = typical_record(&host, now);
-            records.host_record(token, record);
+    // Server stall per chunk size, the median of three writes (fresh
+    // tokens each time; a file store grows, so later chunks rewrite a
+    // larger file). Building the text is the client's part of the round
+    // trip; the rest (reading the stanza, compiling, running) stalls the
+    // server.
+    let mut largest_under_50ms = 0;
+    for n in [50, 100, 250, 500, 1000, 2000, max_fit] {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let mut records = Records::new();
+            for _ in 0..n {
+                let (token, record) = typical_record(&host, now);
+                records.host_record(token, record);
+            }
+            let started = Instant::now();
+            let program = set_records_program(&host, &records).unwrap();
+            let build = started.elapsed();
+            assert!(program.fits());
+            let started = Instant::now();
+            let outcome = InviteStore::new(&mut c, &host)
+                .set_records(&records)
+                .unwrap();
+            let took = started.elapsed();
+            assert!(outcome.ok, "{outcome:?}");
+            runs.push((took.saturating_sub(build), build, outcome.seconds));
         }
-        // Building the text is the client's part of the round trip; the
-        // rest (reading the stanza, compiling, running) stalls the server.
-        let started = Instant::now();
-        let program = set_records_program(&host, &records).unwrap();
-        let build = started.elapsed();
-        assert!(program.fits());
-        let started = Instant::now();
-        let outcome = InviteStore::new(&mut c, &host)
-            .set_records(&records)
-            .unwrap();
-        let took = started.elapsed();
-        assert!(outcome.ok, "{outcome:?}");
-        let stall = took.saturating_sub(build).as_secs_f64();
-        per_record.push(stall / n as f64);
+        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        let (stall, build, running) = runs[1];
+        if stall < Duration::from_millis(50) {
+            largest_under_50ms = n;
+        }
         report.push(format!(
-            "chunk of {n}: {:.1} ms round trip, of which {:.1} ms building the text, \
-             {:.1} ms running in the server ({:.0} records/s of server stall)",
-            ms(took),
-            ms(build),
-            outcome.seconds * 1000.0,
-            n as f64 / stall
+            "chunk of {n} (median of 3): server stall {:.1} ms, of which {:.1} ms running \
+             the code ({:.0} records/s); building the text {:.1} ms",
+            ms(stall),
+            running * 1000.0,
+            n as f64 / stall.as_secs_f64(),
+            ms(build)
         ));
     }
-    let worst = per_record.iter().copied().fold(0.0f64, f64::max);
     report.push(format!(
-        "records per 50 ms of server stall at the slowest rate seen: {:.0}",
-        0.050 / worst
+        "largest chunk tried whose median stall stayed under 50 ms: {largest_under_50ms}"
     ));
 
     // Reading back, paging and the conditional delete, on what is there.
