@@ -667,7 +667,7 @@ fn admin_shell_figures(server: &Server) {
             assert!(outcome.ok, "{outcome:?}");
             runs.push((took.saturating_sub(build), build, outcome.seconds));
         }
-        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        runs.sort_by_key(|r| r.0);
         let (stall, build, running) = runs[1];
         if stall < Duration::from_millis(50) {
             largest_under_50ms = n;
