@@ -294,6 +294,7 @@ fn connect_error(path: &Path, e: io::Error) -> AdminShellError {
 mod tests {
     use super::*;
     use std::os::unix::net::UnixListener;
+    use std::sync::mpsc::RecvTimeoutError;
 
     #[test]
     fn connect_failures_are_told_apart() {
@@ -344,6 +345,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.sock");
         let listener = UnixListener::bind(&path).unwrap();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
         let server = std::thread::spawn(move || {
             let (mut peer, _) = listener.accept().unwrap();
             peer.write_all(
@@ -351,9 +353,10 @@ mod tests {
                   xmlns='xmpp:prosody.im/admin'> ",
             )
             .unwrap();
-            // Keep-alives only, never an answer.
-            for _ in 0..10 {
-                std::thread::sleep(Duration::from_millis(30));
+            // Keep-alives only, never an answer, until the client is done.
+            while let Err(RecvTimeoutError::Timeout) =
+                finished.recv_timeout(Duration::from_millis(30))
+            {
                 if peer.write_all(b" ").is_err() {
                     break;
                 }
@@ -361,8 +364,14 @@ mod tests {
         });
         let mut c = Connection::open_with_timeout(&path, Duration::from_millis(150)).unwrap();
         let started = Instant::now();
-        assert!(matches!(c.request("1"), Err(AdminShellError::Timeout(_))));
-        assert!(started.elapsed() < Duration::from_secs(2));
+        let outcome = c.request("1");
+        let took = started.elapsed();
+        done.send(()).unwrap();
+        assert!(
+            matches!(outcome, Err(AdminShellError::Timeout(_))),
+            "{outcome:?}"
+        );
+        assert!(took < Duration::from_secs(2), "{took:?}");
         assert!(matches!(c.request("1"), Err(AdminShellError::Broken)));
         server.join().unwrap();
     }
