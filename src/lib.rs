@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod admin_shell;
 pub mod config;
 pub mod duration;
 mod error;

@@ -106,6 +106,7 @@
 //! folder removed when the test ends, also when it fails. Every network read
 //! and every command run has a timeout, so nothing hangs.
 
+mod admin_shell;
 mod files;
 mod harness;
 #[path = "../support/mariadb.rs"]
