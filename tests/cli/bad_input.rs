@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::*;
+use super::common::*;
 
 const USAGE: i32 = 2;
 const FAILURE: i32 = 1;
@@ -13,7 +13,7 @@ fn refused(store: &Store, args: &[&str], code: i32) {
     let before = store.file_bytes();
     let out = invitectl()
         .arg("--store")
-        .arg(&store.path)
+        .arg(store.path())
         .args(args)
         .assert()
         .code(code)
@@ -258,7 +258,7 @@ fn invite_files_that_do_not_parse_stop_every_command() {
             let before = store.file_bytes();
             let out = invitectl()
                 .arg("--store")
-                .arg(&store.path)
+                .arg(store.path())
                 .args(&all)
                 .assert()
                 .code(FAILURE)
@@ -323,7 +323,7 @@ fn a_read_only_store_is_refused_for_writes_but_listed() {
     }
     let store = Store::new(Schema::Prosody13);
     store.ok(&["generate"]);
-    std::fs::set_permissions(&store.path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
     refused(&store, &[HOST, "generate"], FAILURE);
     assert_eq!(json_lines(&store.ok(&["list", "--json"])).len(), 1);
 }

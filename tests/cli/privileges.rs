@@ -4,7 +4,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::common::*;
+use super::common::*;
 
 /// The server's user in these tests: an id no one else uses.
 const SERVER: u32 = 4242;
@@ -52,13 +52,13 @@ fn on_file_storage_root_acts_as_the_data_folders_owner() {
         return;
     }
     let store = Store::new(Schema::Files);
-    chown_tree(&store.path, SERVER);
+    chown_tree(store.path(), SERVER);
     store.ok(&["generate", "--contact", "bob"]);
     store.ok(&["generate", "--count", "3"]);
     let token = token_of(&store.ok(&["generate", "--reset", "carol"]));
     store.ok(&["revoke", &token]);
     assert!(store.user_file("bob").exists());
-    assert_all_owned_by_server(&store.path);
+    assert_all_owned_by_server(store.path());
 }
 
 #[test]
@@ -96,5 +96,5 @@ fn a_store_of_roots_keeps_root() {
     }
     let store = Store::new(Schema::Prosody13);
     store.ok(&["generate"]);
-    assert_eq!(std::fs::metadata(&store.path).unwrap().uid(), 0);
+    assert_eq!(std::fs::metadata(store.path()).unwrap().uid(), 0);
 }

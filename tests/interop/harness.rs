@@ -11,12 +11,9 @@
 //! the server gets SIGKILL from the kernel if the test thread that started it
 //! dies without dropping it (PR_SET_PDEATHSIG).
 
-use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::MetadataExt;
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -26,9 +23,12 @@ use std::time::{Duration, Instant};
 use invitectl::{Host, Invite, Kind, Location, OpenMode, Store};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::mariadb_server::{self, Database as MyDatabase};
-use crate::postgres_cluster::{self, Database};
-use crate::xmpp::Client;
+use super::xmpp::Client;
+use crate::support::accounts::{ids_of, is_root};
+use crate::support::mariadb_server::{self, Database as MyDatabase};
+use crate::support::ports::free_port;
+use crate::support::postgres_cluster::{self, Database};
+use crate::support::{binary, skip};
 
 /// The virtual host every test server serves.
 pub const HOST: &str = "example.test";
@@ -89,14 +89,6 @@ impl Version {
     }
 }
 
-/// Whether a missing server must fail the test (on CI) rather than skip it.
-fn required() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
-}
-
 /// Returns Err(reason) when `version` cannot be run here.
 fn check_available(version: Version) -> Result<(), String> {
     let bin = version.prosody();
@@ -116,7 +108,7 @@ fn check_available(version: Version) -> Result<(), String> {
             found.trim()
         ));
     }
-    if is_root() && server_user().is_none() {
+    if is_root() && ids_of("prosody").is_none() {
         return Err("running as root but there is no `prosody` user to run the server as".into());
     }
     Ok(())
@@ -149,38 +141,6 @@ fn check_driver(version: Version, driver: &str, name: &str) -> Result<(), String
              run scripts/install-test-servers as root",
             version.label()
         ))
-    }
-}
-
-fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-/// The (uid, gid) of the `prosody` system user, from /etc/passwd.
-fn server_user() -> Option<(u32, u32)> {
-    let passwd = fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let f: Vec<&str> = line.split(':').collect();
-        (f.len() > 3 && f[0] == "prosody")
-            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
-            .flatten()
-    })
-}
-
-/// Ports handed out in this process, so that parallel tests never share one.
-static PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-
-fn free_port() -> u16 {
-    let mut guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    let used = guard.get_or_insert_with(HashSet::new);
-    loop {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("binding a free port");
-        let port = listener.local_addr().expect("local address").port();
-        if used.insert(port) {
-            return port;
-        }
     }
 }
 
@@ -248,12 +208,10 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         Storage::Sql | Storage::Internal => Ok(()),
     });
     if let Err(why) = available {
-        if required() {
+        if skip::required() {
             panic!("{why} (CI=true: the interop servers are required)");
         }
-        // Straight to the process's stderr: libtest captures eprintln! of
-        // passing tests, and a skip must be seen.
-        let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+        skip::skipped(&why);
         return None;
     }
     let (database, my_database) = match options.storage {
@@ -290,7 +248,7 @@ impl Server {
             .tempdir()
             .expect("creating a temporary folder");
         let root = dir.path().to_path_buf();
-        let run_as = if is_root() { server_user() } else { None };
+        let run_as = if is_root() { ids_of("prosody") } else { None };
         let port = free_port();
         let config = root.join("prosody.cfg.lua");
         fs::create_dir(root.join("certs")).expect("creating certs folder");
@@ -581,7 +539,7 @@ impl Server {
     /// `invitectl --store DB HOST args...`. On file storage it runs as the
     /// server's user, as the README tells admins to.
     pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
+        let mut cmd = binary::command();
         cmd.arg("--store")
             .arg(self.store_arg())
             .arg(HOST)
@@ -602,10 +560,8 @@ impl Server {
     /// no store named: invitectl finds the store in the configuration. Run
     /// as the server's user, as an admin would.
     pub fn invitectl_with_config(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
-        cmd.env_remove("INVITECTL_STORE")
-            .env_remove("INVITECTL_CONFIG")
-            .arg("--config")
+        let mut cmd = binary::command();
+        cmd.arg("--config")
             .arg(&self.config)
             .arg(HOST)
             .args(args)
@@ -664,7 +620,7 @@ impl Server {
     /// All rows of the `prosody` table for `store` (and `user`, if given).
     pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
         match self.storage {
-            Storage::Internal => return crate::files::rows(self.dir(), store, user),
+            Storage::Internal => return super::files::rows(self.dir(), store, user),
             Storage::Postgres => {
                 return self
                     .pg()
@@ -727,7 +683,7 @@ impl Server {
     pub fn set_invite_expiry(&self, token: &str, expires: i64) {
         match self.storage {
             Storage::Internal => {
-                return crate::files::set_invite_expiry(self.dir(), token, expires)
+                return super::files::set_invite_expiry(self.dir(), token, expires)
             }
             Storage::Postgres => return self.set_invite_expiry_pg(token, expires),
             Storage::Mysql => return self.set_invite_expiry_my(token, expires),

@@ -1,9 +1,7 @@
 //! One throwaway MariaDB server per test process, for tests on a MySQL
 //! database.
 //!
-//! Include it in a test binary with
-//! `#[path = "../support/mariadb.rs"] mod mariadb_server;` and call
-//! [`server`]: the first call starts the server (mariadb-install-db, then
+//! Call [`server`]: the first call starts the server (mariadb-install-db, then
 //! mariadbd on 127.0.0.1 and a free port, its data in a new temporary
 //! folder); every test then takes its own [`Database`] with
 //! [`Server::fresh_database`].
@@ -24,15 +22,7 @@
 //! test prints `SKIPPED: ...` and passes; with `CI=true` it fails. Run as
 //! root, the server runs as the `mysql` user (else `nobody`).
 
-#![allow(dead_code)]
-
-// Both database servers' modules carry their own copy.
-#[allow(clippy::duplicate_mod)]
-#[path = "certificates.rs"]
-mod certificates;
-#[allow(clippy::duplicate_mod)]
-#[path = "throwaway.rs"]
-mod throwaway;
+use super::{certificates, ports, throwaway};
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -165,7 +155,7 @@ impl Server {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(&install, &mariadbd, run_as, throwaway::free_port()) {
+            match Self::start_once(&install, &mariadbd, run_as, ports::free_port()) {
                 Ok(server) => return Ok(server),
                 Err((why, log)) => {
                     if attempt < 3 && log.contains("Address already in use") {
@@ -323,12 +313,6 @@ impl Server {
         &self.password
     }
 
-    /// A connection as root to `database`, over the unix socket.
-    pub fn root_client(&self, database: &str) -> mysql::Conn {
-        admin_connection(&self.socket(), Some(database))
-            .unwrap_or_else(|e| panic!("connecting to {database}: {e}\n{}", self.log()))
-    }
-
     /// The server's log so far, for failure messages.
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("mariadb.log")).unwrap_or_default()
@@ -379,6 +363,14 @@ impl Database {
         )
     }
 
+    /// [`Database::url`] with the password in it, as the library takes it.
+    pub fn url_with_password(&self) -> String {
+        format!(
+            "mysql://{}:{}@127.0.0.1:{}/{}",
+            self.user, self.password, self.port, self.name
+        )
+    }
+
     /// The environment a client needs beside [`Database::url`].
     pub fn env(&self) -> [(&'static str, String); 1] {
         [("MYSQL_PWD", self.password.clone())]
@@ -390,28 +382,19 @@ impl Database {
         admin_connection(&self.socket, Some(&self.name))
             .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name))
     }
-
-    /// A connection over TCP as the login user with `password`, as
-    /// invitectl and Prosody connect.
-    pub fn client_with_password(&self, password: &str) -> Result<mysql::Conn, mysql::Error> {
-        mysql::Conn::new(
-            mysql::OptsBuilder::new()
-                .ip_or_hostname(Some("127.0.0.1"))
-                .tcp_port(self.port)
-                .user(Some(&self.user))
-                .pass(Some(password))
-                .db_name(Some(&self.name))
-                .prefer_socket(false),
-        )
-    }
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
         // Keeps the server's folder small when many tests ran; whatever is
-        // left goes with the server.
+        // left goes with the server. A session still holding a lock on the
+        // database would make the drop wait (a year, by default): give up
+        // after a few seconds instead, and leave it to the server's end.
         if let Ok(mut admin) = admin_connection(&self.socket, None) {
-            let _ = admin.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
+            let _ = admin.query_drop(format!(
+                "SET SESSION lock_wait_timeout = 5; DROP DATABASE IF EXISTS `{}`",
+                self.name
+            ));
         }
     }
 }
