@@ -4,7 +4,7 @@
 //! `expire` deciding on the server without ever removing a row the
 //! reader keeps, and the table's collation, which ignores trailing
 //! spaces, kept from touching other rows. The core cases run on MariaDB
-//! with every other backend (see `common::backends`).
+//! with every other backend (see `support::store::backends`).
 
 use mysql::prelude::Queryable;
 
@@ -481,7 +481,7 @@ fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
     if server().unwrap().ca_cert().is_some() {
         // With openssl at hand, the test server has a certificate: see
         // ssl_mode_means_what_it_means_for_the_mysql_client.
-        eprintln!("\n*** SKIPPED: the test server offers TLS ***\n");
+        crate::support::skip::skipped("the test server offers TLS");
         return;
     }
     let (url, env) = store_url(&store);
@@ -513,7 +513,7 @@ fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
 fn ssl_mode_means_what_it_means_for_the_mysql_client() {
     let Some(store) = my_store() else { return };
     let Some(ca) = server().and_then(|s| s.ca_cert()) else {
-        eprintln!("\n*** SKIPPED: no openssl to make the test server a certificate ***\n");
+        crate::support::skip::skipped("no openssl to make the test server a certificate");
         return;
     };
     let (_, env) = store_url(&store);

@@ -2,7 +2,7 @@
 //! environment or libpq's password file (never shown), the table made
 //! when missing, pages of a long listing, and `expire` on the server
 //! undone when the server's JSON and the reader disagree. The core cases
-//! run on PostgreSQL with every other backend (see `common::backends`).
+//! run on PostgreSQL with every other backend (see `support::store::backends`).
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -389,7 +389,7 @@ fn pg_store_with(schema: Schema) -> Option<Store> {
 fn sslmode_means_what_it_means_in_libpq() {
     let Some(store) = pg_store() else { return };
     let Some(ca) = cluster().and_then(|c| c.ca_cert()) else {
-        eprintln!("\n*** SKIPPED: no openssl to make the test cluster a certificate ***\n");
+        crate::support::skip::skipped("no openssl to make the test cluster a certificate");
         return;
     };
     let db = store.pg_database();
