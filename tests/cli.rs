@@ -12,7 +12,7 @@ mod cli {
     mod common;
     mod completion;
     mod config;
-    mod damaged;
+    mod damaged_rows;
     mod docs;
     mod file_storage;
     mod generate;

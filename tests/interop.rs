@@ -112,7 +112,7 @@ pub mod support;
 /// rather than from a tests/interop/main.rs so that this crate root
 /// reaches tests/support/ as `support`.
 mod interop {
-    mod files;
+    mod data_folder;
     pub mod harness;
     pub mod scenarios;
     mod xmpp;

@@ -1,3 +1,6 @@
+//! Rows someone else wrote that do not read as invites: listed as
+//! damaged, never pruned, shown and revoked by name.
+
 use super::common::*;
 
 /// Rows someone else wrote that do not read as invites.

@@ -1,6 +1,6 @@
-//! Reading and changing a server's file storage (`storage = "internal"`)
-//! for the assertions: each entry of a data file as a [`Row`], tables as
-//! the JSON Prosody's SQL storage would hold for them.
+//! A server's data folder (`storage = "internal"`), read and changed for
+//! the assertions: each entry of a data file as a [`Row`], tables as the
+//! JSON Prosody's SQL storage would hold for them.
 
 use std::path::Path;
 

@@ -154,10 +154,10 @@ pub enum Storage {
     /// folder, which is the `data_path`.
     Internal,
     /// `storage = "sql"` on PostgreSQL: a fresh database of the test
-    /// process's cluster (tests/support/postgres.rs).
+    /// process's cluster (tests/support/postgres_cluster.rs).
     Postgres,
     /// `storage = "sql"` on MariaDB (`driver = "MySQL"`): a fresh database
-    /// of the test process's server (tests/support/mariadb.rs).
+    /// of the test process's server (tests/support/mariadb_server.rs).
     Mysql,
 }
 
@@ -620,7 +620,7 @@ impl Server {
     /// All rows of the `prosody` table for `store` (and `user`, if given).
     pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
         match self.storage {
-            Storage::Internal => return super::files::rows(self.dir(), store, user),
+            Storage::Internal => return super::data_folder::rows(self.dir(), store, user),
             Storage::Postgres => {
                 return self
                     .pg()
@@ -683,7 +683,7 @@ impl Server {
     pub fn set_invite_expiry(&self, token: &str, expires: i64) {
         match self.storage {
             Storage::Internal => {
-                return super::files::set_invite_expiry(self.dir(), token, expires)
+                return super::data_folder::set_invite_expiry(self.dir(), token, expires)
             }
             Storage::Postgres => return self.set_invite_expiry_pg(token, expires),
             Storage::Mysql => return self.set_invite_expiry_my(token, expires),
