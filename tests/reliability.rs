@@ -9,14 +9,18 @@
 // `support` (a module of tests/reliability/main.rs would be looked for in
 // tests/reliability/).
 mod reliability {
-    //! The reliability cases, one module per guarantee, and what they share.
+    //! The reliability cases, one module per guarantee, and what they
+    //! share: seeding, running the binary, a store's state and refusals.
 
     mod concurrency;
     mod damaged;
     mod hostile;
     mod kill;
     mod properties;
+    mod refusals;
+    mod running;
     mod secrets;
-    mod util;
+    mod seeding;
+    mod store_state;
 }
 pub mod support;

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::util::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
 use crate::support::{
     output::{json_lines, token_of},
     store::{Schema, Store},

@@ -11,7 +11,13 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use super::util::*;
+use super::refusals::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
+use crate::support::accounts::{is_root, nobody};
+use crate::support::binary::command;
+use crate::support::skip::skipped;
 use crate::support::{
     output::json_lines,
     store::{Schema, Store, HOST},

@@ -5,7 +5,9 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
-use super::util::*;
+use super::refusals::*;
+use super::running::*;
+use crate::support::binary::command;
 use crate::support::pty::Pty;
 use crate::support::{
     output::json_lines,

@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::util::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
 use crate::support::store::{Schema, Store};
 
 const TRIALS: usize = 20;

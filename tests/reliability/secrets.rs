@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 
 use invitectl::token::{TokenSource, TOKEN_LEN};
 
-use super::util::*;
+use super::refusals::*;
+use super::running::*;
+use super::store_state::*;
+use crate::support::accounts::{is_root, nobody};
+use crate::support::binary::command;
+use crate::support::skip::skipped;
 use crate::support::{
     output::token_of,
     store::{Schema, Store, HOST},

@@ -1,85 +1,16 @@
-//! Helpers shared by the reliability tests.
+//! What a store holds after a command, however the command ended: whole
+//! or not, how many invites, which tokens, what must never change, and
+//! what a killed command left beside it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use invitectl::lua;
-use invitectl::token::TokenSource;
-use invitectl::{Host, InviteRequest, Location, OpenMode, Target, Username};
 use mysql::prelude::Queryable;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 
-pub use crate::support::accounts::{is_root, nobody};
-pub use crate::support::binary::{command, BIN};
 use crate::support::data_files::read_table;
-pub use crate::support::skip::skipped;
 use crate::support::store::{host_folder_name, Schema, Store, HOST};
-
-/// A seeded random generator; the seed comes from `INVITECTL_TEST_SEED`
-/// when set (to replay a failure), else from the clock, and is printed.
-pub fn rng(test: &str) -> StdRng {
-    let seed = std::env::var("INVITECTL_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    eprintln!("{test}: seed {seed} (replay with INVITECTL_TEST_SEED={seed})");
-    StdRng::seed_from_u64(seed)
-}
-
-/// Adds `count` invites to `store` (a SQLite file or a data folder)
-/// through the library, created at `created` with lifetime `ttl_secs`: in
-/// the past, they are expired.
-pub fn seed_invites(store: &Store, count: u64, created: i64, ttl_secs: u64) {
-    seed(&store.location(), count, created, ttl_secs, None);
-}
-
-/// [`seed_invites`] into the SQLite file or data folder at `path`.
-pub fn seed_invites_at(path: &Path, count: u64, created: i64, ttl_secs: u64) {
-    seed(
-        &Location::from_path(path.into()),
-        count,
-        created,
-        ttl_secs,
-        None,
-    );
-}
-
-/// Like [`seed_invites`], contact invites from `inviter` that also allow
-/// registration: a host-level record and a per-user one each (on file
-/// storage, two files).
-pub fn seed_contact_invites(store: &Store, inviter: &str, count: u64, created: i64, ttl_secs: u64) {
-    seed(&store.location(), count, created, ttl_secs, Some(inviter));
-}
-
-fn seed(location: &Location, count: u64, created: i64, ttl_secs: u64, inviter: Option<&str>) {
-    let host = Host::parse(HOST).unwrap();
-    let mut db = invitectl::Store::open(location, OpenMode::Existing).unwrap();
-    let request = InviteRequest {
-        ttl: Some(std::time::Duration::from_secs(ttl_secs)),
-        target: inviter.map(|user| Target::Contact {
-            inviter: Username::parse(user).unwrap(),
-            allow_registration: true,
-        }),
-        ..InviteRequest::default()
-    };
-    let mut tokens = TokenSource::new();
-    db.create(
-        &host,
-        count,
-        || request.build_with_token(&host, created, tokens.next_token()?),
-        |_| Ok(()),
-    )
-    .unwrap();
-}
 
 /// `PRAGMA integrity_check` of a store (opening it rolls a hot journal back).
 pub fn integrity(path: &Path) -> String {
@@ -319,37 +250,6 @@ pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
     leftovers.len()
 }
 
-/// What `--store` names for a store, with the environment it needs:
-/// cheap to clone into threads.
-#[derive(Clone)]
-pub struct StoreArg {
-    value: std::ffi::OsString,
-    env: Vec<(&'static str, String)>,
-}
-
-impl StoreArg {
-    pub fn of(store: &Store) -> StoreArg {
-        let (value, env) = store.store_arg();
-        StoreArg { value, env }
-    }
-
-    /// `invitectl --store STORE HOST args...`, not started.
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = command();
-        cmd.arg("--store")
-            .arg(&self.value)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .arg(HOST)
-            .args(args);
-        cmd
-    }
-
-    /// `invitectl --store STORE HOST args...`, run to completion.
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-}
-
 /// PostgreSQL's own check of the table's indexes against its rows
 /// (`amcheck`), or what it found wrong.
 fn pg_index_check(store: &Store) -> Result<(), String> {
@@ -431,83 +331,4 @@ fn assert_no_session_left(store: &Store, what: &str) {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-}
-
-/// `invitectl --store PATH HOST args...`, run to completion.
-pub fn run(path: &Path, args: &[&str]) -> Output {
-    command()
-        .arg("--store")
-        .arg(path)
-        .arg(HOST)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// A copy of the binary that `nobody` may run, wherever the build lives
-/// (a checkout under /root is closed to other users).
-fn binary_for_nobody() -> &'static Path {
-    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
-        std::sync::OnceLock::new();
-    &COPY
-        .get_or_init(|| {
-            use std::os::unix::fs::PermissionsExt;
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-            let bin = dir.path().join("invitectl");
-            std::fs::copy(BIN, &bin).unwrap();
-            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-            (dir, bin)
-        })
-        .1
-}
-
-/// The binary, run as `nobody` (the tests run as root, who ignores file
-/// permissions); std drops supplementary groups as it switches.
-pub fn as_nobody(path: &Path, args: &[&str]) -> Output {
-    let (uid, gid) = nobody();
-    let mut cmd = Command::new(binary_for_nobody());
-    crate::support::binary::clean(&mut cmd);
-    cmd.uid(uid)
-        .gid(gid)
-        .arg("--store")
-        .arg(path)
-        .arg(HOST)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-pub fn chown(path: &Path, uid: u32, gid: u32) {
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).unwrap();
-}
-
-/// Checks a refusal: the exit code, nothing on stdout, one escaped line
-/// on stderr starting `invitectl: `, no panic.
-pub fn assert_one_line_error(out: &Output, code: i32, what: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{what}: {stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "{what}: stdout {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(stderr.starts_with("invitectl: "), "{what}: {stderr:?}");
-    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-    assert!(stderr.ends_with('\n'), "{what}: {stderr:?}");
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    assert_no_terminal_controls(&stderr[..stderr.len() - 1], what);
-}
-
-/// No control character (the final newline aside) or bidirectional
-/// override reaches the terminal.
-pub fn assert_no_terminal_controls(text: &str, what: &str) {
-    let bad = text.chars().find(|&c| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    });
-    assert!(
-        bad.is_none(),
-        "{what}: {bad:?} reached the terminal in {text:?}"
-    );
 }
