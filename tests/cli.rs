@@ -21,6 +21,7 @@ mod cli {
     mod pipes;
     mod postgresql;
     mod privileges;
+    mod prosody_config;
     mod qr;
     mod qr_decode;
     mod revoke_expire;
