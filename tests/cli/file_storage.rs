@@ -7,7 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use super::common::*;
 use crate::support::data_files::read_table;
 
-/// The host-level file of SPEC.md, as Prosody 0.12.3 wrote it.
+/// A host-level file as Prosody 0.12.3 wrote it.
 const PROSODY_HOST_FILE: &str = "return {\n\t[\"zpEFMWvMjTRqIawWAPZce_Ps\"] = {\n\t\t[\"jid\"] = \"alice@example.com\";\n\t\t[\"expires\"] = 4102444800;\n\t\t[\"additional_data\"] = {\n\t\t\t[\"allow_reset\"] = \"alice\";\n\t\t};\n\t\t[\"created_at\"] = 1795271968;\n\t\t[\"allow_registration\"] = true;\n\t\t[\"type\"] = \"register\";\n\t\t[\"uri\"] = \"xmpp:alice@example.com?register;preauth=zpEFMWvMjTRqIawWAPZce_Ps\";\n\t\t[\"token\"] = \"zpEFMWvMjTRqIawWAPZce_Ps\";\n\t};\n\t[\"ukwQ_kgBSGa5rFmRZCz62XxG\"] = {\n\t\t[\"token\"] = \"ukwQ_kgBSGa5rFmRZCz62XxG\";\n\t\t[\"uri\"] = \"xmpp:example.com?register;preauth=ukwQ_kgBSGa5rFmRZCz62XxG\";\n\t\t[\"additional_data\"] = {\n\t\t\t[\"groups\"] = {};\n\t\t};\n\t\t[\"expires\"] = 4102444800;\n\t\t[\"created_at\"] = 1795271948;\n\t\t[\"type\"] = \"register\";\n\t\t[\"jid\"] = \"example.com\";\n\t\t[\"allow_registration\"] = true;\n\t};\n};\n";
 
 /// A per-user file as Prosody writes it.

@@ -14,7 +14,8 @@ fn record(store: &Store, token: &str) -> Value {
     serde_json::from_str(value).unwrap()
 }
 
-/// SPEC's rules for every host-level record.
+/// The rules every host-level record keeps, as Prosody's mod_invites
+/// writes one.
 fn assert_spec_record(record: &Value, token: &str) {
     let raw = record.to_string();
     assert!(!raw.contains("null"), "null in {raw}");

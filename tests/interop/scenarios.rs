@@ -631,7 +631,7 @@ pub fn contact_invite_makes_mutual_contacts(server: &Server) {
         Version::V012 => {
             // 0.12.3's mod_invites crashes on a token with no host-level
             // record (fixed in 0.12.5): a Lua traceback in the log, no
-            // approval, the token stays. This pins down what SPEC.md says.
+            // approval, the token stays. This pins that down.
             let deadline = Instant::now() + Duration::from_secs(10);
             while !server
                 .log()
