@@ -193,10 +193,49 @@ pub struct Server {
     pub storage: Storage,
     /// The assertions' connection to it, made on first use.
     pg: OnceLock<Mutex<postgres::Client>>,
-    /// The server's database on PostgreSQL; dropped after the server stops.
-    database: Option<Database>,
-    /// The server's database on MariaDB; dropped after the server stops.
-    my_database: Option<MyDatabase>,
+    /// The server's database on a database server; dropped after the
+    /// server stops.
+    database: Option<SqlDatabase>,
+}
+
+/// A database of the process's test server that a Prosody stores its data
+/// in.
+enum SqlDatabase {
+    Postgres(Database),
+    Mysql(MyDatabase),
+}
+
+impl SqlDatabase {
+    /// The database's URL for `invitectl --store` (without the password).
+    fn url(&self) -> String {
+        match self {
+            SqlDatabase::Postgres(db) => db.url(),
+            SqlDatabase::Mysql(db) => db.url(),
+        }
+    }
+
+    /// The environment invitectl needs beside [`SqlDatabase::url`].
+    fn env(&self) -> [(&'static str, String); 1] {
+        match self {
+            SqlDatabase::Postgres(db) => db.env(),
+            SqlDatabase::Mysql(db) => db.env(),
+        }
+    }
+
+    /// The `sql` setting of Prosody's configuration for this database.
+    fn prosody_sql(&self) -> String {
+        let (driver, name, port, user, password) = match self {
+            SqlDatabase::Postgres(db) => ("PostgreSQL", &db.name, db.port, &db.user, &db.password),
+            SqlDatabase::Mysql(db) => ("MySQL", &db.name, db.port, &db.user, &db.password),
+        };
+        format!(
+            "sql = {{ driver = \"{driver}\", database = {}, \
+             host = \"127.0.0.1\", port = {port}, username = {}, password = {} }}",
+            lua_string(name),
+            lua_string(user),
+            lua_string(password),
+        )
+    }
 }
 
 /// Starts `version` for a test, or returns None (after printing why) when
@@ -214,12 +253,16 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         skip::skipped(&why);
         return None;
     }
-    let (database, my_database) = match options.storage {
-        Storage::Postgres => (Some(postgres_cluster::cluster()?.fresh_database()), None),
-        Storage::Mysql => (None, Some(mariadb_server::server()?.fresh_database())),
-        Storage::Sql | Storage::Internal => (None, None),
+    let database = match options.storage {
+        Storage::Postgres => Some(SqlDatabase::Postgres(
+            postgres_cluster::cluster()?.fresh_database(),
+        )),
+        Storage::Mysql => Some(SqlDatabase::Mysql(
+            mariadb_server::server()?.fresh_database(),
+        )),
+        Storage::Sql | Storage::Internal => None,
     };
-    Some(Server::start(version, options, database, my_database))
+    Some(Server::start(version, options, database))
 }
 
 /// Starts `version` on an existing PostgreSQL `database` (e.g. one that
@@ -227,22 +270,17 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
 /// server is known to be available.
 pub fn start_on_database(version: Version, options: Options, database: Database) -> Server {
     assert_eq!(options.storage, Storage::Postgres);
-    Server::start(version, options, Some(database), None)
+    Server::start(version, options, Some(SqlDatabase::Postgres(database)))
 }
 
 /// [`start_on_database`] on MariaDB.
 pub fn start_on_my_database(version: Version, options: Options, database: MyDatabase) -> Server {
     assert_eq!(options.storage, Storage::Mysql);
-    Server::start(version, options, None, Some(database))
+    Server::start(version, options, Some(SqlDatabase::Mysql(database)))
 }
 
 impl Server {
-    fn start(
-        version: Version,
-        options: Options,
-        database: Option<Database>,
-        my_database: Option<MyDatabase>,
-    ) -> Server {
+    fn start(version: Version, options: Options, database: Option<SqlDatabase>) -> Server {
         let dir = tempfile::Builder::new()
             .prefix("invitectl-interop-")
             .tempdir()
@@ -252,13 +290,7 @@ impl Server {
         let port = free_port();
         let config = root.join("prosody.cfg.lua");
         fs::create_dir(root.join("certs")).expect("creating certs folder");
-        let config_text = config_text(
-            &root,
-            port,
-            &options,
-            database.as_ref(),
-            my_database.as_ref(),
-        );
+        let config_text = config_text(&root, port, &options, database.as_ref());
         fs::write(&config, config_text).expect("writing the config");
         if let Some((uid, gid)) = run_as {
             for entry in [root.clone(), root.join("certs"), config.clone()] {
@@ -292,7 +324,6 @@ impl Server {
             storage: options.storage,
             pg: OnceLock::new(),
             database,
-            my_database,
         };
         server.wait_ready();
         server
@@ -404,25 +435,26 @@ impl Server {
     /// What `invitectl --store` is given: the store's path, or on
     /// PostgreSQL the database's URL (the password goes in PGPASSWORD).
     pub fn store_arg(&self) -> OsString {
-        match (&self.database, &self.my_database) {
-            (Some(db), _) => db.url().into(),
-            (_, Some(db)) => db.url().into(),
-            (None, None) => self.store_path().into(),
+        match &self.database {
+            Some(db) => db.url().into(),
+            None => self.store_path().into(),
         }
     }
 
     /// The server's PostgreSQL database.
     pub fn database(&self) -> &Database {
-        self.database
-            .as_ref()
-            .expect("the server is not on PostgreSQL")
+        match &self.database {
+            Some(SqlDatabase::Postgres(db)) => db,
+            _ => panic!("the server is not on PostgreSQL"),
+        }
     }
 
     /// The server's MariaDB database.
     pub fn my_database(&self) -> &MyDatabase {
-        self.my_database
-            .as_ref()
-            .expect("the server is not on MariaDB")
+        match &self.database {
+            Some(SqlDatabase::Mysql(db)) => db,
+            _ => panic!("the server is not on MariaDB"),
+        }
     }
 
     /// A connection to the server's MariaDB database (as root, over the
@@ -545,9 +577,6 @@ impl Server {
             .arg(HOST)
             .args(args);
         if let Some(db) = &self.database {
-            cmd.envs(db.env());
-        }
-        if let Some(db) = &self.my_database {
             cmd.envs(db.env());
         }
         if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
@@ -918,33 +947,18 @@ fn config_text(
     root: &Path,
     port: u16,
     options: &Options,
-    database: Option<&Database>,
-    my_database: Option<&MyDatabase>,
+    database: Option<&SqlDatabase>,
 ) -> String {
     let storage = match (options.storage, database) {
         (Storage::Sql, _) => r#"storage = "sql"
 sql = { driver = "SQLite3", database = "prosody.sqlite" }"#
             .to_string(),
         (Storage::Internal, _) => r#"storage = "internal""#.to_string(),
-        (Storage::Postgres, Some(db)) => format!(
-            "storage = \"sql\"\nsql = {{ driver = \"PostgreSQL\", database = {}, \
-             host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
-            lua_string(&db.name),
-            db.port,
-            lua_string(&db.user),
-            lua_string(&db.password),
-        ),
-        (Storage::Postgres, None) => panic!("PostgreSQL storage without a database"),
-        (Storage::Mysql, _) => {
-            let db = my_database.expect("MySQL storage without a database");
-            format!(
-                "storage = \"sql\"\nsql = {{ driver = \"MySQL\", database = {}, \
-                 host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
-                lua_string(&db.name),
-                db.port,
-                lua_string(&db.user),
-                lua_string(&db.password),
-            )
+        (Storage::Postgres | Storage::Mysql, Some(db)) => {
+            format!("storage = \"sql\"\n{}", db.prosody_sql())
+        }
+        (Storage::Postgres | Storage::Mysql, None) => {
+            panic!("{:?} storage without a database", options.storage)
         }
     };
     let root = root.display();
