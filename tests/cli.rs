@@ -27,4 +27,5 @@ mod cli {
     mod revoke_expire;
     mod terminal;
 }
+// Public: the binaries' shared interface (see tests/support/mod.rs).
 pub mod support;

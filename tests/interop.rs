@@ -106,6 +106,7 @@
 //! folder removed when the test ends, also when it fails. Every network read
 //! and every command run has a timeout, so nothing hangs.
 
+// Public: the binaries' shared interface (see tests/support/mod.rs).
 pub mod support;
 
 /// The scenarios and what they run on, in tests/interop/: declared here

@@ -3,6 +3,7 @@
 //! an injected clock: the server's rules for checking and redeeming
 //! tokens.
 
+// Public: the binaries' shared interface (see tests/support/mod.rs).
 pub mod support;
 
 use std::fmt;

@@ -23,4 +23,5 @@ mod reliability {
     mod seeding;
     mod store_state;
 }
+// Public: the binaries' shared interface (see tests/support/mod.rs).
 pub mod support;
