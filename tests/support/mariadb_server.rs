@@ -117,6 +117,7 @@ fn find_binaries() -> Result<(PathBuf, PathBuf), String> {
 const SUPERVISOR: &str = r#"
 install=$1 server=$2 dir=$3
 shift 3
+mkdir -p "$dir/tmp"
 if "$install" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
 	--skip-test-db --skip-name-resolve </dev/null >"$dir/install.log" 2>&1
 then
@@ -204,6 +205,9 @@ impl Server {
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", dir.join("mariadbd.pid").display()))
+            // Its own temporary files in its own folder: the machine's /tmp
+            // is shared with whatever else runs there.
+            .arg(format!("--tmpdir={}", dir.join("tmp").display()))
             .args(["--skip-log-bin", "--skip-name-resolve"])
             .args([
                 "--innodb-buffer-pool-size=32M",
