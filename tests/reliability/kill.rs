@@ -126,7 +126,7 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
         let mut child = StoreArg::of(&store)
             .command(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         std::thread::sleep(delay);
@@ -136,7 +136,10 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
         if status.code().is_none() {
             interrupted += 1;
         } else {
-            assert!(status.success(), "{what}");
+            // What a command that ended by itself said (a line at most).
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+            assert!(status.success(), "{what}: {stderr}");
         }
         leftovers += assert_leftovers_private(&store, &what);
         let now = whole_record_counts(&store).unwrap_or_else(|e| panic!("{what}: {e}"));
