@@ -3,14 +3,20 @@
 //! an injected clock: the server's rules for checking and redeeming
 //! tokens.
 
-#[path = "support/mariadb.rs"]
-mod mariadb_server;
-#[path = "support/postgres.rs"]
-mod postgres_cluster;
+// Public: the binaries' shared interface (see tests/support/mod.rs).
+pub mod support;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use invitectl::invite::Target;
 use invitectl::store::{MyTarget, PgTarget};
 use invitectl::{Entry, Error, Host, InviteRequest, Location, OpenMode, Store, Username};
+use tempfile::TempDir;
+
+use support::backends::on_each;
+use support::data_files::read_table;
+use support::{mariadb_server, postgres_cluster};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -20,6 +26,18 @@ enum Backend {
     Files,
     Postgres,
     Mysql,
+}
+
+/// How a failure message names the backend.
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Files => "file storage",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MariaDB",
+        })
+    }
 }
 
 /// Every backend: PostgreSQL and MariaDB when their test servers run
@@ -36,93 +54,99 @@ fn backends() -> Vec<Backend> {
 }
 
 /// Where a test's store lives, kept for as long as the test runs.
-struct Place {
-    dir: tempfile::TempDir,
-    database: Option<postgres_cluster::Database>,
-    my_database: Option<mariadb_server::Database>,
+enum Place {
+    /// `store.sqlite` in the folder.
+    Sqlite(TempDir),
+    /// The folder is the data folder.
+    Files(TempDir),
+    Postgres(postgres_cluster::Database),
+    Mysql(mariadb_server::Database),
+}
+
+impl Place {
+    fn new(backend: Backend) -> Place {
+        match backend {
+            Backend::Sqlite => Place::Sqlite(tempfile::tempdir().unwrap()),
+            Backend::Files => Place::Files(tempfile::tempdir().unwrap()),
+            Backend::Postgres => {
+                Place::Postgres(postgres_cluster::cluster().unwrap().fresh_database())
+            }
+            Backend::Mysql => Place::Mysql(mariadb_server::server().unwrap().fresh_database()),
+        }
+    }
+
+    fn location(&self) -> Location {
+        match self {
+            Place::Sqlite(dir) => Location::Sqlite(sqlite_file(dir)),
+            Place::Files(dir) => Location::Files(dir.path().to_owned()),
+            Place::Postgres(db) => {
+                Location::Postgres(PgTarget::from_url(&db.url_with_password()).unwrap())
+            }
+            Place::Mysql(db) => {
+                Location::Mysql(MyTarget::from_url(&db.url_with_password()).unwrap())
+            }
+        }
+    }
+}
+
+fn sqlite_file(dir: &TempDir) -> PathBuf {
+    dir.path().join("store.sqlite")
 }
 
 fn setup(backend: Backend) -> (Place, Store, Host) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut database = None;
-    let mut my_database = None;
-    let location = match backend {
-        Backend::Files => Location::Files(dir.path().to_owned()),
-        Backend::Sqlite => Location::Sqlite(dir.path().join("store.sqlite")),
-        Backend::Postgres => {
-            let db = postgres_cluster::cluster().unwrap().fresh_database();
-            let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
-            database = Some(db);
-            Location::Postgres(PgTarget::from_url(&url).unwrap())
-        }
-        Backend::Mysql => {
-            let db = mariadb_server::server().unwrap().fresh_database();
-            let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
-            my_database = Some(db);
-            Location::Mysql(MyTarget::from_url(&url).unwrap())
-        }
-    };
-    let store = Store::open(&location, OpenMode::CreateIfMissing).unwrap();
+    let place = Place::new(backend);
+    let store = Store::open(&place.location(), OpenMode::CreateIfMissing).unwrap();
     assert_eq!(store.was_created(), backend != Backend::Files);
-    (
-        Place {
-            dir,
-            database,
-            my_database,
-        },
-        store,
-        Host::parse("example.com").unwrap(),
-    )
+    (place, store, Host::parse("example.com").unwrap())
 }
 
 /// The records stored under `key`: rows, or entries of invite files.
 fn rows_with_key(place: &Place, key: &str) -> i64 {
-    if let Some(db) = &place.database {
-        return db
+    match place {
+        Place::Postgres(db) => db
             .client()
             .query_one("SELECT count(*) FROM prosody WHERE key = $1", &[&key])
             .unwrap()
-            .get(0);
-    }
-    if let Some(db) = &place.my_database {
-        use mysql::prelude::Queryable;
-        return db
-            .client()
-            .exec_first("SELECT count(*) FROM prosody WHERE `key` = ?", (key,))
-            .unwrap()
-            .unwrap();
-    }
-    let dir = &place.dir;
-    let folder = dir.path().join("example%2ecom");
-    if !dir.path().join("store.sqlite").exists() {
-        let mut files = vec![folder.join("invite_token.dat")];
-        if let Ok(users) = std::fs::read_dir(folder.join("invite_token")) {
-            files.extend(users.map(|e| e.unwrap().path()));
+            .get(0),
+        Place::Mysql(db) => {
+            use mysql::prelude::Queryable;
+            db.client()
+                .exec_first("SELECT count(*) FROM prosody WHERE `key` = ?", (key,))
+                .unwrap()
+                .unwrap()
         }
-        return files
-            .iter()
-            .filter_map(|f| std::fs::read(f).ok())
-            .map(|bytes| invitectl::lua::parse(&bytes).unwrap())
-            .filter(|t| t.as_table().unwrap().contains_key(key))
-            .count() as i64;
+        Place::Files(dir) => {
+            let folder = host_folder(dir);
+            let mut files = vec![folder.join("invite_token.dat")];
+            if let Ok(users) = std::fs::read_dir(folder.join("invite_token")) {
+                files.extend(users.map(|e| e.unwrap().path()));
+            }
+            files
+                .iter()
+                .filter(|f| read_table(f).contains_key(key))
+                .count() as i64
+        }
+        Place::Sqlite(dir) => rusqlite::Connection::open(sqlite_file(dir))
+            .unwrap()
+            .query_row("SELECT count(*) FROM prosody WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .unwrap(),
     }
-    rusqlite::Connection::open(dir.path().join("store.sqlite"))
-        .unwrap()
-        .query_row("SELECT count(*) FROM prosody WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .unwrap()
+}
+
+/// The folder of example.com in a data folder.
+fn host_folder(dir: &TempDir) -> PathBuf {
+    support::data_files::host_folder(dir.path(), "example.com")
 }
 
 #[test]
 fn check_follows_the_servers_rules() {
-    for backend in backends() {
-        check_follows_the_servers_rules_on(backend);
-    }
+    on_each(backends(), check_follows_the_servers_rules_on);
 }
 
 fn check_follows_the_servers_rules_on(backend: Backend) {
-    let (_dir, mut store, host) = setup(backend);
+    let (_place, mut store, host) = setup(backend);
     let invite = InviteRequest {
         ttl: Some(std::time::Duration::from_secs(60)),
         ..Default::default()
@@ -151,13 +175,14 @@ fn check_follows_the_servers_rules_on(backend: Backend) {
 
 #[test]
 fn redeeming_a_single_use_contact_invite_removes_both_records() {
-    for backend in backends() {
-        redeeming_a_single_use_contact_invite_removes_both_records_on(backend);
-    }
+    on_each(
+        backends(),
+        redeeming_a_single_use_contact_invite_removes_both_records_on,
+    );
 }
 
 fn redeeming_a_single_use_contact_invite_removes_both_records_on(backend: Backend) {
-    let (dir, mut store, host) = setup(backend);
+    let (place, mut store, host) = setup(backend);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -168,10 +193,10 @@ fn redeeming_a_single_use_contact_invite_removes_both_records_on(backend: Backen
     .build(&host, NOW)
     .unwrap();
     store.insert(&host, &invite).unwrap();
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 2);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 2);
     let used = store.redeem(&host, &invite.token, NOW + 1).unwrap();
     assert_eq!(used.inviter(), Some("alice"));
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 0);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 0);
     assert!(matches!(
         store.redeem(&host, &invite.token, NOW + 2),
         Err(Error::NotFound(_))
@@ -180,13 +205,11 @@ fn redeeming_a_single_use_contact_invite_removes_both_records_on(backend: Backen
 
 #[test]
 fn a_reusable_invite_stays_until_it_expires() {
-    for backend in backends() {
-        a_reusable_invite_stays_until_it_expires_on(backend);
-    }
+    on_each(backends(), a_reusable_invite_stays_until_it_expires_on);
 }
 
 fn a_reusable_invite_stays_until_it_expires_on(backend: Backend) {
-    let (dir, mut store, host) = setup(backend);
+    let (place, mut store, host) = setup(backend);
     let invite = InviteRequest {
         groups: vec!["staff".into()],
         reusable: true,
@@ -198,25 +221,26 @@ fn a_reusable_invite_stays_until_it_expires_on(backend: Backend) {
     for _ in 0..3 {
         store.redeem(&host, &invite.token, NOW + 10).unwrap();
     }
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 1);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 1);
     let late = invite.expires + 1;
     assert!(matches!(
         store.redeem(&host, &invite.token, late),
         Err(Error::Expired(_))
     ));
     assert_eq!(store.prune(&host, late).unwrap(), 1);
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 0);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 0);
 }
 
 #[test]
 fn a_contact_only_invite_lives_in_the_per_user_record() {
-    for backend in backends() {
-        a_contact_only_invite_lives_in_the_per_user_record_on(backend);
-    }
+    on_each(
+        backends(),
+        a_contact_only_invite_lives_in_the_per_user_record_on,
+    );
 }
 
 fn a_contact_only_invite_lives_in_the_per_user_record_on(backend: Backend) {
-    let (dir, mut store, host) = setup(backend);
+    let (place, mut store, host) = setup(backend);
     let invite = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("bob").unwrap(),
@@ -227,7 +251,7 @@ fn a_contact_only_invite_lives_in_the_per_user_record_on(backend: Backend) {
     .build(&host, NOW)
     .unwrap();
     store.insert(&host, &invite).unwrap();
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 1);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 1);
     let Some(Entry::Invite(read)) = store.get(&host, &invite.token).unwrap() else {
         panic!("not found")
     };
@@ -235,18 +259,19 @@ fn a_contact_only_invite_lives_in_the_per_user_record_on(backend: Backend) {
     assert_eq!(read.expires, invite.expires);
     assert!(!read.allow_registration);
     store.redeem(&host, &invite.token, NOW).unwrap();
-    assert_eq!(rows_with_key(&dir, invite.token.as_str()), 0);
+    assert_eq!(rows_with_key(&place, invite.token.as_str()), 0);
 }
 
 #[test]
 fn listing_streams_and_prune_counts_each_invite_once() {
-    for backend in backends() {
-        listing_streams_and_prune_counts_each_invite_once_on(backend);
-    }
+    on_each(
+        backends(),
+        listing_streams_and_prune_counts_each_invite_once_on,
+    );
 }
 
 fn listing_streams_and_prune_counts_each_invite_once_on(backend: Backend) {
-    let (_dir, mut store, host) = setup(backend);
+    let (_place, mut store, host) = setup(backend);
     let short = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -282,13 +307,11 @@ fn listing_streams_and_prune_counts_each_invite_once_on(backend: Backend) {
 
 #[test]
 fn a_failing_callback_writes_nothing() {
-    for backend in backends() {
-        a_failing_callback_writes_nothing_on(backend);
-    }
+    on_each(backends(), a_failing_callback_writes_nothing_on);
 }
 
 fn a_failing_callback_writes_nothing_on(backend: Backend) {
-    let (_dir, mut store, host) = setup(backend);
+    let (_place, mut store, host) = setup(backend);
     let request = InviteRequest::default();
     let mut n = 0;
     let result = store.create(
@@ -311,7 +334,9 @@ fn a_failing_callback_writes_nothing_on(backend: Backend) {
 #[test]
 fn generate_writes_each_file_once_when_all_are_made() {
     let (place, mut store, host) = setup(Backend::Files);
-    let dir = &place.dir;
+    let Place::Files(dir) = &place else {
+        unreachable!("a file storage place")
+    };
     let request = InviteRequest {
         target: Some(Target::Contact {
             inviter: Username::parse("alice").unwrap(),
@@ -319,7 +344,7 @@ fn generate_writes_each_file_once_when_all_are_made() {
         }),
         ..Default::default()
     };
-    let folder = dir.path().join("example%2ecom");
+    let folder = host_folder(dir);
     let mut seen = 0;
     store
         .create(
@@ -337,15 +362,12 @@ fn generate_writes_each_file_once_when_all_are_made() {
         )
         .unwrap();
     assert_eq!(seen, 100);
-    let table = |path: std::path::PathBuf| {
-        invitectl::lua::parse(&std::fs::read(path).unwrap())
-            .unwrap()
-            .as_table()
-            .unwrap()
-            .len()
+    let entries = |path: &Path| {
+        assert!(path.is_file(), "{} is missing", path.display());
+        read_table(path).len()
     };
-    assert_eq!(table(folder.join("invite_token.dat")), 100);
-    assert_eq!(table(folder.join("invite_token/alice.dat")), 100);
+    assert_eq!(entries(&folder.join("invite_token.dat")), 100);
+    assert_eq!(entries(&folder.join("invite_token/alice.dat")), 100);
 }
 
 #[test]
@@ -356,8 +378,10 @@ fn a_single_use_invite_is_redeemed_once_by_racing_servers() {
         return;
     }
     let (place, mut store, host) = setup(Backend::Postgres);
-    let db = place.database.as_ref().unwrap();
-    let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
+    let Place::Postgres(db) = &place else {
+        unreachable!("a PostgreSQL place")
+    };
+    let url = db.url_with_password();
     for _ in 0..20 {
         let invite = InviteRequest::default().build(&host, NOW).unwrap();
         store.insert(&host, &invite).unwrap();

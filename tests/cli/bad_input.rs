@@ -3,7 +3,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::*;
+use super::common::*;
+use crate::support::accounts::is_root;
+use crate::support::skip::skipped;
 
 const USAGE: i32 = 2;
 const FAILURE: i32 = 1;
@@ -13,7 +15,7 @@ fn refused(store: &Store, args: &[&str], code: i32) {
     let before = store.file_bytes();
     let out = invitectl()
         .arg("--store")
-        .arg(&store.path)
+        .arg(store.path())
         .args(args)
         .assert()
         .code(code)
@@ -258,7 +260,7 @@ fn invite_files_that_do_not_parse_stop_every_command() {
             let before = store.file_bytes();
             let out = invitectl()
                 .arg("--store")
-                .arg(&store.path)
+                .arg(store.path())
                 .args(&all)
                 .assert()
                 .code(FAILURE)
@@ -317,19 +319,13 @@ fn a_locked_store_fails_cleanly_after_the_busy_timeout() {
 
 #[test]
 fn a_read_only_store_is_refused_for_writes_but_listed() {
-    if unsafe_is_root() {
-        eprintln!("SKIPPED: root ignores file permissions; covered for non-root users");
+    if is_root() {
+        skipped("a_read_only_store_is_refused_for_writes_but_listed: root ignores file permissions; covered for non-root users");
         return;
     }
     let store = Store::new(Schema::Prosody13);
     store.ok(&["generate"]);
-    std::fs::set_permissions(&store.path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
     refused(&store, &[HOST, "generate"], FAILURE);
     assert_eq!(json_lines(&store.ok(&["list", "--json"])).len(), 1);
-}
-
-fn unsafe_is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::tools::{need, sh_quote};
+use crate::support::tools::{need, sh_quote};
 
 /// What bash offers for the words of a command line, the last one being
 /// completed.

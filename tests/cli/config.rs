@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{exists, invitectl, json_lines, now, ProsodyConfig, GOOD_GLOBAL, HOST};
+use super::common::{exists, invitectl, json_lines, now, ProsodyConfig, GOOD_GLOBAL, HOST};
 
 /// Stderr of a run, checked to be one line holding `text`.
 fn one_line_with(assert: assert_cmd::assert::Assert, text: &str) -> String {
@@ -99,7 +99,7 @@ fn each_storage_setting_picks_its_backend() {
     invitectl()
         .arg("--store")
         .arg(internal.data())
-        .args([HOST, "show", &crate::common::token_of(link.trim())])
+        .args([HOST, "show", &super::common::token_of(link.trim())])
         .assert()
         .success();
     // A per-store table, set on the host, with sql's default database.

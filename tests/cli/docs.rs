@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{invitectl, stdout_of};
+use super::common::{invitectl, stdout_of};
 
 fn check(args: &[&str], file: &str) {
     let out = invitectl().args(args).assert().success();
@@ -79,7 +79,7 @@ fn options_in_help(args: &[&str]) -> Vec<String> {
 
 #[test]
 fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
-    if !crate::tools::need("man", "man-db", "man_renders") {
+    if !crate::support::tools::need("man", "man-db", "man_renders") {
         return;
     }
     let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/invitectl.1");

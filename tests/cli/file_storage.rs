@@ -4,10 +4,10 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::common::*;
-use crate::files::read_table;
+use super::common::*;
+use crate::support::data_files::read_table;
 
-/// The host-level file of SPEC.md, as Prosody 0.12.3 wrote it.
+/// A host-level file as Prosody 0.12.3 wrote it.
 const PROSODY_HOST_FILE: &str = "return {\n\t[\"zpEFMWvMjTRqIawWAPZce_Ps\"] = {\n\t\t[\"jid\"] = \"alice@example.com\";\n\t\t[\"expires\"] = 4102444800;\n\t\t[\"additional_data\"] = {\n\t\t\t[\"allow_reset\"] = \"alice\";\n\t\t};\n\t\t[\"created_at\"] = 1795271968;\n\t\t[\"allow_registration\"] = true;\n\t\t[\"type\"] = \"register\";\n\t\t[\"uri\"] = \"xmpp:alice@example.com?register;preauth=zpEFMWvMjTRqIawWAPZce_Ps\";\n\t\t[\"token\"] = \"zpEFMWvMjTRqIawWAPZce_Ps\";\n\t};\n\t[\"ukwQ_kgBSGa5rFmRZCz62XxG\"] = {\n\t\t[\"token\"] = \"ukwQ_kgBSGa5rFmRZCz62XxG\";\n\t\t[\"uri\"] = \"xmpp:example.com?register;preauth=ukwQ_kgBSGa5rFmRZCz62XxG\";\n\t\t[\"additional_data\"] = {\n\t\t\t[\"groups\"] = {};\n\t\t};\n\t\t[\"expires\"] = 4102444800;\n\t\t[\"created_at\"] = 1795271948;\n\t\t[\"type\"] = \"register\";\n\t\t[\"jid\"] = \"example.com\";\n\t\t[\"allow_registration\"] = true;\n\t};\n};\n";
 
 /// A per-user file as Prosody writes it.
@@ -78,7 +78,7 @@ fn new_files_are_0640_and_folders_0750_existing_ones_keep_their_mode() {
     assert_eq!(mode(&store.host_file()), 0o640);
     assert_eq!(mode(&store.user_file("alice")), 0o640);
     assert_eq!(mode(&folder), 0o750);
-    let data_owner = std::fs::metadata(&store.path).unwrap().uid();
+    let data_owner = std::fs::metadata(store.path()).unwrap().uid();
     assert_eq!(
         std::fs::metadata(store.host_file()).unwrap().uid(),
         data_owner
@@ -114,7 +114,7 @@ fn users_with_odd_names_get_prosodys_file_names() {
     let store = Store::new(Schema::Files);
     let token = token_of(&store.ok(&["generate", "--contact", "zoë.o-k"]));
     let file = store
-        .path
+        .path()
         .join("example%2ecom/invite_token/zo%c3%ab%2eo%2dk.dat");
     assert!(file.is_file());
     let shown = json_lines(&store.ok(&["show", &token, "--json"]));

@@ -1,8 +1,8 @@
-use crate::common::*;
+use super::common::*;
 
 #[test]
 fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_only() {
-    for schema in all() {
+    on_each(all(), |schema| {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let now = now();
@@ -58,12 +58,12 @@ fn list_shows_pending_invites_newest_first_including_foreign_made_and_contact_on
         let contacts = json_lines(&store.ok(&["list", "--kind", "contact", "--json"]));
         assert_eq!(contacts.len(), 1);
         assert_eq!(store.foreign_state(), before);
-    }
+    });
 }
 
 #[test]
 fn list_filters_by_kind() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         store.ok(&["generate"]);
         store.ok(&["generate", "--reset", "bob"]);
@@ -74,12 +74,12 @@ fn list_filters_by_kind() {
             assert_eq!(lines.len(), 1, "{kind}");
             assert_eq!(lines[0]["kind"], kind);
         }
-    }
+    });
 }
 
 #[test]
 fn piped_list_is_tab_separated_without_escape_codes() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         // generate refuses such a note; another tool may have written it.
         store.put(
@@ -94,12 +94,12 @@ fn piped_list_is_tab_separated_without_escape_codes() {
         assert_eq!(fields.len(), 6, "{out:?}");
         assert_eq!(fields[1], "account");
         assert_eq!(fields[5], "line\\u{a}break \\u{1b}[31mred");
-    }
+    });
 }
 
 #[test]
 fn show_prints_one_invite() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         let token = token_of(&store.ok(&["generate", "--contact", "alice", "--note", "hello"]));
         let json = json_lines(&store.ok(&["show", &token, "--json"]));
@@ -112,12 +112,12 @@ fn show_prints_one_invite() {
             text.contains(&token) && text.contains("contact of alice") && text.contains("hello"),
             "{text}"
         );
-    }
+    });
 }
 
 #[test]
 fn show_of_an_unknown_token_exits_3() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         let bytes = store.file_bytes();
         let out = store
@@ -130,7 +130,7 @@ fn show_of_an_unknown_token_exits_3() {
             "invitectl: no invite with token ZZZZZZZZZZZZZZZZZZZZZZZZ\n"
         );
         assert_eq!(store.file_bytes(), bytes);
-    }
+    });
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn a_closed_pipe_is_not_an_error() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("invitectl"))
         .args([
             "--store",
-            store.path.to_str().unwrap(),
+            store.path().to_str().unwrap(),
             HOST,
             "list",
             "--json",
@@ -163,7 +163,7 @@ fn a_closed_pipe_is_not_an_error() {
 /// the calendar's range, nulls, roles in both shapes, damaged records.
 #[test]
 fn list_json_lines_are_pinned_byte_for_byte() {
-    for schema in [Schema::Prosody012, Schema::Prosody13] {
+    on_each([Schema::Prosody012, Schema::Prosody13], |schema| {
         let store = Store::new(schema);
         store.put(
             "",
@@ -200,5 +200,5 @@ fn list_json_lines_are_pinned_byte_for_byte() {
             ],
             "{schema:?}"
         );
-    }
+    });
 }

@@ -4,12 +4,12 @@
 //! `expire` deciding on the server without ever removing a row the
 //! reader keeps, and the table's collation, which ignores trailing
 //! spaces, kept from touching other rows. The core cases run on MariaDB
-//! with every other backend (see `common::backends`).
+//! with every other backend (see `support::store::backends`).
 
 use mysql::prelude::Queryable;
 
-use crate::common::*;
-use crate::mariadb_server::{server, Database};
+use super::common::*;
+use crate::support::mariadb_server::{server, Database};
 
 /// A fresh database without Prosody's table, or None (the server said
 /// why) when MariaDB is not installed here.
@@ -22,7 +22,7 @@ fn my_store() -> Option<Store> {
 }
 
 fn my_store_with(schema: Schema) -> Option<Store> {
-    crate::my_store::available().then(|| Store::new(schema))
+    server().is_some().then(|| Store::new(schema))
 }
 
 fn stderr_line(out: &assert_cmd::assert::Assert) -> String {
@@ -141,12 +141,10 @@ fn the_password_comes_from_the_url_mysql_pwd_or_the_configuration_and_is_never_s
     assert!(!text.contains(&password), "{text}");
 }
 
+/// The store's URL (without the password), and the environment with it.
 fn store_url(store: &Store) -> (String, [(&'static str, String); 1]) {
-    let password = server().unwrap().password().to_owned();
-    (
-        store.path.to_str().unwrap().to_owned(),
-        [("MYSQL_PWD", password)],
-    )
+    let db = store.my_database();
+    (db.url(), db.env())
 }
 
 #[test]
@@ -483,7 +481,7 @@ fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
     if server().unwrap().ca_cert().is_some() {
         // With openssl at hand, the test server has a certificate: see
         // ssl_mode_means_what_it_means_for_the_mysql_client.
-        eprintln!("\n*** SKIPPED: the test server offers TLS ***\n");
+        crate::support::skip::skipped("the test server offers TLS");
         return;
     }
     let (url, env) = store_url(&store);
@@ -515,16 +513,16 @@ fn ssl_mode_preferred_falls_back_and_required_refuses_a_server_without_tls() {
 fn ssl_mode_means_what_it_means_for_the_mysql_client() {
     let Some(store) = my_store() else { return };
     let Some(ca) = server().and_then(|s| s.ca_cert()) else {
-        eprintln!("\n*** SKIPPED: no openssl to make the test server a certificate ***\n");
+        crate::support::skip::skipped("no openssl to make the test server a certificate");
         return;
     };
-    let (_, env) = store.my_url();
+    let (_, env) = store_url(&store);
     let port = server().unwrap().port;
     // The server accepts this user only over TLS.
     let url = |query: &str| {
         format!(
             "mysql://{}@127.0.0.1:{port}/{}?{query}",
-            crate::mariadb_server::TLS_ONLY_USER,
+            crate::support::mariadb_server::TLS_ONLY_USER,
             store.my_name()
         )
     };

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use crate::common::*;
-use crate::tools::sh_quote;
+use super::common::*;
+use crate::support::tools::sh_quote;
 
 /// Runs `invitectl --store STORE HOST <args>` followed by `then`, in bash
 /// with pipefail, so the exit status is invitectl's own.
@@ -13,7 +13,7 @@ fn pipeline(store: &Store, args: &str, then: &str) -> std::process::Output {
     let cmd = format!(
         "set -o pipefail; {} --store {} {HOST} {args} {then}",
         sh_quote(bin.to_str().unwrap()),
-        sh_quote(store.path.to_str().unwrap()),
+        sh_quote(store.path().to_str().unwrap()),
     );
     Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &cmd])
@@ -67,7 +67,7 @@ fn each_line_a_loop_reads_is_an_invite_that_works() {
     let show = format!(
         "{} --store {} {HOST} show",
         sh_quote(assert_cmd::cargo::cargo_bin("invitectl").to_str().unwrap()),
-        sh_quote(store.path.to_str().unwrap())
+        sh_quote(store.path().to_str().unwrap())
     );
     // Each link is shown as it is read: it was committed before printing.
     let then = format!(r#"| while read -r link; do {show} "${{link##*=}}" --json || exit 9; done"#);

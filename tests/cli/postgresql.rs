@@ -2,12 +2,12 @@
 //! environment or libpq's password file (never shown), the table made
 //! when missing, pages of a long listing, and `expire` on the server
 //! undone when the server's JSON and the reader disagree. The core cases
-//! run on PostgreSQL with every other backend (see `common::backends`).
+//! run on PostgreSQL with every other backend (see `support::store::backends`).
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::*;
-use crate::postgres_cluster::{cluster, Database, TLS_ONLY_ROLE};
+use super::common::*;
+use crate::support::postgres_cluster::{cluster, Database, TLS_ONLY_ROLE};
 
 /// A fresh database without Prosody's table, or None (the cluster said
 /// why) when PostgreSQL is not installed here.
@@ -70,7 +70,7 @@ fn generate_makes_the_table_in_an_empty_database_and_says_so() {
 #[test]
 fn the_password_comes_from_the_url_pgpassword_or_the_password_file_and_is_never_shown() {
     let Some(store) = pg_store() else { return };
-    let db = store.database.as_ref().unwrap();
+    let db = store.pg_database();
     let home = tempfile::tempdir().unwrap();
     let base = || {
         let mut cmd = invitectl();
@@ -140,7 +140,7 @@ fn the_password_comes_from_the_url_pgpassword_or_the_password_file_and_is_never_
 #[test]
 fn prosodys_sql_setting_reaches_the_database_and_check_config_agrees() {
     let Some(store) = pg_store() else { return };
-    let db = store.database.as_ref().unwrap();
+    let db = store.pg_database();
     let config = ProsodyConfig::new(
         &format!(
             "allow_registration = true\nmodules_enabled = {{ \"register\"; \"invites\"; \"invites_register\" }}\n\
@@ -167,7 +167,7 @@ fn prosodys_sql_setting_reaches_the_database_and_check_config_agrees() {
 #[test]
 fn a_read_only_role_is_told_by_check_config_and_refused_by_generate() {
     let Some(store) = pg_store() else { return };
-    let db = store.database.as_ref().unwrap();
+    let db = store.pg_database();
     let mut admin = db.superuser_client();
     let reader = format!("reader_{}", db.name);
     admin
@@ -342,7 +342,7 @@ fn on_0_12s_schema_generate_deletes_then_inserts_and_roles_follow_the_server() {
     let Some(store) = pg_store_with(Schema::Postgres012) else {
         return;
     };
-    let db = store.database.as_ref().unwrap();
+    let db = store.pg_database();
     let config = ProsodyConfig::new(
         &format!(
             "storage = \"sql\"\nsql = {{ driver = \"PostgreSQL\", database = \"{}\", host = \"127.0.0.1\", port = {}, username = \"invitectl\", password = \"{}\" }}",
@@ -382,17 +382,17 @@ fn pg_store() -> Option<Store> {
 }
 
 fn pg_store_with(schema: Schema) -> Option<Store> {
-    crate::pg_store::available().then(|| Store::new(schema))
+    cluster().is_some().then(|| Store::new(schema))
 }
 
 #[test]
 fn sslmode_means_what_it_means_in_libpq() {
     let Some(store) = pg_store() else { return };
     let Some(ca) = cluster().and_then(|c| c.ca_cert()) else {
-        eprintln!("\n*** SKIPPED: no openssl to make the test cluster a certificate ***\n");
+        crate::support::skip::skipped("no openssl to make the test cluster a certificate");
         return;
     };
-    let db = store.database.as_ref().unwrap();
+    let db = store.pg_database();
     // The server accepts this role only over TLS.
     let url = |host: &str, query: &str| {
         format!(

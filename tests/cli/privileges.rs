@@ -4,16 +4,12 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::common::*;
+use super::common::*;
+use crate::support::accounts::is_root;
+use crate::support::skip::skipped;
 
 /// The server's user in these tests: an id no one else uses.
 const SERVER: u32 = 4242;
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
 
 fn chown_tree(path: &Path, id: u32) {
     std::os::unix::fs::chown(path, Some(id), Some(id)).unwrap();
@@ -48,23 +44,23 @@ fn assert_all_owned_by_server(root: &Path) {
 #[test]
 fn on_file_storage_root_acts_as_the_data_folders_owner() {
     if !is_root() {
-        eprintln!("SKIPPED: needs root");
+        skipped("on_file_storage_root_acts_as_the_data_folders_owner needs root");
         return;
     }
     let store = Store::new(Schema::Files);
-    chown_tree(&store.path, SERVER);
+    chown_tree(store.path(), SERVER);
     store.ok(&["generate", "--contact", "bob"]);
     store.ok(&["generate", "--count", "3"]);
     let token = token_of(&store.ok(&["generate", "--reset", "carol"]));
     store.ok(&["revoke", &token]);
     assert!(store.user_file("bob").exists());
-    assert_all_owned_by_server(&store.path);
+    assert_all_owned_by_server(store.path());
 }
 
 #[test]
 fn on_sqlite_root_acts_as_the_folders_owner() {
     if !is_root() {
-        eprintln!("SKIPPED: needs root");
+        skipped("on_sqlite_root_acts_as_the_folders_owner needs root");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -91,10 +87,10 @@ fn on_sqlite_root_acts_as_the_folders_owner() {
 #[test]
 fn a_store_of_roots_keeps_root() {
     if !is_root() {
-        eprintln!("SKIPPED: needs root");
+        skipped("a_store_of_roots_keeps_root needs root");
         return;
     }
     let store = Store::new(Schema::Prosody13);
     store.ok(&["generate"]);
-    assert_eq!(std::fs::metadata(&store.path).unwrap().uid(), 0);
+    assert_eq!(std::fs::metadata(store.path()).unwrap().uid(), 0);
 }

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::common::*;
-use crate::pty::{strip_escapes, Pty};
-use crate::qr_decode::{decode_drawings, decode_png, zbarimg};
-use crate::tools::need;
+use super::common::*;
+use super::qr_decode::{decode_drawings, decode_png, zbarimg};
+use crate::support::pty::{strip_escapes, Pty};
+use crate::support::tools::need;
 
 const LANDING: &str = "https://{host}/invite/{invite.token}/";
 

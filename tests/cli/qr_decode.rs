@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::pty::strip_escapes;
-use crate::tools::need;
+use crate::support::pty::strip_escapes;
+use crate::support::tools::need;
 
 /// Pixels per terminal cell column when a drawing is made into an image;
 /// decoders like a module wider than one pixel.

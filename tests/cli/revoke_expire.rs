@@ -1,8 +1,8 @@
-use crate::common::*;
+use super::common::*;
 
 #[test]
 fn revoke_removes_both_records_and_reports_unknown_tokens() {
-    for schema in all() {
+    on_each(all(), |schema| {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let contact = token_of(&store.ok(&["generate", "--contact", "alice"]));
@@ -27,12 +27,12 @@ fn revoke_removes_both_records_and_reports_unknown_tokens() {
             before,
             "the other host's rows must stay"
         );
-    }
+    });
 }
 
 #[test]
 fn revoke_matches_exactly_never_as_a_pattern() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         let token = token_of(&store.ok(&["generate"]));
         let before = store.invite_rows();
@@ -52,12 +52,12 @@ fn revoke_matches_exactly_never_as_a_pattern() {
             .success()
             .stdout(format!("{{\"revoked\":true,\"token\":\"{token}\"}}\n"));
         assert!(store.invite_rows().is_empty());
-    }
+    });
 }
 
 #[test]
 fn tokens_may_begin_with_a_hyphen() {
-    for schema in backends() {
+    on_each(backends(), |schema| {
         let store = Store::new(schema);
         let token = "-cTChIJtJMxr26DtdIvAXxTR";
         store.put(
@@ -73,12 +73,12 @@ fn tokens_may_begin_with_a_hyphen() {
         store.run(&["revoke", token, "--json"]).code(2);
         store.ok(&["revoke", token]);
         assert!(store.invite_rows().is_empty());
-    }
+    });
 }
 
 #[test]
 fn expire_removes_expired_invites_of_both_kinds_only() {
-    for schema in all() {
+    on_each(all(), |schema| {
         let store = Store::new(schema);
         let before = store.foreign_state();
         let now = now();
@@ -141,7 +141,7 @@ fn expire_removes_expired_invites_of_both_kinds_only() {
             .stdout("")
             .stderr("");
         assert_eq!(store.ok(&["expire", "--json"]), "{\"removed\":0}\n");
-    }
+    });
 }
 
 #[test]

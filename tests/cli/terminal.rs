@@ -2,8 +2,8 @@
 //! is coloured, NO_COLOR and --color decide colour, and progress bars
 //! appear on stderr only when it is a terminal. In pipes: no escapes.
 
-use crate::common::*;
-use crate::pty::{has_sgr, strip_escapes, Pty};
+use super::common::*;
+use crate::support::pty::{has_sgr, strip_escapes, Pty};
 
 /// Bright red and yellow, as the table writes them.
 const RED: &str = "\x1b[38;5;9m";

@@ -11,12 +11,9 @@
 //! the server gets SIGKILL from the kernel if the test thread that started it
 //! dies without dropping it (PR_SET_PDEATHSIG).
 
-use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::MetadataExt;
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -26,9 +23,12 @@ use std::time::{Duration, Instant};
 use invitectl::{Host, Invite, Kind, Location, OpenMode, Store};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::mariadb_server::{self, Database as MyDatabase};
-use crate::postgres_cluster::{self, Database};
-use crate::xmpp::Client;
+use super::xmpp::Client;
+use crate::support::accounts::{ids_of, is_root};
+use crate::support::mariadb_server::{self, Database as MyDatabase};
+use crate::support::ports::free_port;
+use crate::support::postgres_cluster::{self, Database};
+use crate::support::{binary, skip};
 
 /// The virtual host every test server serves.
 pub const HOST: &str = "example.test";
@@ -89,14 +89,6 @@ impl Version {
     }
 }
 
-/// Whether a missing server must fail the test (on CI) rather than skip it.
-fn required() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
-}
-
 /// Returns Err(reason) when `version` cannot be run here.
 fn check_available(version: Version) -> Result<(), String> {
     let bin = version.prosody();
@@ -116,7 +108,7 @@ fn check_available(version: Version) -> Result<(), String> {
             found.trim()
         ));
     }
-    if is_root() && server_user().is_none() {
+    if is_root() && ids_of("prosody").is_none() {
         return Err("running as root but there is no `prosody` user to run the server as".into());
     }
     Ok(())
@@ -152,38 +144,6 @@ fn check_driver(version: Version, driver: &str, name: &str) -> Result<(), String
     }
 }
 
-fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-/// The (uid, gid) of the `prosody` system user, from /etc/passwd.
-fn server_user() -> Option<(u32, u32)> {
-    let passwd = fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let f: Vec<&str> = line.split(':').collect();
-        (f.len() > 3 && f[0] == "prosody")
-            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
-            .flatten()
-    })
-}
-
-/// Ports handed out in this process, so that parallel tests never share one.
-static PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-
-fn free_port() -> u16 {
-    let mut guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    let used = guard.get_or_insert_with(HashSet::new);
-    loop {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("binding a free port");
-        let port = listener.local_addr().expect("local address").port();
-        if used.insert(port) {
-            return port;
-        }
-    }
-}
-
 /// Where the server keeps its data.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Storage {
@@ -194,10 +154,10 @@ pub enum Storage {
     /// folder, which is the `data_path`.
     Internal,
     /// `storage = "sql"` on PostgreSQL: a fresh database of the test
-    /// process's cluster (tests/support/postgres.rs).
+    /// process's cluster (tests/support/postgres_cluster.rs).
     Postgres,
     /// `storage = "sql"` on MariaDB (`driver = "MySQL"`): a fresh database
-    /// of the test process's server (tests/support/mariadb.rs).
+    /// of the test process's server (tests/support/mariadb_server.rs).
     Mysql,
 }
 
@@ -233,10 +193,49 @@ pub struct Server {
     pub storage: Storage,
     /// The assertions' connection to it, made on first use.
     pg: OnceLock<Mutex<postgres::Client>>,
-    /// The server's database on PostgreSQL; dropped after the server stops.
-    database: Option<Database>,
-    /// The server's database on MariaDB; dropped after the server stops.
-    my_database: Option<MyDatabase>,
+    /// The server's database on a database server; dropped after the
+    /// server stops.
+    database: Option<SqlDatabase>,
+}
+
+/// A database of the process's test server that a Prosody stores its data
+/// in.
+enum SqlDatabase {
+    Postgres(Database),
+    Mysql(MyDatabase),
+}
+
+impl SqlDatabase {
+    /// The database's URL for `invitectl --store` (without the password).
+    fn url(&self) -> String {
+        match self {
+            SqlDatabase::Postgres(db) => db.url(),
+            SqlDatabase::Mysql(db) => db.url(),
+        }
+    }
+
+    /// The environment invitectl needs beside [`SqlDatabase::url`].
+    fn env(&self) -> [(&'static str, String); 1] {
+        match self {
+            SqlDatabase::Postgres(db) => db.env(),
+            SqlDatabase::Mysql(db) => db.env(),
+        }
+    }
+
+    /// The `sql` setting of Prosody's configuration for this database.
+    fn prosody_sql(&self) -> String {
+        let (driver, name, port, user, password) = match self {
+            SqlDatabase::Postgres(db) => ("PostgreSQL", &db.name, db.port, &db.user, &db.password),
+            SqlDatabase::Mysql(db) => ("MySQL", &db.name, db.port, &db.user, &db.password),
+        };
+        format!(
+            "sql = {{ driver = \"{driver}\", database = {}, \
+             host = \"127.0.0.1\", port = {port}, username = {}, password = {} }}",
+            lua_string(name),
+            lua_string(user),
+            lua_string(password),
+        )
+    }
 }
 
 /// Starts `version` for a test, or returns None (after printing why) when
@@ -248,20 +247,22 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         Storage::Sql | Storage::Internal => Ok(()),
     });
     if let Err(why) = available {
-        if required() {
+        if skip::required() {
             panic!("{why} (CI=true: the interop servers are required)");
         }
-        // Straight to the process's stderr: libtest captures eprintln! of
-        // passing tests, and a skip must be seen.
-        let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+        skip::skipped(&why);
         return None;
     }
-    let (database, my_database) = match options.storage {
-        Storage::Postgres => (Some(postgres_cluster::cluster()?.fresh_database()), None),
-        Storage::Mysql => (None, Some(mariadb_server::server()?.fresh_database())),
-        Storage::Sql | Storage::Internal => (None, None),
+    let database = match options.storage {
+        Storage::Postgres => Some(SqlDatabase::Postgres(
+            postgres_cluster::cluster()?.fresh_database(),
+        )),
+        Storage::Mysql => Some(SqlDatabase::Mysql(
+            mariadb_server::server()?.fresh_database(),
+        )),
+        Storage::Sql | Storage::Internal => None,
     };
-    Some(Server::start(version, options, database, my_database))
+    Some(Server::start(version, options, database))
 }
 
 /// Starts `version` on an existing PostgreSQL `database` (e.g. one that
@@ -269,38 +270,27 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
 /// server is known to be available.
 pub fn start_on_database(version: Version, options: Options, database: Database) -> Server {
     assert_eq!(options.storage, Storage::Postgres);
-    Server::start(version, options, Some(database), None)
+    Server::start(version, options, Some(SqlDatabase::Postgres(database)))
 }
 
 /// [`start_on_database`] on MariaDB.
 pub fn start_on_my_database(version: Version, options: Options, database: MyDatabase) -> Server {
     assert_eq!(options.storage, Storage::Mysql);
-    Server::start(version, options, None, Some(database))
+    Server::start(version, options, Some(SqlDatabase::Mysql(database)))
 }
 
 impl Server {
-    fn start(
-        version: Version,
-        options: Options,
-        database: Option<Database>,
-        my_database: Option<MyDatabase>,
-    ) -> Server {
+    fn start(version: Version, options: Options, database: Option<SqlDatabase>) -> Server {
         let dir = tempfile::Builder::new()
             .prefix("invitectl-interop-")
             .tempdir()
             .expect("creating a temporary folder");
         let root = dir.path().to_path_buf();
-        let run_as = if is_root() { server_user() } else { None };
+        let run_as = if is_root() { ids_of("prosody") } else { None };
         let port = free_port();
         let config = root.join("prosody.cfg.lua");
         fs::create_dir(root.join("certs")).expect("creating certs folder");
-        let config_text = config_text(
-            &root,
-            port,
-            &options,
-            database.as_ref(),
-            my_database.as_ref(),
-        );
+        let config_text = config_text(&root, port, &options, database.as_ref());
         fs::write(&config, config_text).expect("writing the config");
         if let Some((uid, gid)) = run_as {
             for entry in [root.clone(), root.join("certs"), config.clone()] {
@@ -334,7 +324,6 @@ impl Server {
             storage: options.storage,
             pg: OnceLock::new(),
             database,
-            my_database,
         };
         server.wait_ready();
         server
@@ -446,25 +435,26 @@ impl Server {
     /// What `invitectl --store` is given: the store's path, or on
     /// PostgreSQL the database's URL (the password goes in PGPASSWORD).
     pub fn store_arg(&self) -> OsString {
-        match (&self.database, &self.my_database) {
-            (Some(db), _) => db.url().into(),
-            (_, Some(db)) => db.url().into(),
-            (None, None) => self.store_path().into(),
+        match &self.database {
+            Some(db) => db.url().into(),
+            None => self.store_path().into(),
         }
     }
 
     /// The server's PostgreSQL database.
     pub fn database(&self) -> &Database {
-        self.database
-            .as_ref()
-            .expect("the server is not on PostgreSQL")
+        match &self.database {
+            Some(SqlDatabase::Postgres(db)) => db,
+            _ => panic!("the server is not on PostgreSQL"),
+        }
     }
 
     /// The server's MariaDB database.
     pub fn my_database(&self) -> &MyDatabase {
-        self.my_database
-            .as_ref()
-            .expect("the server is not on MariaDB")
+        match &self.database {
+            Some(SqlDatabase::Mysql(db)) => db,
+            _ => panic!("the server is not on MariaDB"),
+        }
     }
 
     /// A connection to the server's MariaDB database (as root, over the
@@ -581,15 +571,12 @@ impl Server {
     /// `invitectl --store DB HOST args...`. On file storage it runs as the
     /// server's user, as the README tells admins to.
     pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
+        let mut cmd = binary::command();
         cmd.arg("--store")
             .arg(self.store_arg())
             .arg(HOST)
             .args(args);
         if let Some(db) = &self.database {
-            cmd.envs(db.env());
-        }
-        if let Some(db) = &self.my_database {
             cmd.envs(db.env());
         }
         if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
@@ -602,10 +589,8 @@ impl Server {
     /// no store named: invitectl finds the store in the configuration. Run
     /// as the server's user, as an admin would.
     pub fn invitectl_with_config(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_invitectl"));
-        cmd.env_remove("INVITECTL_STORE")
-            .env_remove("INVITECTL_CONFIG")
-            .arg("--config")
+        let mut cmd = binary::command();
+        cmd.arg("--config")
             .arg(&self.config)
             .arg(HOST)
             .args(args)
@@ -664,7 +649,7 @@ impl Server {
     /// All rows of the `prosody` table for `store` (and `user`, if given).
     pub fn rows(&self, store: &str, user: Option<&str>) -> Vec<Row> {
         match self.storage {
-            Storage::Internal => return crate::files::rows(self.dir(), store, user),
+            Storage::Internal => return super::data_folder::rows(self.dir(), store, user),
             Storage::Postgres => {
                 return self
                     .pg()
@@ -727,7 +712,7 @@ impl Server {
     pub fn set_invite_expiry(&self, token: &str, expires: i64) {
         match self.storage {
             Storage::Internal => {
-                return crate::files::set_invite_expiry(self.dir(), token, expires)
+                return super::data_folder::set_invite_expiry(self.dir(), token, expires)
             }
             Storage::Postgres => return self.set_invite_expiry_pg(token, expires),
             Storage::Mysql => return self.set_invite_expiry_my(token, expires),
@@ -962,33 +947,18 @@ fn config_text(
     root: &Path,
     port: u16,
     options: &Options,
-    database: Option<&Database>,
-    my_database: Option<&MyDatabase>,
+    database: Option<&SqlDatabase>,
 ) -> String {
     let storage = match (options.storage, database) {
         (Storage::Sql, _) => r#"storage = "sql"
 sql = { driver = "SQLite3", database = "prosody.sqlite" }"#
             .to_string(),
         (Storage::Internal, _) => r#"storage = "internal""#.to_string(),
-        (Storage::Postgres, Some(db)) => format!(
-            "storage = \"sql\"\nsql = {{ driver = \"PostgreSQL\", database = {}, \
-             host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
-            lua_string(&db.name),
-            db.port,
-            lua_string(&db.user),
-            lua_string(&db.password),
-        ),
-        (Storage::Postgres, None) => panic!("PostgreSQL storage without a database"),
-        (Storage::Mysql, _) => {
-            let db = my_database.expect("MySQL storage without a database");
-            format!(
-                "storage = \"sql\"\nsql = {{ driver = \"MySQL\", database = {}, \
-                 host = \"127.0.0.1\", port = {}, username = {}, password = {} }}",
-                lua_string(&db.name),
-                db.port,
-                lua_string(&db.user),
-                lua_string(&db.password),
-            )
+        (Storage::Postgres | Storage::Mysql, Some(db)) => {
+            format!("storage = \"sql\"\n{}", db.prosody_sql())
+        }
+        (Storage::Postgres | Storage::Mysql, None) => {
+            panic!("{:?} storage without a database", options.storage)
         }
     };
     let root = root.display();

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use invitectl::{Host, InviteRequest};
 use serde_json::Value;
 
-use crate::harness::{now_unix, Options, Running, Server, Storage, Version, COMMAND_TIMEOUT, HOST};
-use crate::postgres_cluster;
-use crate::xmpp::{StanzaError, NS_CLIENT};
+use super::harness::{now_unix, Options, Running, Server, Storage, Version, COMMAND_TIMEOUT, HOST};
+use super::xmpp::{StanzaError, NS_CLIENT};
+use crate::support::postgres_cluster;
 
 /// Server settings per scenario: the concurrency scenario greps the log for
 /// errors, so it logs at "info" (debug logs SQL tracebacks of handled errors).
@@ -631,7 +631,7 @@ pub fn contact_invite_makes_mutual_contacts(server: &Server) {
         Version::V012 => {
             // 0.12.3's mod_invites crashes on a token with no host-level
             // record (fixed in 0.12.5): a Lua traceback in the log, no
-            // approval, the token stays. This pins down what SPEC.md says.
+            // approval, the token stays. This pins that down.
             let deadline = Instant::now() + Duration::from_secs(10);
             while !server
                 .log()
@@ -772,7 +772,7 @@ pub fn concurrent_use(server: &Server) {
                 }
                 let user = format!("stream{i}");
                 let outcome = (|| -> anyhow::Result<Result<(), String>> {
-                    let mut c = crate::xmpp::Client::connect(port, HOST)?;
+                    let mut c = super::xmpp::Client::connect(port, HOST)?;
                     if let Err(e) = c.preauth(token)? {
                         return Ok(Err(format!("preauth: {e}")));
                     }
@@ -1256,7 +1256,7 @@ pub fn new_database_gets_the_servers_schema(server: &Server) {
         storage: Storage::Postgres,
         ..Options::default()
     };
-    let second = crate::harness::start_on_database(server.version, options, db);
+    let second = super::harness::start_on_database(server.version, options, db);
     register_ok(&second, &token, "early", "pw-early");
     assert!(second.account_exists("early"));
     assert!(second.invite_rows(&token).is_empty(), "token consumed");
@@ -1316,7 +1316,7 @@ fn my_schema(conn: &mut mysql::Conn) -> Vec<(String, String)> {
 /// invite; 13 keeps the table as it is, 0.12 adds its own index beside.
 pub fn new_mysql_database_gets_the_servers_schema(server: &Server) {
     assert_eq!(server.storage, Storage::Mysql, "a MariaDB scenario");
-    let db = crate::mariadb_server::server()
+    let db = crate::support::mariadb_server::server()
         .expect("the server the server runs on")
         .fresh_database();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_invitectl"));
@@ -1354,7 +1354,7 @@ pub fn new_mysql_database_gets_the_servers_schema(server: &Server) {
         storage: Storage::Mysql,
         ..Options::default()
     };
-    let second = crate::harness::start_on_my_database(server.version, options, db);
+    let second = super::harness::start_on_my_database(server.version, options, db);
     register_ok(&second, &token, "early", "pw-early");
     assert!(second.account_exists("early"));
     assert!(second.invite_rows(&token).is_empty(), "token consumed");

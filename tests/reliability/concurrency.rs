@@ -15,8 +15,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{json_lines, token_of, Schema, Store};
-use crate::util::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
+use crate::support::{
+    output::{json_lines, token_of},
+    store::{Schema, Store},
+};
 
 /// How long the commands run together.
 const RUN_FOR: Duration = Duration::from_secs(4);
@@ -234,14 +239,14 @@ fn concurrent_commands_all_succeed_on_file_storage() {
 
 #[test]
 fn concurrent_commands_all_succeed_on_postgres() {
-    if crate::pg_store::available() {
+    if crate::support::postgres_cluster::cluster().is_some() {
         run_together(Schema::Postgres13);
     }
 }
 
 #[test]
 fn concurrent_commands_all_succeed_on_mysql() {
-    if crate::my_store::available() {
+    if crate::support::mariadb_server::server().is_some() {
         run_together(Schema::Mysql13);
     }
 }
@@ -290,7 +295,7 @@ fn a_bulk_revoke_is_one_short_transaction() {
     args.extend(tokens.iter().map(String::as_str));
     args.push("AAAAAAAAAAAAAAAAAAAAAAAA");
     let started = Instant::now();
-    let out = run(&store.path, &args);
+    let out = run(store.path(), &args);
     let took = started.elapsed();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
@@ -315,7 +320,7 @@ fn writers_together_on_file_storage_lose_nothing() {
     let start = Arc::new(std::sync::Barrier::new(8));
     let threads: Vec<_> = (0..8)
         .map(|i| {
-            let (path, start) = (store.path.clone(), start.clone());
+            let (path, start) = (store.path().to_path_buf(), start.clone());
             std::thread::spawn(move || {
                 let args: &[&str] = match i % 4 {
                     0 => &["generate", "--count", "20", "--contact", "alice"],

@@ -11,8 +11,17 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{json_lines, Schema, Store, HOST};
-use crate::util::*;
+use super::refusals::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
+use crate::support::accounts::{is_root, nobody};
+use crate::support::binary::command;
+use crate::support::skip::skipped;
+use crate::support::{
+    output::json_lines,
+    store::{Schema, Store, HOST},
+};
 
 /// The commands every damaged store is tried with.
 fn every_command(token: &str) -> Vec<Vec<String>> {
@@ -67,18 +76,18 @@ fn a_truncated_store() {
     let full = Store::new(Schema::Prosody13);
     seed_invites(&full, 3_000, invitectl::now() - 30 * 86_400, 86_400);
     let token = tokens_in(&full).into_iter().next().unwrap();
-    let size = std::fs::metadata(&full.path).unwrap().len();
+    let size = std::fs::metadata(full.path()).unwrap().len();
     for cut in [size / 2, size / 10, 4096 * 3 + 100, 100, 1] {
         for command in every_command(&token) {
             let store = full.copy();
             std::fs::OpenOptions::new()
                 .write(true)
-                .open(&store.path)
+                .open(store.path())
                 .unwrap()
                 .set_len(cut)
                 .unwrap();
             let before = store.file_bytes();
-            let out = run(&store.path, &args(&command));
+            let out = run(store.path(), &args(&command));
             let what = format!("cut to {cut}: {command:?}");
             clear_outcome(&out, &what);
             // SQLite sees the cut (the header tells the size), so every
@@ -108,10 +117,10 @@ fn read_only_files_and_folders() {
         ("read-only both", 0o400, 0o500),
     ] {
         let store = template.copy();
-        let dir = store.path.parent().unwrap();
+        let dir = store.path().parent().unwrap();
         chown(dir, uid, gid);
-        chown(&store.path, uid, gid);
-        std::fs::set_permissions(&store.path, std::fs::Permissions::from_mode(file_mode)).unwrap();
+        chown(store.path(), uid, gid);
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(file_mode)).unwrap();
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(dir_mode)).unwrap();
         let before = store.file_bytes();
         for write in [
@@ -119,11 +128,11 @@ fn read_only_files_and_folders() {
             vec!["expire"],
             vec!["revoke", token.as_str()],
         ] {
-            let out = as_nobody(&store.path, &write);
+            let out = as_nobody(store.path(), &write);
             assert_one_line_error(&out, 1, &format!("{case}: {write:?}"));
             assert!(store.file_bytes() == before, "{case}: {write:?}");
         }
-        let out = as_nobody(&store.path, &["list", "--all", "--json"]);
+        let out = as_nobody(store.path(), &["list", "--all", "--json"]);
         assert!(
             out.status.success(),
             "{case}: {}",
@@ -153,13 +162,13 @@ fn a_write_that_runs_out_of_space() {
     seed_invites(&store, 2_000, invitectl::now() - 30 * 86_400, 86_400);
     let before = invite_count(&store);
     let foreign = store.foreign_state();
-    let limit = std::fs::metadata(&store.path).unwrap().len() + 16 * 1024;
+    let limit = std::fs::metadata(store.path()).unwrap().len() + 16 * 1024;
     for write in [
         &["generate", "--count", "2000"][..],
         &["generate", "--count", "2000", "--json"],
     ] {
         let mut cmd = command();
-        cmd.arg("--store").arg(&store.path).arg(HOST).args(write);
+        cmd.arg("--store").arg(store.path()).arg(HOST).args(write);
         // SAFETY: setrlimit and signal are async-signal-safe.
         unsafe {
             cmd.pre_exec(move || {
@@ -174,7 +183,7 @@ fn a_write_that_runs_out_of_space() {
         }
         let out = cmd.output().unwrap();
         assert_one_line_error(&out, 1, &format!("{write:?}"));
-        assert_eq!(integrity(&store.path), "ok");
+        assert_eq!(integrity(store.path()), "ok");
         assert_eq!(invite_count(&store), before);
         assert_eq!(store.foreign_state(), foreign);
     }

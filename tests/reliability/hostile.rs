@@ -5,9 +5,14 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
-use crate::common::{json_lines, Schema, Store, HOST};
-use crate::pty::Pty;
-use crate::util::*;
+use super::refusals::*;
+use super::running::*;
+use crate::support::binary::command;
+use crate::support::pty::Pty;
+use crate::support::{
+    output::json_lines,
+    store::{Schema, Store, HOST},
+};
 
 const USAGE: i32 = 2;
 const NOT_FOUND: i32 = 3;
@@ -241,7 +246,7 @@ fn hostile_arguments_are_refused_cleanly() {
     let before = store.file_bytes();
     for (i, c) in cases.iter().enumerate() {
         let mut cmd = command();
-        cmd.arg("--store").arg(&store.path).args(&c.args);
+        cmd.arg("--store").arg(store.path()).args(&c.args);
         for (key, value) in &c.env {
             cmd.env(key, value);
         }
@@ -293,7 +298,7 @@ fn stored_text_cannot_rewrite_the_screen() {
         &["show", "evilUserAAAAAAAAAAAAAAAA"],
         &["expire", "--dry-run"],
     ] {
-        let out = run(&store.path, args);
+        let out = run(store.path(), args);
         assert!(out.status.success(), "{args:?}");
         // Tabs separate the fields of piped lines; inside a field they
         // are escaped like the rest.

@@ -23,8 +23,10 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use crate::common::{Schema, Store};
-use crate::util::*;
+use super::running::*;
+use super::seeding::*;
+use super::store_state::*;
+use crate::support::store::{Schema, Store};
 
 const TRIALS: usize = 20;
 
@@ -96,12 +98,12 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
         && !template.schema.is_mysql()
     {
         // SQLite gives a journal the store's mode.
-        std::fs::set_permissions(&template.path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(template.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     // One full run: the command works, and how long it takes bounds the
     // delays.
-    let store = copy_store(template);
+    let store = template.copy();
     let started = Instant::now();
     let out = StoreArg::of(&store).run(args);
     let full = started.elapsed();
@@ -119,12 +121,12 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
     let mut outcomes = BTreeMap::<String, usize>::new();
     let mut leftovers = 0;
     for trial in 0..TRIALS {
-        let store = copy_store(template);
+        let store = template.copy();
         let delay = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 3 / 2)));
         let mut child = StoreArg::of(&store)
             .command(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         std::thread::sleep(delay);
@@ -134,7 +136,10 @@ fn kill_trials(test: &str, template: &Store, args: &[&str], after: i64) {
         if status.code().is_none() {
             interrupted += 1;
         } else {
-            assert!(status.success(), "{what}");
+            // What a command that ended by itself said (a line at most).
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+            assert!(status.success(), "{what}: {stderr}");
         }
         leftovers += assert_leftovers_private(&store, &what);
         let now = whole_record_counts(&store).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -247,7 +252,7 @@ fn kill_revoke_on_file_storage_leaves_each_file_whole() {
 /// frees its locks (the next command would wait for them otherwise).
 #[test]
 fn kill_generate_on_postgres_leaves_all_or_none() {
-    if !crate::pg_store::available() {
+    if crate::support::postgres_cluster::cluster().is_none() {
         return;
     }
     let template = generate_template(Schema::Postgres13);
@@ -261,7 +266,7 @@ fn kill_generate_on_postgres_leaves_all_or_none() {
 
 #[test]
 fn kill_expire_on_postgres_leaves_all_or_none() {
-    if !crate::pg_store::available() {
+    if crate::support::postgres_cluster::cluster().is_none() {
         return;
     }
     let template = expire_template(Schema::Postgres012, PG_EXPIRED);
@@ -270,7 +275,7 @@ fn kill_expire_on_postgres_leaves_all_or_none() {
 
 #[test]
 fn kill_revoke_on_postgres_leaves_all_or_none() {
-    if !crate::pg_store::available() {
+    if crate::support::postgres_cluster::cluster().is_none() {
         return;
     }
     kill_revoke("kill_revoke_postgres", Schema::Postgres13, PG_LIVE);
@@ -279,7 +284,7 @@ fn kill_revoke_on_postgres_leaves_all_or_none() {
 /// MariaDB: as PostgreSQL, and the table passes `CHECK TABLE ... EXTENDED`.
 #[test]
 fn kill_generate_on_mysql_leaves_all_or_none() {
-    if !crate::my_store::available() {
+    if crate::support::mariadb_server::server().is_none() {
         return;
     }
     let template = generate_template(Schema::Mysql13);
@@ -293,7 +298,7 @@ fn kill_generate_on_mysql_leaves_all_or_none() {
 
 #[test]
 fn kill_expire_on_mysql_leaves_all_or_none() {
-    if !crate::my_store::available() {
+    if crate::support::mariadb_server::server().is_none() {
         return;
     }
     let template = expire_template(Schema::Mysql012, PG_EXPIRED);
@@ -302,7 +307,7 @@ fn kill_expire_on_mysql_leaves_all_or_none() {
 
 #[test]
 fn kill_revoke_on_mysql_leaves_all_or_none() {
-    if !crate::my_store::available() {
+    if crate::support::mariadb_server::server().is_none() {
         return;
     }
     kill_revoke("kill_revoke_mysql", Schema::Mysql13, PG_LIVE);

@@ -10,8 +10,16 @@ use std::time::{Duration, Instant};
 
 use invitectl::token::{TokenSource, TOKEN_LEN};
 
-use crate::common::{token_of, Schema, Store, HOST};
-use crate::util::*;
+use super::refusals::*;
+use super::running::*;
+use super::store_state::*;
+use crate::support::accounts::{is_root, nobody};
+use crate::support::binary::command;
+use crate::support::skip::skipped;
+use crate::support::{
+    output::token_of,
+    store::{Schema, Store, HOST},
+};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -173,7 +181,7 @@ fn tokens_appear_only_where_printing_them_is_the_point() {
     let store = Store::new(Schema::Prosody13);
     let known: Vec<String> = (0..3).map(|_| token_of(&store.ok(&["generate"]))).collect();
     let out = run(
-        &store.path,
+        store.path(),
         &["revoke", &known[0], "ZZZZZZZZZZZZZZZZZZZZZZZZ", &known[1]],
     );
     assert_eq!(out.status.code(), Some(3));
@@ -186,12 +194,12 @@ fn tokens_appear_only_where_printing_them_is_the_point() {
     let not_a_store = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(not_a_store.path(), "x".repeat(4096)).unwrap();
     let failures = [
-        run(&store.path, &["generate", "--ttl", "0s"]),
+        run(store.path(), &["generate", "--ttl", "0s"]),
         run(
-            &store.path,
+            store.path(),
             &["generate", "--landing-page", "https://{host}/{x}"],
         ),
-        run(&store.path, &["show", "%%%%%%%%%%%%%%%%%%%%%%%%"]),
+        run(store.path(), &["show", "%%%%%%%%%%%%%%%%%%%%%%%%"]),
         run(not_a_store.path(), &["generate"]),
         run(not_a_store.path(), &["revoke", &known[2]]),
     ];
@@ -220,9 +228,9 @@ fn symlinks_into_other_users_files_are_refused() {
     let root_store = Store::new(Schema::Prosody13);
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    std::fs::set_permissions(&root_store.path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(root_store.path(), std::fs::Permissions::from_mode(0o666)).unwrap();
     std::fs::set_permissions(
-        root_store.path.parent().unwrap(),
+        root_store.path().parent().unwrap(),
         std::fs::Permissions::from_mode(0o777),
     )
     .unwrap();
@@ -230,7 +238,7 @@ fn symlinks_into_other_users_files_are_refused() {
 
     // nobody's link to root's file: refused for nobody and for root.
     let planted = dir.path().join("planted.sqlite");
-    std::os::unix::fs::symlink(&root_store.path, &planted).unwrap();
+    std::os::unix::fs::symlink(root_store.path(), &planted).unwrap();
     chown(&planted, nobody_uid, nobody_gid);
     for (who, out) in [
         ("nobody", as_nobody(&planted, &["generate"])),
@@ -250,7 +258,7 @@ fn symlinks_into_other_users_files_are_refused() {
     // root's link to nobody's file: root may follow it, nobody not to
     // root's file through root's own link either.
     let theirs = dir.path().join("theirs.sqlite");
-    std::fs::copy(&root_store.path, &theirs).unwrap();
+    std::fs::copy(root_store.path(), &theirs).unwrap();
     chown(&theirs, nobody_uid, nobody_gid);
     let root_link = dir.path().join("root-link.sqlite");
     std::os::unix::fs::symlink(&theirs, &root_link).unwrap();
@@ -261,7 +269,7 @@ fn symlinks_into_other_users_files_are_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
     let to_root = dir.path().join("to-root.sqlite");
-    std::os::unix::fs::symlink(&root_store.path, &to_root).unwrap();
+    std::os::unix::fs::symlink(root_store.path(), &to_root).unwrap();
     assert_one_line_error(&as_nobody(&to_root, &["list"]), 1, "nobody via root's link");
 
     // nobody's own link to nobody's own file: fine.

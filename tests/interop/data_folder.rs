@@ -1,55 +1,20 @@
-//! Reading and changing a server's file storage (`storage = "internal"`)
-//! for the assertions: each entry of a data file as a [`Row`], tables as
-//! the JSON Prosody's SQL storage would hold for them.
+//! A server's data folder (`storage = "internal"`), read and changed for
+//! the assertions: each entry of a data file as a [`Row`], tables as the
+//! JSON Prosody's SQL storage would hold for them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use invitectl::lua::{parse, to_prosody_string, Key, Table, Value};
+use invitectl::lua::{Key, Value};
 use invitectl::store::encode_file_name;
 
-use crate::harness::{Row, HOST};
-
-fn host_folder(root: &Path) -> PathBuf {
-    root.join(encode_file_name(HOST))
-}
-
-fn read_table(path: &Path) -> Table {
-    match std::fs::read(path) {
-        Ok(bytes) => match parse(&bytes) {
-            Ok(Value::Table(t)) => t,
-            other => panic!("{}: {other:?}", path.display()),
-        },
-        Err(_) => Table::new(),
-    }
-}
-
-fn key_text(key: &Key) -> String {
-    match key {
-        Key::Str(s) => s.to_string_lossy().into_owned(),
-        Key::Int(i) => i.to_string(),
-        Key::Bool(b) => b.to_string(),
-        Key::Float(f) => f.get().to_string(),
-    }
-}
-
-fn to_json(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Bool(b) => (*b).into(),
-        Value::Int(i) => (*i).into(),
-        Value::Float(f) => (*f).into(),
-        Value::Str(s) => s.to_string_lossy().into_owned().into(),
-        Value::Table(t) if !t.is_empty() && t.sequence().count() == t.len() => {
-            serde_json::Value::Array(t.sequence().map(to_json).collect())
-        }
-        Value::Table(t) => {
-            serde_json::Value::Object(t.iter().map(|(k, v)| (key_text(k), to_json(v))).collect())
-        }
-    }
-}
+use super::harness::{Row, HOST};
+use crate::support::data_files::{
+    decode_file_name, host_folder, key_text, lua_to_json, read_table, write_table,
+};
 
 fn row(user: &str, store: &str, key: &Key, value: &Value) -> Row {
     let (kind, value) = match value {
-        Value::Table(_) => ("json", to_json(value).to_string()),
+        Value::Table(_) => ("json", lua_to_json(value).to_string()),
         Value::Int(i) => ("number", i.to_string()),
         Value::Float(f) => ("number", f.to_string()),
         Value::Str(s) => ("string", s.to_string_lossy().into_owned()),
@@ -68,7 +33,7 @@ fn row(user: &str, store: &str, key: &Key, value: &Value) -> Row {
 /// The entries of `store` (the host-level file and every user's file, or
 /// only `user`'s), ordered by user and key like the SQL query.
 pub fn rows(root: &Path, store: &str, user: Option<&str>) -> Vec<Row> {
-    let folder = host_folder(root);
+    let folder = host_folder(root, HOST);
     let mut rows = Vec::new();
     if user.is_none_or(str::is_empty) {
         let table = read_table(&folder.join(format!("{store}.dat")));
@@ -81,7 +46,7 @@ pub fn rows(root: &Path, store: &str, user: Option<&str>) -> Vec<Row> {
             .map(|entries| {
                 entries
                     .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .filter_map(|n| n.strip_suffix(".dat").map(decode))
+                    .filter_map(|n| n.strip_suffix(".dat").map(decode_file_name))
                     .collect()
             })
             .unwrap_or_default(),
@@ -97,26 +62,10 @@ pub fn rows(root: &Path, store: &str, user: Option<&str>) -> Vec<Row> {
     rows
 }
 
-fn decode(stem: &str) -> String {
-    let mut out = Vec::new();
-    let mut rest = stem.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' && tail.len() >= 2 {
-            let hex = std::str::from_utf8(&tail[..2]).expect("ASCII name");
-            out.push(u8::from_str_radix(hex, 16).expect("hex"));
-            rest = &tail[2..];
-        } else {
-            out.push(b);
-            rest = tail;
-        }
-    }
-    String::from_utf8(out).expect("UTF-8 name")
-}
-
 /// Rewrites `expires` of invite `token` in its host-level record and in
 /// every per-user record, in place (so the files keep owner and mode).
 pub fn set_invite_expiry(root: &Path, token: &str, expires: i64) {
-    let folder = host_folder(root);
+    let folder = host_folder(root, HOST);
     let host_file = folder.join("invite_token.dat");
     let mut table = read_table(&host_file);
     let record = table
@@ -124,7 +73,7 @@ pub fn set_invite_expiry(root: &Path, token: &str, expires: i64) {
         .and_then(Value::as_table_mut)
         .unwrap_or_else(|| panic!("no host-level record for {token}"));
     record.insert("expires", expires);
-    write(&host_file, table);
+    write_table(&host_file, table);
     for entry in std::fs::read_dir(folder.join("invite_token"))
         .into_iter()
         .flatten()
@@ -133,12 +82,7 @@ pub fn set_invite_expiry(root: &Path, token: &str, expires: i64) {
         let mut table = read_table(&path);
         if table.contains_key(token) {
             table.insert(token, expires);
-            write(&path, table);
+            write_table(&path, table);
         }
     }
-}
-
-fn write(path: &Path, table: Table) {
-    let text = to_prosody_string(&table.into()).expect("serialisable");
-    std::fs::write(path, text).expect("rewriting a data file");
 }

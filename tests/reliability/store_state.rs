@@ -1,94 +1,16 @@
-//! Helpers shared by the reliability tests.
+//! What a store holds after a command, however the command ended: whole
+//! or not, how many invites, which tokens, what must never change, and
+//! what a killed command left beside it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use invitectl::lua;
-use invitectl::token::TokenSource;
-use invitectl::{Host, InviteRequest, Location, OpenMode, Target, Username};
 use mysql::prelude::Queryable;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 
-use crate::common::{Schema, Store, HOST};
-
-pub const BIN: &str = env!("CARGO_BIN_EXE_invitectl");
-
-/// A seeded random generator; the seed comes from `INVITECTL_TEST_SEED`
-/// when set (to replay a failure), else from the clock, and is printed.
-pub fn rng(test: &str) -> StdRng {
-    let seed = std::env::var("INVITECTL_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    eprintln!("{test}: seed {seed} (replay with INVITECTL_TEST_SEED={seed})");
-    StdRng::seed_from_u64(seed)
-}
-
-/// Adds `count` invites to `store` (a SQLite file or a data folder)
-/// through the library, created at `created` with lifetime `ttl_secs`: in
-/// the past, they are expired.
-pub fn seed_invites(store: &Store, count: u64, created: i64, ttl_secs: u64) {
-    seed(&location_of(store), count, created, ttl_secs, None);
-}
-
-/// [`seed_invites`] into the SQLite file or data folder at `path`.
-pub fn seed_invites_at(path: &Path, count: u64, created: i64, ttl_secs: u64) {
-    seed(
-        &Location::from_path(path.into()),
-        count,
-        created,
-        ttl_secs,
-        None,
-    );
-}
-
-/// The store as the library opens it.
-pub fn location_of(store: &Store) -> Location {
-    if store.schema.is_postgres() {
-        store.pg_location()
-    } else if store.schema.is_mysql() {
-        store.my_location()
-    } else {
-        Location::from_path(store.path.clone())
-    }
-}
-
-/// Like [`seed_invites`], contact invites from `inviter` that also allow
-/// registration: a host-level record and a per-user one each (on file
-/// storage, two files).
-pub fn seed_contact_invites(store: &Store, inviter: &str, count: u64, created: i64, ttl_secs: u64) {
-    seed(&location_of(store), count, created, ttl_secs, Some(inviter));
-}
-
-fn seed(location: &Location, count: u64, created: i64, ttl_secs: u64, inviter: Option<&str>) {
-    let host = Host::parse(HOST).unwrap();
-    let mut db = invitectl::Store::open(location, OpenMode::Existing).unwrap();
-    let request = InviteRequest {
-        ttl: Some(std::time::Duration::from_secs(ttl_secs)),
-        target: inviter.map(|user| Target::Contact {
-            inviter: Username::parse(user).unwrap(),
-            allow_registration: true,
-        }),
-        ..InviteRequest::default()
-    };
-    let mut tokens = TokenSource::new();
-    db.create(
-        &host,
-        count,
-        || request.build_with_token(&host, created, tokens.next_token()?),
-        |_| Ok(()),
-    )
-    .unwrap();
-}
+use crate::support::data_files::read_table;
+use crate::support::store::{host_folder_name, Schema, Store, HOST};
 
 /// `PRAGMA integrity_check` of a store (opening it rolls a hot journal back).
 pub fn integrity(path: &Path) -> String {
@@ -124,7 +46,7 @@ pub fn whole_record_counts(store: &Store) -> Result<BTreeMap<String, i64>, Strin
         return my_table_check(store).map(|()| record_counts(store));
     }
     if store.schema != Schema::Files {
-        let check = integrity(&store.path);
+        let check = integrity(store.path());
         return if check == "ok" {
             Ok(record_counts(store))
         } else {
@@ -135,7 +57,7 @@ pub fn whole_record_counts(store: &Store) -> Result<BTreeMap<String, i64>, Strin
     let user_folder = host_file.with_extension("");
     let mut counts = BTreeMap::new();
     let mut problems = Vec::new();
-    for path in files_under(&store.path) {
+    for path in files_under(store.path()) {
         if path.extension().is_none_or(|e| e != "dat") {
             continue;
         }
@@ -240,14 +162,14 @@ pub fn record_counts(store: &Store) -> BTreeMap<String, i64> {
 fn invite_tables(store: &Store) -> BTreeMap<String, lua::Table> {
     let mut tables = BTreeMap::new();
     if store.host_file().exists() {
-        tables.insert(String::new(), crate::files::read_table(&store.host_file()));
+        tables.insert(String::new(), read_table(&store.host_file()));
     }
     let folder = store.host_file().with_extension("");
     if let Ok(entries) = std::fs::read_dir(&folder) {
         for entry in entries {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if let Some(stem) = name.strip_suffix(".dat") {
-                tables.insert(stem.into(), crate::files::read_table(&folder.join(&name)));
+                tables.insert(stem.into(), read_table(&folder.join(&name)));
             }
         }
     }
@@ -261,16 +183,9 @@ pub fn invite_count(store: &Store) -> i64 {
 
 /// The tokens of HOST's invite records.
 pub fn tokens_in(store: &Store) -> HashSet<String> {
-    if store.schema.is_postgres() {
+    if store.schema.is_postgres() || store.schema.is_mysql() {
         return store
-            .pg_invite_rows()
-            .into_iter()
-            .map(|(_, key, _, _)| key)
-            .collect();
-    }
-    if store.schema.is_mysql() {
-        return store
-            .my_invite_rows()
+            .invite_rows()
             .into_iter()
             .map(|(_, key, _, _)| key)
             .collect();
@@ -291,44 +206,12 @@ pub fn tokens_in(store: &Store) -> HashSet<String> {
         .collect()
 }
 
-/// A copy of a store in a folder of its own: the SQLite file, or the whole
-/// data folder with its modes.
-pub fn copy_store(store: &Store) -> Store {
-    if store.schema.is_postgres() {
-        return store.pg_copy();
-    }
-    if store.schema.is_mysql() {
-        return store.my_copy();
-    }
-    if store.schema != Schema::Files {
-        return store.copy();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("data");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(&store.path)
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    Store {
-        _dir: dir,
-        path,
-        schema: store.schema,
-        database: None,
-    }
-}
-
 /// What must never change: [`Store::foreign_state`], except on file
 /// storage a scratch file (`invite_token.dat.invitectl~`) that a killed
 /// command left beside the host-level file, which the next write of that
 /// file uses again.
 pub fn foreign_state(store: &Store) -> Vec<String> {
-    let scratch = format!(
-        "{}/invite_token.dat.invitectl~|",
-        crate::files::host_folder()
-    );
+    let scratch = format!("{}/invite_token.dat.invitectl~|", host_folder_name());
     let mut state = store.foreign_state();
     state.retain(|line| !line.starts_with(&scratch));
     state
@@ -348,12 +231,12 @@ pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
         return 0;
     }
     let leftovers: Vec<PathBuf> = if store.schema == Schema::Files {
-        files_under(&store.path)
+        files_under(store.path())
             .into_iter()
             .filter(|p| p.as_os_str().as_encoded_bytes().ends_with(b"~"))
             .collect()
     } else {
-        let journal = store.path.with_extension("sqlite-journal");
+        let journal = store.path().with_extension("sqlite-journal");
         journal.exists().then_some(journal).into_iter().collect()
     };
     for path in &leftovers {
@@ -367,72 +250,10 @@ pub fn assert_leftovers_private(store: &Store, what: &str) -> usize {
     leftovers.len()
 }
 
-/// The binary with a clean environment of invitectl's own variables.
-pub fn command() -> Command {
-    let mut cmd = Command::new(BIN);
-    // An empty INVITECTL_CONFIG reads no configuration: the machine's own
-    // /etc/prosody/prosody.cfg.lua stays out of the tests.
-    cmd.env("INVITECTL_CONFIG", "")
-        .env_remove("INVITECTL_STORE")
-        .env_remove("INVITECTL_LANDING_PAGE")
-        .env_remove("NO_COLOR");
-    cmd
-}
-
-/// What `--store` names for a store, with the environment it needs:
-/// cheap to clone into threads.
-#[derive(Clone)]
-pub struct StoreArg {
-    value: std::ffi::OsString,
-    env: Vec<(String, String)>,
-}
-
-impl StoreArg {
-    pub fn of(store: &Store) -> StoreArg {
-        if store.schema.is_postgres() {
-            let (url, env) = store.pg_store_arg();
-            StoreArg {
-                value: url.into(),
-                env,
-            }
-        } else if store.schema.is_mysql() {
-            let (url, env) = store.my_url();
-            StoreArg {
-                value: url.into(),
-                env: env
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            }
-        } else {
-            StoreArg {
-                value: store.path.clone().into(),
-                env: Vec::new(),
-            }
-        }
-    }
-
-    /// `invitectl --store STORE HOST args...`, not started.
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = command();
-        cmd.arg("--store")
-            .arg(&self.value)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .arg(HOST)
-            .args(args);
-        cmd
-    }
-
-    /// `invitectl --store STORE HOST args...`, run to completion.
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-}
-
 /// PostgreSQL's own check of the table's indexes against its rows
 /// (`amcheck`), or what it found wrong.
 fn pg_index_check(store: &Store) -> Result<(), String> {
-    let mut admin = store.database.as_ref().unwrap().superuser_client();
+    let mut admin = store.pg_database().superuser_client();
     admin
         .batch_execute("CREATE EXTENSION IF NOT EXISTS amcheck")
         .map_err(|e| format!("amcheck: {e}"))?;
@@ -471,7 +292,7 @@ fn assert_no_mysql_session_left(store: &Store, what: &str) {
             .my()
             .exec_first(
                 "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND USER = ? AND ID <> CONNECTION_ID()",
-                (&name, crate::mariadb_server::LOGIN_USER),
+                (&name, crate::support::mariadb_server::LOGIN_USER),
             )
             .unwrap()
             .unwrap();
@@ -490,7 +311,7 @@ fn assert_no_mysql_session_left(store: &Store, what: &str) {
 /// its transaction back and frees its locks. Waits (a few seconds at most)
 /// for that, and fails if a session of invitectl stays.
 fn assert_no_session_left(store: &Store, what: &str) {
-    let name = store.database.as_ref().unwrap().name.clone();
+    let name = store.pg_database().name.clone();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let left: i64 = store
@@ -510,111 +331,4 @@ fn assert_no_session_left(store: &Store, what: &str) {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-}
-
-/// `invitectl --store PATH HOST args...`, run to completion.
-pub fn run(path: &Path, args: &[&str]) -> Output {
-    command()
-        .arg("--store")
-        .arg(path)
-        .arg(HOST)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-pub fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// The uid and gid of `nobody`, from /etc/passwd.
-pub fn nobody() -> (u32, u32) {
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
-    passwd
-        .lines()
-        .find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.first() == Some(&"nobody")).then(|| (f[2].parse().unwrap(), f[3].parse().unwrap()))
-        })
-        .unwrap_or((65534, 65534))
-}
-
-/// A copy of the binary that `nobody` may run, wherever the build lives
-/// (a checkout under /root is closed to other users).
-fn binary_for_nobody() -> &'static Path {
-    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
-        std::sync::OnceLock::new();
-    &COPY
-        .get_or_init(|| {
-            use std::os::unix::fs::PermissionsExt;
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-            let bin = dir.path().join("invitectl");
-            std::fs::copy(BIN, &bin).unwrap();
-            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-            (dir, bin)
-        })
-        .1
-}
-
-/// The binary, run as `nobody` (the tests run as root, who ignores file
-/// permissions); std drops supplementary groups as it switches.
-pub fn as_nobody(path: &Path, args: &[&str]) -> Output {
-    let (uid, gid) = nobody();
-    let mut cmd = Command::new(binary_for_nobody());
-    // An empty INVITECTL_CONFIG reads no configuration: the machine's own
-    // /etc/prosody/prosody.cfg.lua stays out of the tests.
-    cmd.env("INVITECTL_CONFIG", "")
-        .env_remove("INVITECTL_STORE")
-        .env_remove("INVITECTL_LANDING_PAGE")
-        .env_remove("NO_COLOR");
-    cmd.uid(uid)
-        .gid(gid)
-        .arg("--store")
-        .arg(path)
-        .arg(HOST)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-pub fn chown(path: &Path, uid: u32, gid: u32) {
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).unwrap();
-}
-
-/// Checks a refusal: the exit code, nothing on stdout, one escaped line
-/// on stderr starting `invitectl: `, no panic.
-pub fn assert_one_line_error(out: &Output, code: i32, what: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{what}: {stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "{what}: stdout {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(stderr.starts_with("invitectl: "), "{what}: {stderr:?}");
-    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-    assert!(stderr.ends_with('\n'), "{what}: {stderr:?}");
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    assert_no_terminal_controls(&stderr[..stderr.len() - 1], what);
-}
-
-/// No control character (the final newline aside) or bidirectional
-/// override reaches the terminal.
-pub fn assert_no_terminal_controls(text: &str, what: &str) {
-    let bad = text.chars().find(|&c| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    });
-    assert!(
-        bad.is_none(),
-        "{what}: {bad:?} reached the terminal in {text:?}"
-    );
-}
-
-/// Says loudly that a test skipped its check, and why: straight to the
-/// process's stderr, past libtest's capture of passing tests' output.
-pub fn skipped(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
 }

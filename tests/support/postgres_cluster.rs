@@ -1,9 +1,7 @@
 //! One throwaway PostgreSQL cluster per test process, for tests on a
 //! database server.
 //!
-//! Include it in a test binary with
-//! `#[path = "../support/postgres.rs"] mod postgres_cluster;` and call
-//! [`cluster`]: the first call starts the cluster (initdb, then postgres
+//! Call [`cluster`]: the first call starts the cluster (initdb, then postgres
 //! on 127.0.0.1 and a free port, its data in a new temporary folder); every
 //! test then takes its own [`Database`] with [`Cluster::fresh_database`].
 //!
@@ -25,15 +23,7 @@
 //! server runs as the `postgres` user (else `nobody`), as PostgreSQL
 //! refuses to run as root.
 
-#![allow(dead_code)]
-
-// Both database servers' modules carry their own copy.
-#[allow(clippy::duplicate_mod)]
-#[path = "certificates.rs"]
-mod certificates;
-#[allow(clippy::duplicate_mod)]
-#[path = "throwaway.rs"]
-mod throwaway;
+use super::{certificates, ports, throwaway};
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -182,7 +172,7 @@ impl Cluster {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(&bindir, run_as, throwaway::free_port()) {
+            match Self::start_once(&bindir, run_as, ports::free_port()) {
                 Ok(cluster) => return Ok(cluster),
                 Err((why, log)) => {
                     if attempt < 3 && log.contains("could not bind") {
@@ -329,13 +319,13 @@ impl Cluster {
         self.dir.join("data")
     }
 
-    /// The server's log so far, for failure messages.
     /// The authority that signed the server's certificate, when the
     /// cluster has one.
     pub fn ca_cert(&self) -> Option<&Path> {
         self.ca_cert.as_deref()
     }
 
+    /// The server's log so far, for failure messages.
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
     }
@@ -404,6 +394,14 @@ impl Database {
         format!(
             "postgres://{}@127.0.0.1:{}/{}",
             self.user, self.port, self.name
+        )
+    }
+
+    /// [`Database::url`] with the password in it, as the library takes it.
+    pub fn url_with_password(&self) -> String {
+        format!(
+            "postgres://{}:{}@127.0.0.1:{}/{}",
+            self.user, self.password, self.port, self.name
         )
     }
 

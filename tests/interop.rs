@@ -54,7 +54,7 @@
 //! storage on PostgreSQL (`driver = "PostgreSQL"`, modules
 //! `prosody_0_12_postgres` and `prosody_13_postgres`): each server gets a
 //! fresh database of a throwaway PostgreSQL cluster that the test process
-//! starts on first use (tests/support/postgres.rs: initdb into a temporary
+//! starts on first use (tests/support/postgres_cluster.rs: initdb into a temporary
 //! folder, 127.0.0.1 on a free port, password login), and that is stopped
 //! and removed when the process exits. invitectl is given the database's
 //! URL (`--store postgres://invitectl@127.0.0.1:PORT/DB`, the password in
@@ -65,7 +65,7 @@
 //! The same scenarios run on MariaDB (`driver = "MySQL"`, modules
 //! `prosody_0_12_mysql` and `prosody_13_mysql`; scenario 16 there compares
 //! the table invitectl makes with the one each Prosody made): a throwaway
-//! server the test process starts on first use (tests/support/mariadb.rs:
+//! server the test process starts on first use (tests/support/mariadb_server.rs:
 //! mariadb-install-db into a temporary folder, 127.0.0.1 on a free port,
 //! password login), stopped and removed when the process exits. invitectl
 //! is given `--store mysql://invitectl@127.0.0.1:PORT/DB`, the password in
@@ -106,15 +106,22 @@
 //! folder removed when the test ends, also when it fails. Every network read
 //! and every command run has a timeout, so nothing hangs.
 
-mod admin_shell;
-mod files;
-mod harness;
-#[path = "../support/mariadb.rs"]
-mod mariadb_server;
-#[path = "../support/postgres.rs"]
-mod postgres_cluster;
-mod scenarios;
-mod xmpp;
+// Public: the binaries' shared interface (see tests/support/mod.rs).
+pub mod support;
+
+/// The scenarios and what they run on, in tests/interop/: declared here
+/// rather than from a tests/interop/main.rs so that this crate root
+/// reaches tests/support/ as `support`.
+mod interop {
+    mod admin_shell;
+    mod data_folder;
+    pub mod harness;
+    pub mod scenarios;
+    mod xmpp;
+}
+
+use interop::{harness, scenarios};
+use support::postgres_cluster;
 
 /// Defines, for each scenario function `scenarios::NAME(&Server)`, one test
 /// `prosody_0_12::NAME` and one test `prosody_13::NAME`.
@@ -294,9 +301,9 @@ interop_mysql!(
     new_mysql_database_gets_the_servers_schema,
 );
 
-/// The test cluster itself (tests/support/postgres.rs): it runs, a fresh
-/// database takes the login role with its password over TCP, and refuses
-/// a wrong one.
+/// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
+/// a fresh database takes the login role with its password over TCP, and
+/// refuses a wrong one.
 #[test]
 fn postgres_cluster_accepts_only_the_password() {
     let Some(cluster) = postgres_cluster::cluster() else {

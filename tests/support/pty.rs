@@ -1,11 +1,11 @@
 //! Running the binary on a pseudo-terminal, with util-linux's `script`,
 //! to see what an admin at a terminal sees.
 
-use std::path::Path;
 use std::process::Command;
 
-use crate::common::{Store, HOST};
-use crate::tools::{need, sh_quote};
+use super::binary;
+use super::store::{Store, HOST};
+use super::tools::{need, sh_quote};
 
 /// A pseudo-terminal session: its size, environment, and shell text
 /// after the command (a redirection or a pipe).
@@ -53,10 +53,11 @@ impl Pty {
 
     /// Runs `invitectl --store STORE HOST args...` on the terminal.
     pub fn run(&self, store: &Store, args: &[&str]) -> Screen {
+        let (store, env) = store.store_arg();
         let mut words = vec![
-            bin(),
+            binary::BIN.to_owned(),
             "--store".into(),
-            store.path.to_string_lossy().into_owned(),
+            store.to_string_lossy().into_owned(),
             HOST.into(),
         ];
         words.extend(args.iter().map(|a| a.to_string()));
@@ -71,9 +72,9 @@ impl Pty {
         let mut cmd = Command::new("script");
         cmd.args(["-q", "-e", "-c", &script, "/dev/null"])
             .env("SHELL", "/bin/sh")
-            .env_remove("INVITECTL_STORE")
-            .env_remove("INVITECTL_LANDING_PAGE")
-            .env_remove("NO_COLOR");
+            .envs(env);
+        // The terminal's shell passes the environment on to the binary.
+        binary::clean(&mut cmd);
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
@@ -122,10 +123,4 @@ pub fn strip_escapes(text: &str) -> String {
         }
     }
     out
-}
-
-fn bin() -> String {
-    let path = assert_cmd::cargo::cargo_bin("invitectl");
-    assert!(Path::new(&path).exists());
-    path.to_string_lossy().into_owned()
 }

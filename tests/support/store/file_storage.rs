@@ -1,14 +1,18 @@
-//! Stores on Prosody's file storage: a data folder seeded with files that
-//! are not invites of HOST, and ways to read and write its invite files as
-//! the server would.
+//! The store on Prosody's file storage: a data folder seeded with files
+//! that are not invites of HOST, and ways to read and write its invite
+//! files as the server would.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use invitectl::lua::{parse, to_prosody_string, Key, Table, Value};
+use invitectl::lua::{Table, Value};
 use serde_json::Value as Json;
 
-use crate::common::{Schema, Store, HOST};
+use super::{Schema, Store, HOST};
+use crate::support::data_files::{
+    decode_file_name, key_text, lua_to_json, read_table, write_table,
+};
 
 /// Files of the server that are not invites of HOST, as Prosody writes
 /// them: (path in the data folder, content, mode).
@@ -50,13 +54,13 @@ const FOREIGN_FILES: &[(&str, &str, u32)] = &[
     ),
 ];
 
-/// The host's folder in the data folder.
-pub fn host_folder() -> String {
+/// The name of the host's folder in the data folder.
+pub fn host_folder_name() -> String {
     invitectl::store::encode_file_name(HOST)
 }
 
 impl Store {
-    pub(crate) fn new_files() -> Store {
+    pub(super) fn new_files() -> Store {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data");
         std::fs::create_dir(&path).unwrap();
@@ -66,30 +70,42 @@ impl Store {
             std::fs::write(&file, content).unwrap();
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(*mode)).unwrap();
         }
-        Store {
-            _dir: dir,
-            path,
-            schema: Schema::Files,
-            database: None,
-        }
+        Store::local(Schema::Files, dir, path)
+    }
+
+    /// A copy of the whole data folder, with its modes, in a folder of
+    /// its own.
+    pub(super) fn files_copy(&self) -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(self.path())
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Store::local(self.schema, dir, path)
     }
 
     /// The host-level invite file.
     pub fn host_file(&self) -> PathBuf {
-        self.path.join(host_folder()).join("invite_token.dat")
+        self.path()
+            .join(host_folder_name())
+            .join("invite_token.dat")
     }
 
     /// A user's per-user invite file.
     pub fn user_file(&self, user: &str) -> PathBuf {
-        self.path
-            .join(host_folder())
+        self.path()
+            .join(host_folder_name())
             .join("invite_token")
             .join(format!("{}.dat", invitectl::store::encode_file_name(user)))
     }
 
     /// Stores a record as the server would: a JSON record as the table it
     /// stands for, a number as a number, anything else as a string.
-    pub(crate) fn put_file(&self, user: &str, key: &str, kind: &str, value: &str) {
+    pub(super) fn put_file(&self, user: &str, key: &str, kind: &str, value: &str) {
         let lua = match kind {
             "json" => serde_json::from_str::<Json>(value)
                 .ok()
@@ -110,13 +126,13 @@ impl Store {
         let mut table = read_table(&file);
         table.insert(key, lua);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, to_prosody_string(&table.into()).unwrap()).unwrap();
+        write_table(&file, table);
     }
 
     /// The invite records of HOST as (user, key, type, value) rows: the
     /// host-level file's entries in file order, as JSON when they are
     /// tables, then each user's entries, users in name order.
-    pub(crate) fn invite_records(&self) -> Vec<(String, String, String, String)> {
+    pub(super) fn invite_records(&self) -> Vec<(String, String, String, String)> {
         let mut rows = Vec::new();
         for (key, value) in read_table(&self.host_file()).iter() {
             let (kind, text) = match value {
@@ -125,7 +141,7 @@ impl Store {
             };
             rows.push((String::new(), key_text(key), kind.into(), text));
         }
-        let folder = self.path.join(host_folder()).join("invite_token");
+        let folder = self.path().join(host_folder_name()).join("invite_token");
         let mut users: Vec<String> = std::fs::read_dir(&folder)
             .map(|entries| {
                 entries
@@ -137,7 +153,7 @@ impl Store {
         users.sort();
         for user in users {
             for (key, value) in read_table(&folder.join(format!("{user}.dat"))).iter() {
-                let name = invitectl_decode(&user);
+                let name = decode_file_name(&user);
                 rows.push((
                     name,
                     key_text(key),
@@ -150,20 +166,20 @@ impl Store {
     }
 
     /// Every file and folder of the data folder but HOST's invite files.
-    pub(crate) fn foreign_files(&self) -> Vec<String> {
-        let host = host_folder();
+    pub(super) fn foreign_files(&self) -> Vec<String> {
+        let host = host_folder_name();
         let ours = |rel: &str| {
             rel == format!("{host}/invite_token.dat")
                 || rel == format!("{host}/invite_token")
                 || rel.starts_with(&format!("{host}/invite_token/"))
         };
-        tree(&self.path, |rel| !ours(rel))
+        tree(self.path(), |rel| !ours(rel))
     }
 }
 
 /// Each file and folder under `root` that `keep` keeps, by its path
 /// relative to `root`, with its mode, owner and bytes; sorted.
-pub fn tree(root: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+pub(super) fn tree(root: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut todo = vec![root.to_path_buf()];
     while let Some(folder) = todo.pop() {
@@ -200,41 +216,6 @@ pub fn tree(root: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
     out
 }
 
-/// The table in a data file; an empty one when there is no file.
-pub fn read_table(path: &Path) -> Table {
-    match std::fs::read(path) {
-        Ok(bytes) => match parse(&bytes).unwrap() {
-            Value::Table(t) => t,
-            other => panic!("{path:?} holds {other:?}"),
-        },
-        Err(_) => Table::new(),
-    }
-}
-
-fn invitectl_decode(stem: &str) -> String {
-    let mut out = Vec::new();
-    let bytes = stem.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            out.push(u8::from_str_radix(&stem[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn key_text(key: &Key) -> String {
-    match key {
-        Key::Str(s) => s.to_string_lossy().into_owned(),
-        Key::Int(i) => i.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
 fn text_of(value: &Value) -> String {
     match value {
         Value::Int(i) => i.to_string(),
@@ -242,24 +223,6 @@ fn text_of(value: &Value) -> String {
         Value::Str(s) => s.to_string_lossy().into_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Table(_) => lua_to_json(value).to_string(),
-    }
-}
-
-/// A table with keys exactly `1..n` as an array, any other as an object.
-pub fn lua_to_json(value: &Value) -> Json {
-    match value {
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Float(f) => Json::from(*f),
-        Value::Str(s) => Json::String(s.to_string_lossy().into_owned()),
-        Value::Table(t) if !t.is_empty() && t.sequence().count() == t.len() => {
-            Json::Array(t.sequence().map(lua_to_json).collect())
-        }
-        Value::Table(t) => Json::Object(
-            t.iter()
-                .map(|(k, v)| (key_text(k), lua_to_json(v)))
-                .collect(),
-        ),
     }
 }
 

@@ -1,4 +1,7 @@
-use crate::common::*;
+//! Rows someone else wrote that do not read as invites: listed as
+//! damaged, never pruned, shown and revoked by name.
+
+use super::common::*;
 
 /// Rows someone else wrote that do not read as invites.
 const DAMAGED: &[(&str, &str, &str, &str)] = &[
@@ -23,9 +26,10 @@ fn damaged_store(schema: Schema) -> Store {
 
 #[test]
 fn damaged_rows_are_listed_as_damaged_and_never_pruned() {
-    for schema in backends() {
-        damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema);
-    }
+    on_each(
+        backends(),
+        damaged_rows_are_listed_as_damaged_and_never_pruned_on,
+    );
 }
 
 fn damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema: Schema) {
@@ -47,9 +51,10 @@ fn damaged_rows_are_listed_as_damaged_and_never_pruned_on(schema: Schema) {
 
 #[test]
 fn a_damaged_row_can_be_shown_and_revoked_by_name() {
-    for schema in backends() {
-        a_damaged_row_can_be_shown_and_revoked_by_name_on(schema);
-    }
+    on_each(
+        backends(),
+        a_damaged_row_can_be_shown_and_revoked_by_name_on,
+    );
 }
 
 fn a_damaged_row_can_be_shown_and_revoked_by_name_on(schema: Schema) {

@@ -2,8 +2,9 @@
 //! under CI=true a missing one fails the test; elsewhere the test says
 //! SKIPPED and why, past the output capture, and passes.
 
-use std::io::Write;
 use std::process::Command;
+
+use super::skip;
 
 /// Whether `tool` is on the PATH. When it is not, fails under CI and
 /// otherwise prints why `test` is skipped (`package` has the tool).
@@ -16,12 +17,10 @@ pub fn need(tool: &str, package: &str, test: &str) -> bool {
         return true;
     }
     let why = format!("{test}: {tool} is not installed (Debian package {package})");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if skip::required() {
         panic!("{why}; CI=true needs it (.ci/run installs it)");
     }
-    // Straight to the process's stderr: libtest captures eprintln! of
-    // passing tests, and a skip must be seen.
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+    skip::skipped(&why);
     false
 }
 

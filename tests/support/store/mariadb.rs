@@ -1,21 +1,11 @@
-//! The shared store cases on MariaDB: a fresh database of the test
-//! server, with Prosody's tables as Prosody makes them on MySQL and the
-//! same foreign rows as the SQLite store.
-//!
-//! A MariaDB store's `path` is its URL (without the password, which is
-//! the same for every database of the server).
-
-use std::path::PathBuf;
+//! The store on MariaDB: a fresh database of the test server, with
+//! Prosody's tables as Prosody makes them on MySQL and the same foreign
+//! rows as the SQLite store.
 
 use mysql::prelude::Queryable;
 
-use crate::common::{Schema, Store, FOREIGN_ROWS, HOST};
-use crate::mariadb_server::server;
-
-/// Whether the test server runs (it prints why not, and fails on CI).
-pub fn available() -> bool {
-    server().is_some()
-}
+use super::{Place, Schema, Store, FOREIGN_ROWS, HOST};
+use crate::support::mariadb_server::server;
 
 /// Prosody's tables on MySQL (util/sql.lua: `MEDIUMTEXT` values, utf8mb4
 /// with binary collation, indexes on 20-character prefixes).
@@ -24,7 +14,7 @@ const TABLES: &str = "CREATE TABLE `prosody` (`host` TEXT NOT NULL, `user` TEXT 
     INSERT INTO `prosodyarchive` (`host`,`user`,`store`,`key`,`when`,`with`,`type`,`value`) VALUES ('example.com','alice','archive','m1',1,'bob@example.com','xml','<message/>');";
 
 impl Store {
-    pub(crate) fn new_mysql(schema: Schema) -> Store {
+    pub(super) fn new_mysql(schema: Schema) -> Store {
         let database = server()
             .expect("MariaDB tests need the test server")
             .fresh_database();
@@ -42,24 +32,17 @@ impl Store {
             )
             .unwrap();
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = PathBuf::from(database.url());
-        // Kept until the server goes, with the process.
-        std::mem::forget(database);
         Store {
-            path,
-            _dir: dir,
             schema,
-            database: None,
+            place: Place::Mariadb(database),
         }
     }
 
     /// A copy of the store in a database of its own, rows in the same
     /// order.
-    #[allow(dead_code)]
-    pub fn my_copy(&self) -> Store {
+    pub(super) fn my_copy(&self) -> Store {
         let database = server().unwrap().fresh_database();
-        let from = self.my_name();
+        let from = &self.my_database().name;
         database
             .client()
             .query_drop(format!(
@@ -67,47 +50,23 @@ impl Store {
                  CREATE TABLE prosodyarchive LIKE `{from}`.prosodyarchive; INSERT INTO prosodyarchive SELECT * FROM `{from}`.prosodyarchive;"
             ))
             .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = PathBuf::from(database.url());
-        std::mem::forget(database);
         Store {
-            path,
-            _dir: dir,
             schema: self.schema,
-            database: None,
+            place: Place::Mariadb(database),
         }
-    }
-
-    /// The store as the library opens it, password included.
-    #[allow(dead_code)]
-    pub fn my_location(&self) -> invitectl::Location {
-        let (url, env) = self.my_url();
-        let url = url.replacen('@', &format!(":{}@", env[0].1), 1);
-        invitectl::Location::Mysql(invitectl::store::MyTarget::from_url(&url).unwrap())
     }
 
     /// The name of the store's database.
     pub fn my_name(&self) -> String {
-        assert!(self.schema.is_mysql(), "a MariaDB store");
-        let url = self.path.to_str().unwrap();
-        url.rsplit('/').next().unwrap().to_owned()
+        self.my_database().name.clone()
     }
 
     /// A connection to the store's database (as root, over the socket).
     pub fn my(&self) -> mysql::Conn {
-        server().unwrap().root_client(&self.my_name())
+        self.my_database().client()
     }
 
-    /// `--store` for this store, and the environment it needs.
-    pub(crate) fn my_url(&self) -> (String, [(&'static str, String); 1]) {
-        let password = server().unwrap().password().to_owned();
-        (
-            self.path.to_str().unwrap().to_owned(),
-            [("MYSQL_PWD", password)],
-        )
-    }
-
-    pub(crate) fn my_put(&self, user: &str, key: &str, kind: &str, value: &str) {
+    pub(super) fn my_put(&self, user: &str, key: &str, kind: &str, value: &str) {
         self.my()
             .exec_drop(
                 "INSERT INTO prosody VALUES (?, ?, 'invite_token', ?, ?, ?)",
@@ -116,7 +75,7 @@ impl Store {
             .unwrap();
     }
 
-    pub(crate) fn my_put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
+    pub(super) fn my_put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
         let mut conn = self.my();
         let mut tx = conn.start_transaction(mysql::TxOpts::default()).unwrap();
         tx.exec_batch(
@@ -138,7 +97,7 @@ impl Store {
 
     /// Every row that is not an invite of HOST, byte for byte, with the
     /// schema and the other table.
-    pub(crate) fn my_foreign_state(&self) -> Vec<String> {
+    pub(super) fn my_foreign_state(&self) -> Vec<String> {
         let mut state: Vec<String> = self
             .my_rows()
             .into_iter()
@@ -161,7 +120,7 @@ impl Store {
         state
     }
 
-    pub(crate) fn my_invite_rows(&self) -> Vec<(String, String, String, String)> {
+    pub(super) fn my_invite_rows(&self) -> Vec<(String, String, String, String)> {
         self.my_rows()
             .into_iter()
             .filter(|r| r.0 == HOST && r.2 == "invite_token")
@@ -173,7 +132,7 @@ impl Store {
     }
 
     /// Every row in the table's order: any write shows.
-    pub(crate) fn my_all_rows(&self) -> Vec<u8> {
+    pub(super) fn my_all_rows(&self) -> Vec<u8> {
         self.my_rows()
             .into_iter()
             .map(|r| [r.0, r.1, r.2, r.3, r.4, r.5].join("|"))

@@ -1,17 +1,11 @@
-//! The shared store cases on PostgreSQL: a fresh database of the test
-//! cluster, with Prosody's table and the same foreign rows as the SQLite
-//! store.
+//! The store on PostgreSQL: a fresh database of the test cluster, with
+//! Prosody's table and the same foreign rows as the SQLite store.
 
-use crate::common::{Schema, Store, FOREIGN_ROWS, HOST};
-use crate::postgres_cluster::cluster;
-
-/// Whether the test cluster runs (it prints why not, and fails on CI).
-pub fn available() -> bool {
-    cluster().is_some()
-}
+use super::{Place, Schema, Store, FOREIGN_ROWS, HOST};
+use crate::support::postgres_cluster::cluster;
 
 impl Store {
-    pub(crate) fn new_postgres(schema: Schema) -> Store {
+    pub(super) fn new_postgres(schema: Schema) -> Store {
         let database = cluster()
             .expect("PostgreSQL tests need the test cluster")
             .fresh_database();
@@ -38,61 +32,27 @@ impl Store {
                 )
                 .unwrap();
         }
-        let dir = tempfile::tempdir().unwrap();
         Store {
-            path: dir.path().join("unused"),
-            _dir: dir,
             schema,
-            database: Some(database),
+            place: Place::Postgres(database),
         }
     }
 
     /// A copy of the store in a database of its own.
-    #[allow(dead_code)]
-    pub fn pg_copy(&self) -> Store {
-        let from = self.database.as_ref().expect("a PostgreSQL store");
-        let database = cluster().unwrap().copy_database(from);
-        let dir = tempfile::tempdir().unwrap();
+    pub(super) fn pg_copy(&self) -> Store {
+        let database = cluster().unwrap().copy_database(self.pg_database());
         Store {
-            path: dir.path().join("unused"),
-            _dir: dir,
             schema: self.schema,
-            database: Some(database),
+            place: Place::Postgres(database),
         }
-    }
-
-    /// `--store` and the environment for this store, for `Command`s.
-    #[allow(dead_code)]
-    pub fn pg_store_arg(&self) -> (String, Vec<(String, String)>) {
-        let (url, env) = self.pg_url();
-        (
-            url,
-            env.iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
-    }
-
-    /// The store as the library opens it, password included.
-    #[allow(dead_code)]
-    pub fn pg_location(&self) -> invitectl::Location {
-        let db = self.database.as_ref().expect("a PostgreSQL store");
-        let url = db.url().replacen('@', &format!(":{}@", db.password), 1);
-        invitectl::Location::Postgres(invitectl::store::PgTarget::from_url(&url).unwrap())
     }
 
     /// A connection to the store's database.
     pub fn pg(&self) -> postgres::Client {
-        self.database.as_ref().expect("a PostgreSQL store").client()
+        self.pg_database().client()
     }
 
-    /// `--store` for this store, and the environment it needs.
-    pub(crate) fn pg_url(&self) -> (String, [(&'static str, String); 1]) {
-        let db = self.database.as_ref().expect("a PostgreSQL store");
-        (db.url(), db.env())
-    }
-
-    pub(crate) fn pg_put(&self, user: &str, key: &str, kind: &str, value: &str) {
+    pub(super) fn pg_put(&self, user: &str, key: &str, kind: &str, value: &str) {
         self.pg()
             .execute(
                 "INSERT INTO prosody VALUES ($1, $2, 'invite_token', $3, $4, $5)",
@@ -101,7 +61,7 @@ impl Store {
             .unwrap();
     }
 
-    pub(crate) fn pg_put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
+    pub(super) fn pg_put_many(&self, rows: impl IntoIterator<Item = (String, String)>) {
         let (keys, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
         self.pg()
             .execute(
@@ -113,7 +73,7 @@ impl Store {
 
     /// Every row that is not an invite of HOST, with its place in the
     /// table, the schema and the other table.
-    pub(crate) fn pg_foreign_state(&self) -> Vec<String> {
+    pub(super) fn pg_foreign_state(&self) -> Vec<String> {
         let mut client = self.pg();
         let mut state: Vec<String> = client
             .query(
@@ -155,7 +115,7 @@ impl Store {
         state
     }
 
-    pub(crate) fn pg_invite_rows(&self) -> Vec<(String, String, String, String)> {
+    pub(super) fn pg_invite_rows(&self) -> Vec<(String, String, String, String)> {
         self.pg()
             .query(
                 r#"SELECT "user", "key", "type", "value" FROM prosody WHERE "host" = $1 AND "store" = 'invite_token' ORDER BY ctid"#,
@@ -168,7 +128,7 @@ impl Store {
     }
 
     /// Every row with its place in the table: any write shows.
-    pub(crate) fn pg_all_rows(&self) -> Vec<u8> {
+    pub(super) fn pg_all_rows(&self) -> Vec<u8> {
         self.pg()
             .query(
                 r#"SELECT ctid::text || '|' || "host" || '|' || "user" || '|' || "store" || '|' || "key" || '|' || "type" || '|' || "value" FROM prosody ORDER BY ctid"#,

@@ -1,9 +1,7 @@
 //! One throwaway MariaDB server per test process, for tests on a MySQL
 //! database.
 //!
-//! Include it in a test binary with
-//! `#[path = "../support/mariadb.rs"] mod mariadb_server;` and call
-//! [`server`]: the first call starts the server (mariadb-install-db, then
+//! Call [`server`]: the first call starts the server (mariadb-install-db, then
 //! mariadbd on 127.0.0.1 and a free port, its data in a new temporary
 //! folder); every test then takes its own [`Database`] with
 //! [`Server::fresh_database`].
@@ -24,15 +22,7 @@
 //! test prints `SKIPPED: ...` and passes; with `CI=true` it fails. Run as
 //! root, the server runs as the `mysql` user (else `nobody`).
 
-#![allow(dead_code)]
-
-// Both database servers' modules carry their own copy.
-#[allow(clippy::duplicate_mod)]
-#[path = "certificates.rs"]
-mod certificates;
-#[allow(clippy::duplicate_mod)]
-#[path = "throwaway.rs"]
-mod throwaway;
+use super::{certificates, ports, throwaway};
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -127,6 +117,7 @@ fn find_binaries() -> Result<(PathBuf, PathBuf), String> {
 const SUPERVISOR: &str = r#"
 install=$1 server=$2 dir=$3
 shift 3
+mkdir -p "$dir/tmp"
 if "$install" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
 	--skip-test-db --skip-name-resolve </dev/null >"$dir/install.log" 2>&1
 then
@@ -165,7 +156,7 @@ impl Server {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(&install, &mariadbd, run_as, throwaway::free_port()) {
+            match Self::start_once(&install, &mariadbd, run_as, ports::free_port()) {
                 Ok(server) => return Ok(server),
                 Err((why, log)) => {
                     if attempt < 3 && log.contains("Address already in use") {
@@ -214,10 +205,9 @@ impl Server {
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", dir.join("mariadbd.pid").display()))
-            // Temporary tables in the server's own folder, not in the shared
-            // /tmp, where another program's clean-up once removed one
-            // mid-query ("Error on delete of '/tmp/#sql-temptable-...'").
-            .arg(format!("--tmpdir={}", dir.display()))
+            // Its own temporary files in its own folder: the machine's /tmp
+            // is shared with whatever else runs there.
+            .arg(format!("--tmpdir={}", dir.join("tmp").display()))
             .args(["--skip-log-bin", "--skip-name-resolve"])
             .args([
                 "--innodb-buffer-pool-size=32M",
@@ -327,12 +317,6 @@ impl Server {
         &self.password
     }
 
-    /// A connection as root to `database`, over the unix socket.
-    pub fn root_client(&self, database: &str) -> mysql::Conn {
-        admin_connection(&self.socket(), Some(database))
-            .unwrap_or_else(|e| panic!("connecting to {database}: {e}\n{}", self.log()))
-    }
-
     /// The server's log so far, for failure messages.
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("mariadb.log")).unwrap_or_default()
@@ -383,6 +367,14 @@ impl Database {
         )
     }
 
+    /// [`Database::url`] with the password in it, as the library takes it.
+    pub fn url_with_password(&self) -> String {
+        format!(
+            "mysql://{}:{}@127.0.0.1:{}/{}",
+            self.user, self.password, self.port, self.name
+        )
+    }
+
     /// The environment a client needs beside [`Database::url`].
     pub fn env(&self) -> [(&'static str, String); 1] {
         [("MYSQL_PWD", self.password.clone())]
@@ -394,28 +386,19 @@ impl Database {
         admin_connection(&self.socket, Some(&self.name))
             .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name))
     }
-
-    /// A connection over TCP as the login user with `password`, as
-    /// invitectl and Prosody connect.
-    pub fn client_with_password(&self, password: &str) -> Result<mysql::Conn, mysql::Error> {
-        mysql::Conn::new(
-            mysql::OptsBuilder::new()
-                .ip_or_hostname(Some("127.0.0.1"))
-                .tcp_port(self.port)
-                .user(Some(&self.user))
-                .pass(Some(password))
-                .db_name(Some(&self.name))
-                .prefer_socket(false),
-        )
-    }
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
         // Keeps the server's folder small when many tests ran; whatever is
-        // left goes with the server.
+        // left goes with the server. A session still holding a lock on the
+        // database would make the drop wait (a year, by default): give up
+        // after a few seconds instead, and leave it to the server's end.
         if let Ok(mut admin) = admin_connection(&self.socket, None) {
-            let _ = admin.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
+            let _ = admin.query_drop(format!(
+                "SET SESSION lock_wait_timeout = 5; DROP DATABASE IF EXISTS `{}`",
+                self.name
+            ));
         }
     }
 }
