@@ -459,13 +459,19 @@ fn is_dead(pid: libc::pid_t) -> bool {
 /// it runs as another user.
 const PROBE_ENV: &str = "INVITECTL_ADMIN_SOCKET_PROBE";
 
+/// The probe's name as libtest lists it: its module path without the crate.
+fn probe_test_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::permission_probe")
+}
+
 fn no_permission_is_told_apart(server: &Server) {
     let path = socket(server);
     let is_root = unsafe { libc::geteuid() } == 0;
     if is_root {
         // Root may connect anywhere: ask from an unprivileged user.
         let output = Command::new(std::env::current_exe().unwrap())
-            .args(["admin_shell::permission_probe", "--exact", "--ignored"])
+            .args([&probe_test_name(), "--exact", "--ignored"])
             .args(["--nocapture", "--test-threads=1"])
             .env(PROBE_ENV, &path)
             .uid(65534)
