@@ -38,7 +38,7 @@ pub mod store;
 pub mod token;
 pub mod uri;
 
-pub use error::{Error, Result};
+pub use error::{BackendError, Error, ErrorKind, Result};
 pub use invite::{Invite, InviteRequest, Kind, RolesFormat, Target};
 pub use jid::{Host, Username};
 pub use record::Entry;

@@ -238,7 +238,7 @@ fn parse_timeout(text: &str) -> Result<Duration> {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidMysqlUrl(reason.to_owned())
+    Error::InvalidLocation(format!("invalid MySQL URL: {reason}"))
 }
 
 /// The URL, without any password, as the database is named in messages.
@@ -362,7 +362,7 @@ mod tests {
             "postgres://u:hunter2@h/d",
         ] {
             let err = MyTarget::from_url_with_env(bad, no_env).unwrap_err();
-            assert!(matches!(err, Error::InvalidMysqlUrl(_)), "{bad}: {err:?}");
+            assert!(matches!(err, Error::InvalidLocation(_)), "{bad}: {err:?}");
             assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
         }
     }

@@ -1,10 +1,8 @@
-//! How invitectl's writers on a database server take turns, and try
-//! again when the server gives up on a transaction.
-
-use std::collections::HashSet;
+//! What the database servers' connections share: the key of the lock
+//! invitectl's writers take turns by, and trying a transaction again when
+//! the server gives up on it.
 
 use crate::error::{Error, Result};
-use crate::invite::Invite;
 use crate::jid::Host;
 
 /// How many times a transaction is tried again after a deadlock, a
@@ -45,32 +43,6 @@ pub fn retrying<T>(
             }
             outcome => return outcome,
         }
-    }
-}
-
-/// Invites waiting to be written together, a statement per record kind.
-#[derive(Default)]
-pub struct Batch {
-    pub invites: Vec<Invite>,
-    tokens: HashSet<String>,
-}
-
-impl Batch {
-    /// Whether the invite's token is already in the batch: one statement
-    /// cannot write a key twice, so the batch is written first, and the
-    /// later invite replaces the earlier.
-    pub fn would_repeat(&self, invite: &Invite) -> bool {
-        self.tokens.contains(invite.token.as_str())
-    }
-
-    pub fn push(&mut self, invite: Invite) {
-        self.tokens.insert(invite.token.as_str().to_owned());
-        self.invites.push(invite);
-    }
-
-    pub fn clear(&mut self) {
-        self.invites.clear();
-        self.tokens.clear();
     }
 }
 

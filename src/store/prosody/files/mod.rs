@@ -58,16 +58,19 @@ use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::INVITE_STORE as STORE;
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::lua::{Key, Value};
 use crate::record::Entry;
+use crate::store::backend::{Backend, Creation, Entries, NewInvites, Selection};
 use crate::token::Token;
 use datafile::{Owner, Snapshot};
 
-/// The store's name in Prosody's storage API, which names its files.
-const STORE: &str = "invite_token";
+/// What a user who may not write a store on the file system needs.
+pub const WRITE_NEEDS: &str =
+    "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)";
 
 /// Prosody's data folder, opened as a store.
 pub struct FileStore {
@@ -103,7 +106,7 @@ impl FileStore {
             owner: Owner {
                 uid: meta.uid(),
                 gid: meta.gid(),
-                root: super::owner::effective_uid() == 0,
+                root: crate::store::owner::effective_uid() == 0,
             },
         })
     }
@@ -227,13 +230,7 @@ impl FileStore {
         Ok(removed)
     }
 
-    pub(super) fn create(
-        &mut self,
-        host: &Host,
-        count: u64,
-        mut make: impl FnMut() -> Result<Invite>,
-        mut each: impl FnMut(&Invite) -> std::io::Result<()>,
-    ) -> Result<()> {
+    fn create_all(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
         // Every file is read before anything is written, so that one that
         // cannot be read stops the command with nothing changed; what was
         // read is where the rewrite starts (checked again before the rename).
@@ -243,19 +240,25 @@ impl FileStore {
         } = self.load(host)?;
         let mut host_records = Vec::new();
         let mut user_records: BTreeMap<String, Vec<(Key, Value)>> = BTreeMap::new();
-        for _ in 0..count {
-            let invite = make()?;
-            let key = Key::from(invite.token.as_str());
-            if invite.allow_registration {
-                host_records.push((key.clone(), convert::encode_host(&invite)));
+        let mut chunk = Vec::new();
+        loop {
+            invites.next_chunk(&mut chunk, CHUNK)?;
+            if chunk.is_empty() {
+                break;
             }
-            if let Some(inviter) = invite.inviter() {
-                user_records
-                    .entry(inviter.to_owned())
-                    .or_default()
-                    .push((key, convert::encode_user(&invite)));
+            for invite in &chunk {
+                let key = Key::from(invite.token.as_str());
+                if invite.allow_registration {
+                    host_records.push((key.clone(), convert::encode_host(invite)));
+                }
+                if let Some(inviter) = invite.inviter() {
+                    user_records
+                        .entry(inviter.to_owned())
+                        .or_default()
+                        .push((key, convert::encode_user(invite)));
+                }
             }
-            each(&invite).map_err(Error::Output)?;
+            invites.written(&chunk)?;
         }
         if host_records.is_empty() && user_records.is_empty() {
             return Ok(());
@@ -270,7 +273,7 @@ impl FileStore {
         self.set(&self.host_file(host), Some(host_file), &host_records)
     }
 
-    pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+    fn get_files(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
         let key = Key::from(token.as_str());
         let files = self.load(host)?;
         if let Some(value) = files.host.table.get_key(&key) {
@@ -283,7 +286,7 @@ impl FileStore {
         }))
     }
 
-    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
+    fn revoke_files(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
         let _lock = self.lock()?;
         let files = self.load(host)?;
         let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
@@ -304,9 +307,9 @@ impl FileStore {
             .collect())
     }
 
-    pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+    fn redeem_files(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         let _lock = self.lock()?;
-        let invite = crate::redeem::check(self.get(host, token)?, token, now)?;
+        let invite = crate::redeem::check(self.get_files(host, token)?, token, now)?;
         if !invite.reusable {
             let keys = HashSet::from([Key::from(token.as_str())]);
             if let Some(inviter) = invite.inviter() {
@@ -317,7 +320,7 @@ impl FileStore {
         Ok(invite)
     }
 
-    pub(super) fn list(&self, host: &Host) -> Result<Vec<Entry>> {
+    fn list_files(&self, host: &Host) -> Result<Vec<Entry>> {
         let files = self.load(host)?;
         // Newest first; among invites of one second the one written last
         // (entries are appended) first; contact-only invites last.
@@ -353,16 +356,16 @@ impl FileStore {
         Ok(entries.into_iter().map(|(_, _, e)| e).collect())
     }
 
-    pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<Vec<Entry>> {
+    fn list_expired_files(&self, host: &Host, now: i64) -> Result<Vec<Entry>> {
         let files = self.load(host)?;
         Ok(Expired::find(host, &files, now).listed)
     }
 
-    pub(super) fn prune(
+    fn prune_files(
         &mut self,
         host: &Host,
         now: i64,
-        mut progress: impl FnMut(u64, u64),
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         let _lock = self.lock()?;
         let mut files = self.load(host)?;
@@ -384,6 +387,70 @@ impl FileStore {
         }
         progress(total, total);
         Ok(expired.listed.len() as u64)
+    }
+}
+
+/// Invites made, then told, at a time by `create`.
+const CHUNK: usize = 1_024;
+
+impl Backend for FileStore {
+    fn created(&self) -> Option<&Creation> {
+        // The data folder must exist; files in it are the server's own.
+        None
+    }
+
+    fn made_for_012(&self) -> Option<bool> {
+        None
+    }
+
+    fn may_write(&mut self) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
+    fn write_needs(&self) -> &'static str {
+        WRITE_NEEDS
+    }
+
+    fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
+        self.create_all(host, invites)
+    }
+
+    fn listing<'s>(
+        &'s mut self,
+        host: &Host,
+        selection: Selection,
+    ) -> Result<Box<dyn Entries + 's>> {
+        let entries = match selection {
+            Selection::All => self.list_files(host)?,
+            Selection::ExpiredAt(now) => self.list_expired_files(host, now)?,
+        };
+        Ok(Box::new(Listing(entries)))
+    }
+
+    fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        self.get_files(host, token)
+    }
+
+    fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
+        self.revoke_files(host, tokens)
+    }
+
+    fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
+        self.prune_files(host, now, progress)
+    }
+
+    fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        self.redeem_files(host, token, now)
+    }
+}
+
+/// A listing of file storage, read whole: Prosody keeps each file as one
+/// table, which has to be read whole anyway.
+struct Listing(Vec<Entry>);
+
+impl Entries for Listing {
+    fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        Ok(Box::new(self.0.drain(..).map(Ok)))
     }
 }
 

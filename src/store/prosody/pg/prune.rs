@@ -14,82 +14,86 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
-use super::store::{decode_row, PgStore};
-use crate::error::{Error, Result};
+use super::super::invite_store;
+use super::super::prune::{self, Steps};
+use super::super::rows::decode as decode_row;
+use crate::error::Result;
 use crate::jid::Host;
+use crate::store::engine::pg::{failed, is_data_exception, Connection};
 
 /// Host-level records whose `expires` the server reads as a number before
 /// `$2`.
-const DELETE_EXPIRED: &str = r#"DELETE FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token' AND "type" = 'json'
+const DELETE_EXPIRED: &str = concat!(
+    r#"DELETE FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "type" = 'json'
     AND jsonb_typeof("value"::jsonb -> 'expires') = 'number'
     AND ("value"::jsonb ->> 'expires')::numeric < $2::bigint
-    RETURNING "user", "key", "type", "value""#;
+    RETURNING "user", "key", "type", "value""#
+);
 
 /// Every host-level record, for the reader to decide on.
-const HOST_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody
-    WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token' AND "type" = 'json'"#;
+const HOST_RECORDS: &str = concat!(
+    r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody
+    WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "type" = 'json'"#
+);
 
 /// Per-user records with no host-level record (contact-only invites, or
 /// what a pruned invite left). `OFFSET 0` keeps the check a lookup in the
 /// index per record: right after the host-level records were deleted, the
 /// planner's estimates are stale, and the join it chose instead read the
 /// table once per record (1.4 s for 800 records beside 6,000 invites).
-const LONE_USER_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody AS p
-    WHERE "host" = $1 AND "store" = 'invite_token' AND "user" <> '' AND "type" = 'number'
+const LONE_USER_RECORDS: &str = concat!(
+    r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody AS p
+    WHERE "host" = $1 AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "user" <> '' AND "type" = 'number'
     AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h."host" = $1 AND h."user" = ''
-        AND h."store" = 'invite_token' AND h."key" = p."key" OFFSET 0)"#;
+        AND h."store" = '"#,
+    invite_store!(),
+    r#"' AND h."key" = p."key" OFFSET 0)"#
+);
 
-const HOST_RECORDS_COUNT: &str = r#"SELECT count(*) FROM prosody
-    WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token'"#;
+const HOST_RECORDS_COUNT: &str = concat!(
+    r#"SELECT count(*) FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    "'"
+);
 
 const DELETE_BY_ADDRESS: &str = "DELETE FROM prosody WHERE ctid = ANY($1::text[]::tid[])";
 
 /// Rows read per page when the reader decides.
 const PAGE: i32 = 10_000;
 
-/// SQLSTATE class 22, a data exception: a value the server cannot read
-/// as JSON or as a number.
-const DATA_EXCEPTION: &str = "22";
-
-impl PgStore {
-    pub(in crate::store) fn prune(
-        &mut self,
-        host: &Host,
-        now: i64,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64> {
-        let store = self.target.to_string();
-        let error = |source| Error::Postgres {
-            store: store.clone(),
-            source,
-            hint: String::new(),
+/// Removes the host's expired invites, in one transaction, tried again
+/// after a deadlock.
+pub fn prune(
+    db: &mut Connection,
+    host: &Host,
+    now: i64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<u64> {
+    let name = host.as_str();
+    db.write_retrying(host, |tx, store| {
+        let steps = Steps {
+            lone_user_records: |tx: &mut Transaction<'_>| {
+                delete_decided(tx, LONE_USER_RECORDS, name, now, &mut |_| {})
+            },
+            count_host_records: |tx: &mut Transaction<'_>| {
+                let total: i64 = tx.query_one(HOST_RECORDS_COUNT, &[&name])?.get(0);
+                Ok(total.max(0) as u64)
+            },
+            host_records: |tx: &mut Transaction<'_>, seen: &mut dyn FnMut(u64)| {
+                match delete_on_server(tx, name, now)? {
+                    Some(n) => Ok(n),
+                    None => delete_decided(tx, HOST_RECORDS, name, now, seen),
+                }
+            },
         };
-        let name = host.as_str();
-        self.write_retrying(host, |tx| {
-            // Contact-only invites first: once host-level records are gone,
-            // the per-user records they leave look the same, and are
-            // removed at the end without being counted again.
-            let mut removed =
-                delete_decided(tx, LONE_USER_RECORDS, name, now, |_| {}).map_err(&error)?;
-            let total: i64 = tx
-                .query_one(HOST_RECORDS_COUNT, &[&name])
-                .map_err(&error)?
-                .get(0);
-            let total = total.max(0) as u64;
-            progress(0, total);
-            removed += match delete_on_server(tx, name, now) {
-                Ok(Some(n)) => n,
-                Ok(None) => delete_decided(tx, HOST_RECORDS, name, now, |seen| {
-                    progress(seen.min(total), total)
-                })
-                .map_err(&error)?,
-                Err(e) => return Err(error(e)),
-            };
-            progress(total, total);
-            delete_decided(tx, LONE_USER_RECORDS, name, now, |_| {}).map_err(&error)?;
-            Ok(removed)
-        })
-    }
+        prune::run(tx, steps, progress).map_err(failed(store))
+    })
 }
 
 /// The single `DELETE`, under a savepoint. `None` when it was undone: the
@@ -141,7 +145,7 @@ fn delete_decided(
     select: &str,
     host: &str,
     now: i64,
-    mut seen: impl FnMut(u64),
+    seen: &mut dyn FnMut(u64),
 ) -> Result<u64, postgres::Error> {
     let portal = tx.bind(select, &[&host])?;
     let (mut read, mut removed) = (0, 0);
@@ -150,7 +154,7 @@ fn delete_decided(
         read += rows.len() as u64;
         let doomed: Vec<String> = rows
             .iter()
-            .filter(|row| decode_row(host, row, 1).is_expired_invite(now))
+            .filter(|row| decode_row(host, *row, 1).is_expired_invite(now))
             .map(|row| row.get(0))
             .collect();
         if !doomed.is_empty() {
@@ -161,10 +165,4 @@ fn delete_decided(
             return Ok(removed);
         }
     }
-}
-
-fn is_data_exception(error: &postgres::Error) -> bool {
-    error
-        .code()
-        .is_some_and(|code| code.code().starts_with(DATA_EXCEPTION))
 }

@@ -5,11 +5,15 @@ use std::path::Path;
 
 use rusqlite::params;
 
+use super::super::invite_store;
+use super::super::rows::decode_row;
 use super::prune::{EXPIRED_HOST_RECORD, EXPIRED_LONE_USER_RECORD};
-use super::{decode_row, SqlStore};
-use crate::error::{Error, Result};
+use super::SqlStore;
+use crate::error::Result;
 use crate::jid::Host;
 use crate::record::Entry;
+use crate::store::backend::{Entries, Selection};
+use crate::store::engine::sqlite::failed;
 
 /// Every invite of a host: host-level records, and per-user records that
 /// have no host-level record (contact-only invites). Newest first (among
@@ -26,39 +30,43 @@ use crate::record::Entry;
 /// their order; NULL sorts last in descending order.) The rowids come
 /// newest first, so that the second sort mostly appends, which costs a
 /// fifth less than inserting each pair in front of the last.
-const LIST: &str = "SELECT p.user, p.key, p.type, p.value FROM \
+const LIST: &str = concat!(
+    "SELECT p.user, p.key, p.type, p.value FROM \
     (SELECT t.rowid AS id, \
         CASE WHEN t.user = '' THEN invitectl_created(t.type, t.value) END AS created \
     FROM (SELECT rowid AS r FROM prosody \
-        WHERE host = ?1 AND store = 'invite_token' AND (user = '' OR NOT EXISTS \
+        WHERE host = ?1 AND store = '",
+    invite_store!(),
+    "' AND (user = '' OR NOT EXISTS \
             (SELECT 1 FROM prosody AS h WHERE h.host = ?1 AND h.user = '' \
-                AND h.store = 'invite_token' AND h.key = prosody.key)) \
+                AND h.store = '",
+    invite_store!(),
+    "' AND h.key = prosody.key)) \
         ORDER BY r DESC LIMIT -1) AS k \
     CROSS JOIN prosody AS t ON t.rowid = k.r \
     ORDER BY created DESC, id DESC LIMIT -1) AS s \
-CROSS JOIN prosody AS p ON p.rowid = s.id";
+CROSS JOIN prosody AS p ON p.rowid = s.id"
+);
 
 impl SqlStore {
-    pub(in crate::store) fn list(&self, host: &Host) -> Result<SqlListing<'_>> {
-        let stmt = self.conn.prepare(LIST).map_err(|e| self.sqlite(e))?;
+    pub(super) fn prepare_listing(
+        &self,
+        host: &Host,
+        selection: Selection,
+    ) -> Result<SqlListing<'_>> {
+        // Expired ones: the rows `prune` deletes, by its own conditions.
+        let sql = match selection {
+            Selection::All => LIST.into(),
+            Selection::ExpiredAt(_) => std::borrow::Cow::Owned(format!(
+                "SELECT user, key, type, value FROM prosody WHERE ({EXPIRED_LONE_USER_RECORD}) OR ({EXPIRED_HOST_RECORD})"
+            )),
+        };
+        let stmt = self.db.conn.prepare(&sql).map_err(|e| self.db.error(e))?;
         Ok(SqlListing {
             stmt,
             host: host.as_str().to_owned(),
-            now: None,
-            path: &self.path,
-        })
-    }
-
-    pub(in crate::store) fn list_expired(&self, host: &Host, now: i64) -> Result<SqlListing<'_>> {
-        let sql = format!(
-            "SELECT user, key, type, value FROM prosody WHERE ({EXPIRED_LONE_USER_RECORD}) OR ({EXPIRED_HOST_RECORD})"
-        );
-        let stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(e))?;
-        Ok(SqlListing {
-            stmt,
-            host: host.as_str().to_owned(),
-            now: Some(now),
-            path: &self.path,
+            selection,
+            path: self.db.path(),
         })
     }
 }
@@ -67,38 +75,25 @@ impl SqlStore {
 pub struct SqlListing<'s> {
     stmt: rusqlite::Statement<'s>,
     host: String,
-    /// The time for a listing of expired invites.
-    now: Option<i64>,
+    selection: Selection,
     path: &'s Path,
 }
 
-impl SqlListing<'_> {
+impl Entries for SqlListing<'_> {
     /// Streams the listing row by row.
-    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+    fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
         let path = self.path;
         let host = self.host.clone();
-        let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row);
-        let rows = match self.now {
-            Some(now) => self.stmt.query_map(params![self.host, now], decode),
-            None => self.stmt.query_map(params![self.host], decode),
+        let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row, 0);
+        let rows = match self.selection {
+            Selection::ExpiredAt(now) => self.stmt.query_map(params![self.host, now], decode),
+            Selection::All => self.stmt.query_map(params![self.host], decode),
         }
-        .map_err(|source| Error::Sqlite {
-            path: path.to_owned(),
-            source,
-        })?;
-        // A listing of expired invites shows what `prune` removes, no more.
-        let expired_at = self.now;
+        .map_err(failed(path))?;
+        let selection = self.selection;
         Ok(Box::new(
-            rows.map(move |row| {
-                row.map_err(|source| Error::Sqlite {
-                    path: path.to_owned(),
-                    source,
-                })
-            })
-            .filter(move |entry| match (expired_at, entry) {
-                (Some(now), Ok(entry)) => entry.is_expired_invite(now),
-                _ => true,
-            }),
+            rows.map(move |row| row.map_err(failed(path)))
+                .filter(move |entry| selection.keeps(entry)),
         ))
     }
 }

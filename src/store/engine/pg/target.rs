@@ -258,7 +258,7 @@ fn parse_timeout(text: &str) -> Result<Duration> {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidStoreUrl(reason.to_owned())
+    Error::InvalidLocation(format!("invalid PostgreSQL URL: {reason}"))
 }
 
 /// The URL, without any password, as the database is named in messages.
@@ -375,7 +375,7 @@ mod tests {
             "mysql://u:hunter2@h/d",
         ] {
             let err = PgTarget::from_url_with_env(bad, no_env).unwrap_err();
-            assert!(matches!(err, Error::InvalidStoreUrl(_)), "{bad}: {err:?}");
+            assert!(matches!(err, Error::InvalidLocation(_)), "{bad}: {err:?}");
             assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
         }
     }
