@@ -16,20 +16,18 @@ use crate::token::Token;
 /// say), and never touches a record it does not read as an invite of the
 /// host it is given.
 pub trait Backend {
-    /// What opening created, if anything.
-    fn created(&self) -> Option<&Creation>;
-
-    /// Whether a Prosody 0.12 uses the store, as the store itself tells;
-    /// `None` when it keeps no such mark.
-    fn made_for_012(&self) -> Option<bool>;
+    /// What opening the store found.
+    fn opened(&self) -> &Opened;
 
     /// Whether this user may write the store, where the store itself
     /// knows (a database server's privileges); `None` where the file
     /// system's permissions tell (see [`crate::Location::writes`]).
-    fn may_write(&mut self) -> Result<Option<bool>>;
+    fn may_write(&mut self) -> Result<Option<bool>> {
+        Ok(None)
+    }
 
-    /// What this user needs to write the store, for a message saying it
-    /// may not.
+    /// The message for a user who may not write the store: what they
+    /// need.
     fn write_needs(&self) -> &'static str;
 
     /// Stores every invite of `invites` in one transaction.
@@ -86,6 +84,20 @@ impl Selection {
             _ => true,
         }
     }
+}
+
+/// What opening a store found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Opened {
+    /// The store as messages name it: its path, or its URL without the
+    /// password.
+    pub name: String,
+    /// What opening created, if anything.
+    pub created: Option<Creation>,
+    /// Whether a Prosody 0.12 uses the store, as the store itself tells
+    /// (for Prosody's SQL storage, its indexes); `None` when it keeps no
+    /// such mark.
+    pub made_for_012: Option<bool>,
 }
 
 /// What opening a store created.

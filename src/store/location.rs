@@ -35,9 +35,12 @@ pub enum Writes<'a> {
     Server,
 }
 
+/// How a URL of one scheme is read.
+type ReadUrl = fn(&str) -> Result<Location>;
+
 /// The URL schemes of database servers, each with how its URL is read:
 /// a new kind of database location is one line here.
-const SCHEMES: [(&[&str], fn(&str) -> Result<Location>); 2] = [
+const SCHEMES: [(&[&str], ReadUrl); 2] = [
     (&["postgres", "postgresql"], |url| {
         PgTarget::from_url(url).map(Location::Postgres)
     }),

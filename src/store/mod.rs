@@ -39,7 +39,7 @@
 //! engine's `write` (the lock, the transaction, the retries); reads of
 //! rows through its streaming. Nothing of the engine is copied, and
 //! nothing under `src/cli` changes: messages come from the backend
-//! ([`Backend::created`], [`Backend::write_needs`]) and from
+//! ([`Backend::opened`], [`Backend::write_needs`]) and from
 //! [`Location`]'s description of itself. The one line to add is where a
 //! location is resolved, `Location::open` (which table a database holds
 //! decides the data model; a new kind of location is a variant there and
@@ -66,7 +66,7 @@ use crate::jid::Host;
 use crate::record::Entry;
 use crate::token::Token;
 
-pub use backend::{Backend, Creation, Entries, NewInvites, Selection};
+pub use backend::{Backend, Creation, Entries, NewInvites, Opened, Selection};
 #[cfg(feature = "mysql")]
 pub use engine::mysql::describe as describe_mysql_error;
 pub use engine::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};
@@ -116,14 +116,20 @@ impl Store {
         Store { backend }
     }
 
+    /// The store as messages name it: its path, or its URL without the
+    /// password.
+    pub fn name(&self) -> &str {
+        &self.backend.opened().name
+    }
+
     /// Whether opening created a new, empty store (or its table).
     pub fn was_created(&self) -> bool {
-        self.backend.created().is_some()
+        self.backend.opened().created.is_some()
     }
 
     /// What opening created, to tell the user.
     pub fn creation(&self) -> Option<&Creation> {
-        self.backend.created()
+        self.backend.opened().created.as_ref()
     }
 
     /// Whether this user may write the store, where the store itself
@@ -143,7 +149,7 @@ impl Store {
     /// `prosody_index` is there, or 13's unique index is not); `None` for
     /// file storage, which keeps no such mark.
     pub fn made_for_012(&self) -> Option<bool> {
-        self.backend.made_for_012()
+        self.backend.opened().made_for_012
     }
 
     /// How the server reads roles: a SQL store's indexes tell 0.12 from 13;

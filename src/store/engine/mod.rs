@@ -24,5 +24,7 @@ pub mod pg {
 mod servers;
 pub mod sqlite;
 
+#[cfg(feature = "mysql")]
+pub use servers::fnv1a;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-pub use servers::{fnv1a, lock_key, retrying};
+pub use servers::{lock_key, Server};

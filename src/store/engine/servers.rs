@@ -46,6 +46,35 @@ pub fn retrying<T>(
     }
 }
 
+/// A connection to a database server, as invitectl writes through it.
+pub trait Server: 'static {
+    /// A write transaction on the connection.
+    type Tx<'c>;
+
+    /// Runs `work` in one transaction that holds the host's writer lock,
+    /// and commits. `work` is given the database's name for its errors.
+    fn write<T>(
+        &mut self,
+        host: &Host,
+        work: impl FnOnce(&mut Self::Tx<'_>, &str) -> Result<T>,
+    ) -> Result<T>;
+
+    /// Whether a transaction that failed so may succeed if tried again
+    /// (a deadlock, say).
+    fn is_transient(error: &Error) -> bool;
+
+    /// [`Server::write`], started again after a failure that
+    /// [`Server::is_transient`] accepts. `work` must have no effect outside
+    /// the transaction.
+    fn write_retrying<T>(
+        &mut self,
+        host: &Host,
+        mut work: impl FnMut(&mut Self::Tx<'_>, &str) -> Result<T>,
+    ) -> Result<T> {
+        retrying(|| self.write(host, &mut work), Self::is_transient)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

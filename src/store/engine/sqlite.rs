@@ -6,7 +6,7 @@
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{OpenFlags, TransactionBehavior};
@@ -24,7 +24,8 @@ const CACHE_KIB: i64 = -16 * 1024;
 /// An open SQLite database.
 pub struct Connection {
     pub conn: rusqlite::Connection,
-    path: PathBuf,
+    /// The path, as messages name it.
+    name: String,
     /// Whether this open created the file.
     pub created: bool,
     /// Whether the database is new and empty, so that a data model may
@@ -63,7 +64,8 @@ impl Connection {
                 reason: "not a regular file".into(),
             });
         }
-        let failed = failed(path);
+        let name = path.display().to_string();
+        let failed = failed(&name);
         // NO_MUTEX: a store is used from one thread; URI off so a path is a path.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(&failed)?;
@@ -75,7 +77,7 @@ impl Connection {
         setup(&conn).map_err(&failed)?;
         let mut connection = Connection {
             conn,
-            path: path.to_owned(),
+            name: name.clone(),
             created,
             fresh: created,
         };
@@ -91,9 +93,9 @@ impl Connection {
         Ok(connection)
     }
 
-    /// The database's path, as messages name it.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The database, as messages name it.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The error for a failure of a statement on this database; a file
@@ -102,12 +104,12 @@ impl Connection {
         if let rusqlite::Error::SqliteFailure(e, _) = &source {
             if e.code == rusqlite::ErrorCode::NotADatabase {
                 return Error::NotAStore {
-                    store: self.path.display().to_string(),
+                    store: self.name.clone(),
                     reason: "not a SQLite database".into(),
                 };
             }
         }
-        failed(&self.path)(source)
+        failed(&self.name)(source)
     }
 
     fn is_empty_database(&self) -> Result<bool> {
@@ -119,22 +121,28 @@ impl Connection {
             .map_err(|e| self.error(e))
     }
 
-    /// Starts a write transaction, taking the database's write lock at
-    /// once (`BEGIN IMMEDIATE`), so that two writers queue rather than
-    /// fail at their first write.
-    pub fn begin(&mut self) -> Result<(rusqlite::Transaction<'_>, &Path)> {
-        let tx = self
+    /// Runs `work` in one transaction that takes the database's write
+    /// lock at once (`BEGIN IMMEDIATE`), so that two writers queue rather
+    /// than fail at their first write, and commits. `work` is given the
+    /// database's name for its errors.
+    pub fn write<T>(
+        &mut self,
+        work: impl FnOnce(&mut rusqlite::Transaction<'_>, &str) -> Result<T>,
+    ) -> Result<T> {
+        let error = failed(&self.name);
+        let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed(&self.path))?;
-        Ok((tx, &self.path))
+            .map_err(&error)?;
+        let value = work(&mut tx, &self.name)?;
+        tx.commit().map_err(&error).map(|()| value)
     }
 }
 
-/// How a failure of the database at `path` reads.
-pub fn failed(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+/// How a failure of the database `name` (its path) reads.
+pub fn failed(name: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Database {
-        store: path.display().to_string(),
+        store: name.to_owned(),
         source: Box::new(source),
     }
 }

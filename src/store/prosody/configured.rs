@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::INVITE_STORE;
 use crate::config::{HostConfig, Located, DEFAULT_SQLITE_DATABASE, DEFAULT_STORAGE};
 use crate::error::{Error, Result};
+use crate::store::url::{process_env, ServerLocation};
 use crate::store::{Location, MyTarget, PgTarget};
 
 /// `data_path` when the configuration sets none: Debian's build default.
@@ -72,9 +73,9 @@ fn sql_database(host: &HostConfig<'_>, data_path: &Path) -> Result<Location> {
                 sql.value.require_readable(field, &sql.origin)?;
             }
             if server == "PostgreSQL" {
-                PgTarget::from_prosody(&sql.value).map(Location::Postgres)
+                PgTarget::from_prosody_with_env(&sql.value, process_env).map(Location::Postgres)
             } else {
-                MyTarget::from_prosody(&sql.value).map(Location::Mysql)
+                MyTarget::from_prosody_with_env(&sql.value, process_env).map(Location::Mysql)
             }
         }
         Some(_) => Err(unsupported(

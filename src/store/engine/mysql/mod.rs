@@ -8,8 +8,8 @@
 //! host queue rather than interleave; it is released when the transaction
 //! ends (or the connection closes). Should the server report a deadlock
 //! or a lock wait timeout (someone else's locks), a write that may be
-//! tried again ([`Connection::write_retrying`]) starts again, at most
-//! three times.
+//! tried again (`Server::write_retrying`) starts again, at most three
+//! times.
 
 mod connect;
 mod statement;
@@ -112,10 +112,12 @@ impl Connection {
             }),
         }
     }
+}
 
-    /// Runs `work` in one transaction, holding the host's writer lock,
-    /// and commits. `work` is given the database's name for its errors.
-    pub fn write<T>(
+impl super::Server for Connection {
+    type Tx<'c> = Transaction<'c>;
+
+    fn write<T>(
         &mut self,
         host: &Host,
         work: impl FnOnce(&mut Transaction<'_>, &str) -> Result<T>,
@@ -125,25 +127,15 @@ impl Connection {
             let mut tx = db.conn.start_transaction(write_options()).map_err(&error)?;
             // Dropping the transaction on an error rolls it back.
             let value = work(&mut tx, &db.name)?;
-            tx.commit().map_err(&error)?;
-            Ok(value)
+            tx.commit().map_err(&error).map(|()| value)
         })
     }
 
-    /// [`Connection::write`], started again after a deadlock or a lock
-    /// wait timeout. `work` must have no effect outside the transaction.
-    pub fn write_retrying<T>(
-        &mut self,
-        host: &Host,
-        mut work: impl FnMut(&mut Transaction<'_>, &str) -> Result<T>,
-    ) -> Result<T> {
-        super::retrying(
-            || self.write(host, &mut work),
-            |e| {
-                e.backend_error::<MyError>()
-                    .is_some_and(MyError::is_transient)
-            },
-        )
+    /// A deadlock or a lock wait timeout.
+    fn is_transient(error: &Error) -> bool {
+        error
+            .backend_error::<MyError>()
+            .is_some_and(MyError::is_transient)
     }
 }
 

@@ -9,8 +9,8 @@
 //! each touch one invite's rows, so no cycle of waits (a deadlock) can
 //! form with it. Should the database still report a deadlock or a
 //! serialization failure (someone else's locks), a write that may be
-//! tried again ([`Connection::write_retrying`]) starts again, at most
-//! three times.
+//! tried again (`Server::write_retrying`) starts again, at most three
+//! times.
 
 mod connect;
 mod pgpass;
@@ -64,35 +64,32 @@ impl Connection {
     pub fn parts(&mut self) -> (&mut Client, &str) {
         (&mut self.client, &self.name)
     }
+}
 
-    /// Runs `work` in one transaction that holds the host's writer lock,
-    /// and commits. `work` is given the database's name for its errors.
-    pub fn write<T>(
+impl super::Server for Connection {
+    type Tx<'c> = Transaction<'c>;
+
+    fn write<T>(
         &mut self,
         host: &Host,
         work: impl FnOnce(&mut Transaction<'_>, &str) -> Result<T>,
     ) -> Result<T> {
         let error = failed(&self.name);
         let mut tx = self.client.transaction().map_err(&error)?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[&(super::lock_key(host) as i64)],
-        )
-        .map_err(&error)?;
+        let key = super::lock_key(host) as i64;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+            .map_err(&error)?;
         let value = work(&mut tx, &self.name)?;
-        tx.commit().map_err(&error)?;
-        Ok(value)
+        tx.commit().map_err(&error).map(|()| value)
     }
 
-    /// [`Connection::write`], started again after a deadlock or a
-    /// serialization failure. `work` must have no effect outside the
-    /// transaction.
-    pub fn write_retrying<T>(
-        &mut self,
-        host: &Host,
-        mut work: impl FnMut(&mut Transaction<'_>, &str) -> Result<T>,
-    ) -> Result<T> {
-        super::retrying(|| self.write(host, &mut work), is_transient)
+    /// A deadlock or serialization failure.
+    fn is_transient(error: &Error) -> bool {
+        error.backend_error::<PgError>().is_some_and(|e| {
+            [DEADLOCK_DETECTED, SERIALIZATION_FAILURE]
+                .iter()
+                .any(|code| e.source.code() == Some(*code))
+        })
     }
 }
 
@@ -128,14 +125,6 @@ pub fn error(name: &str, source: postgres::Error, hint: String) -> Error {
 /// How a failure on the database `name` reads.
 pub fn failed(name: &str) -> impl Fn(postgres::Error) -> Error + '_ {
     move |source| error(name, source, String::new())
-}
-
-/// A deadlock or serialization failure: the transaction may succeed if
-/// tried again.
-fn is_transient(error: &Error) -> bool {
-    error.backend_error::<PgError>().is_some_and(|e| {
-        e.source.code() == Some(DEADLOCK_DETECTED) || e.source.code() == Some(SERIALIZATION_FAILURE)
-    })
 }
 
 /// Whether the server refused a value it could not read (a data

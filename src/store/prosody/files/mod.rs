@@ -64,7 +64,7 @@ use crate::invite::Invite;
 use crate::jid::Host;
 use crate::lua::{Key, Value};
 use crate::record::Entry;
-use crate::store::backend::{Backend, Creation, Entries, NewInvites, Selection};
+use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::token::Token;
 use datafile::{Owner, Snapshot};
 
@@ -75,6 +75,9 @@ pub const WRITE_NEEDS: &str =
 /// Prosody's data folder, opened as a store.
 pub struct FileStore {
     data: PathBuf,
+    /// Only its name: the data folder must exist, and its files keep no
+    /// mark of the server's generation.
+    opened: Opened,
     owner: Owner,
 }
 
@@ -103,6 +106,10 @@ impl FileStore {
         }
         Ok(FileStore {
             data: data.to_owned(),
+            opened: Opened {
+                name: data.display().to_string(),
+                ..Opened::default()
+            },
             owner: Owner {
                 uid: meta.uid(),
                 gid: meta.gid(),
@@ -230,7 +237,57 @@ impl FileStore {
         Ok(removed)
     }
 
-    fn create_all(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
+    /// Every invite of the host, newest first.
+    fn list_all(&self, host: &Host) -> Result<Vec<Entry>> {
+        let files = self.load(host)?;
+        // Newest first; among invites of one second the one written last
+        // (entries are appended) first; contact-only invites last.
+        let mut entries: Vec<(Option<i64>, usize, Entry)> = Vec::new();
+        for (key, value) in files.host.table.iter() {
+            let entry = convert::decode_host(key, value);
+            let created = match &entry {
+                Entry::Invite(invite) => invite.created_at,
+                Entry::Damaged(_) => None,
+            };
+            entries.push((created, entries.len(), entry));
+        }
+        for (user, file) in &files.users {
+            for (key, value) in file.table.iter() {
+                if !files.host.table.contains_key(key.clone()) {
+                    let entry = convert::decode_user(host.as_str(), user, key, value);
+                    entries.push((None, entries.len(), entry));
+                }
+            }
+        }
+        entries.sort_by(|a, b| {
+            (
+                a.0.is_none(),
+                std::cmp::Reverse(a.0),
+                std::cmp::Reverse(a.1),
+            )
+                .cmp(&(
+                    b.0.is_none(),
+                    std::cmp::Reverse(b.0),
+                    std::cmp::Reverse(b.1),
+                ))
+        });
+        Ok(entries.into_iter().map(|(_, _, e)| e).collect())
+    }
+}
+
+/// Invites made, then told, at a time by `create`.
+const CHUNK: usize = 1_024;
+
+impl Backend for FileStore {
+    fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    fn write_needs(&self) -> &'static str {
+        WRITE_NEEDS
+    }
+
+    fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
         // Every file is read before anything is written, so that one that
         // cannot be read stops the command with nothing changed; what was
         // read is where the rewrite starts (checked again before the rename).
@@ -273,7 +330,7 @@ impl FileStore {
         self.set(&self.host_file(host), Some(host_file), &host_records)
     }
 
-    fn get_files(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+    fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {
         let key = Key::from(token.as_str());
         let files = self.load(host)?;
         if let Some(value) = files.host.table.get_key(&key) {
@@ -286,7 +343,7 @@ impl FileStore {
         }))
     }
 
-    fn revoke_files(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
+    fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
         let _lock = self.lock()?;
         let files = self.load(host)?;
         let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
@@ -307,9 +364,9 @@ impl FileStore {
             .collect())
     }
 
-    fn redeem_files(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+    fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         let _lock = self.lock()?;
-        let invite = crate::redeem::check(self.get_files(host, token)?, token, now)?;
+        let invite = crate::redeem::check(self.get(host, token)?, token, now)?;
         if !invite.reusable {
             let keys = HashSet::from([Key::from(token.as_str())]);
             if let Some(inviter) = invite.inviter() {
@@ -320,53 +377,19 @@ impl FileStore {
         Ok(invite)
     }
 
-    fn list_files(&self, host: &Host) -> Result<Vec<Entry>> {
-        let files = self.load(host)?;
-        // Newest first; among invites of one second the one written last
-        // (entries are appended) first; contact-only invites last.
-        let mut entries: Vec<(Option<i64>, usize, Entry)> = Vec::new();
-        for (key, value) in files.host.table.iter() {
-            let entry = convert::decode_host(key, value);
-            let created = match &entry {
-                Entry::Invite(invite) => invite.created_at,
-                Entry::Damaged(_) => None,
-            };
-            entries.push((created, entries.len(), entry));
-        }
-        for (user, file) in &files.users {
-            for (key, value) in file.table.iter() {
-                if !files.host.table.contains_key(key.clone()) {
-                    let entry = convert::decode_user(host.as_str(), user, key, value);
-                    entries.push((None, entries.len(), entry));
-                }
-            }
-        }
-        entries.sort_by(|a, b| {
-            (
-                a.0.is_none(),
-                std::cmp::Reverse(a.0),
-                std::cmp::Reverse(a.1),
-            )
-                .cmp(&(
-                    b.0.is_none(),
-                    std::cmp::Reverse(b.0),
-                    std::cmp::Reverse(b.1),
-                ))
-        });
-        Ok(entries.into_iter().map(|(_, _, e)| e).collect())
-    }
-
-    fn list_expired_files(&self, host: &Host, now: i64) -> Result<Vec<Entry>> {
-        let files = self.load(host)?;
-        Ok(Expired::find(host, &files, now).listed)
-    }
-
-    fn prune_files(
-        &mut self,
+    fn listing<'s>(
+        &'s mut self,
         host: &Host,
-        now: i64,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<u64> {
+        selection: Selection,
+    ) -> Result<Box<dyn Entries + 's>> {
+        let entries = match selection {
+            Selection::All => self.list_all(host)?,
+            Selection::ExpiredAt(now) => Expired::find(host, &self.load(host)?, now).listed,
+        };
+        Ok(Box::new(Listing(entries)))
+    }
+
+    fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
         let _lock = self.lock()?;
         let mut files = self.load(host)?;
         let total = files.host.table.len() as u64;
@@ -387,60 +410,6 @@ impl FileStore {
         }
         progress(total, total);
         Ok(expired.listed.len() as u64)
-    }
-}
-
-/// Invites made, then told, at a time by `create`.
-const CHUNK: usize = 1_024;
-
-impl Backend for FileStore {
-    fn created(&self) -> Option<&Creation> {
-        // The data folder must exist; files in it are the server's own.
-        None
-    }
-
-    fn made_for_012(&self) -> Option<bool> {
-        None
-    }
-
-    fn may_write(&mut self) -> Result<Option<bool>> {
-        Ok(None)
-    }
-
-    fn write_needs(&self) -> &'static str {
-        WRITE_NEEDS
-    }
-
-    fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
-        self.create_all(host, invites)
-    }
-
-    fn listing<'s>(
-        &'s mut self,
-        host: &Host,
-        selection: Selection,
-    ) -> Result<Box<dyn Entries + 's>> {
-        let entries = match selection {
-            Selection::All => self.list_files(host)?,
-            Selection::ExpiredAt(now) => self.list_expired_files(host, now)?,
-        };
-        Ok(Box::new(Listing(entries)))
-    }
-
-    fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        self.get_files(host, token)
-    }
-
-    fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
-        self.revoke_files(host, tokens)
-    }
-
-    fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
-        self.prune_files(host, now, progress)
-    }
-
-    fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        self.redeem_files(host, token, now)
     }
 }
 

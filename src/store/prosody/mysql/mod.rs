@@ -32,11 +32,12 @@ use crate::error::Result;
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::backend::{Backend, Creation, Entries, NewInvites, Selection};
+use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::store::batch::write_in_batches;
 use crate::store::engine::mysql::{
     failed, server_code, Connection, MyTarget, Statement, ACCESS_DENIED, DUPLICATE_KEY_NAME,
 };
+use crate::store::engine::Server;
 use crate::store::OpenMode;
 use crate::token::Token;
 
@@ -83,23 +84,25 @@ fn in_list<'s>(st: &'s mut Statement, column: &str, values: &[&str]) -> &'s mut 
 /// An open MySQL store.
 pub struct MyStore {
     db: Connection,
-    created: Option<Creation>,
-    indexes: Indexes,
+    opened: Opened,
 }
 
 impl MyStore {
     /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
     /// (Prosody 13's schema) in a database that has none.
     pub fn open(target: &MyTarget, mode: OpenMode) -> Result<MyStore> {
+        let db = Connection::open(target)?;
         let mut store = MyStore {
-            db: Connection::open(target)?,
-            created: None,
-            indexes: Indexes::default(),
+            opened: Opened {
+                name: db.name().to_owned(),
+                ..Opened::default()
+            },
+            db,
         };
         let mut columns = columns(&mut store.db)?;
         if mode == OpenMode::CreateIfMissing && columns.is_empty() {
             if create_table(&mut store.db)? {
-                store.created = Some(table::created_table(&store.db.name()));
+                store.opened.created = Some(table::created_table(&store.db.name()));
             }
             columns = self::columns(&mut store.db)?;
         }
@@ -140,8 +143,11 @@ impl MyStore {
                  WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = 'prosody'",
             )
             .map_err(failed(name))?;
-        self.indexes.index_012 = indexes.iter().any(|i| i == "prosody_index");
-        self.indexes.index_13 = indexes.iter().any(|i| i == "prosody_unique_index");
+        let indexes = Indexes {
+            index_012: indexes.iter().any(|i| i == "prosody_index"),
+            index_13: indexes.iter().any(|i| i == "prosody_unique_index"),
+        };
+        self.opened.made_for_012 = Some(indexes.made_for_012());
         Ok(())
     }
 }
@@ -177,12 +183,8 @@ fn create_table(db: &mut Connection) -> Result<bool> {
 }
 
 impl Backend for MyStore {
-    fn created(&self) -> Option<&Creation> {
-        self.created.as_ref()
-    }
-
-    fn made_for_012(&self) -> Option<bool> {
-        Some(self.indexes.made_for_012())
+    fn opened(&self) -> &Opened {
+        &self.opened
     }
 
     /// Whether this user may add and remove rows of the table: the server
@@ -263,7 +265,9 @@ impl Backend for MyStore {
     }
 
     fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
-        prune::prune(&mut self.db, host, now, progress)
+        self.db.write_retrying(host, |tx, name| {
+            super::prune::run(tx, &prune::Prune::new(host, now), progress).map_err(failed(name))
+        })
     }
 
     fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
@@ -299,9 +303,6 @@ fn flush(tx: &mut impl Queryable, host: &Host, batch: &[Invite]) -> Result<(), m
             per_user.push((inviter, invite.token.as_str(), invite.expires.to_string()));
         }
     }
-    let name = host.as_str();
-    let insert = "INSERT INTO `prosody` (`host`, `user`, `store`, `key`, `type`, `value`) VALUES ";
-    let store = format!("'{INVITE_STORE}'");
     if !keys.is_empty() {
         // Deleting keys that are not there would still lock where they
         // would be; new tokens almost never are, so look first (a read
@@ -321,19 +322,8 @@ fn flush(tx: &mut impl Queryable, host: &Host, batch: &[Invite]) -> Result<(), m
             let (sql, params) = where_keys("DELETE FROM `prosody` WHERE ").into_parts();
             tx.exec_drop(sql, params)?;
         }
-        let mut st = Statement::new(insert);
-        for (i, (key, value)) in keys.iter().zip(&values).enumerate() {
-            st.sql(if i == 0 { "(" } else { ", (" })
-                .bind(name)
-                .sql(", '', ")
-                .sql(&store)
-                .sql(", ")
-                .bind(*key)
-                .sql(", 'json', ")
-                .bind(value.as_str())
-                .sql(")");
-        }
-        let (sql, params) = st.into_parts();
+        let rows = keys.iter().zip(&values).map(|(k, v)| ("", *k, v.as_str()));
+        let (sql, params) = insert(host, "json", rows).into_parts();
         tx.exec_drop(sql, params)?;
     }
     if !per_user.is_empty() {
@@ -351,24 +341,34 @@ fn flush(tx: &mut impl Queryable, host: &Host, batch: &[Invite]) -> Result<(), m
         st.sql(")");
         let (sql, params) = st.into_parts();
         tx.exec_drop(sql, params)?;
-        let mut st = Statement::new(insert);
-        for (i, (user, key, expires)) in per_user.iter().enumerate() {
-            st.sql(if i == 0 { "(" } else { ", (" })
-                .bind(name)
-                .sql(", ")
-                .bind(*user)
-                .sql(", ")
-                .sql(&store)
-                .sql(", ")
-                .bind(*key)
-                .sql(", 'number', ")
-                .bind(expires.as_str())
-                .sql(")");
-        }
-        let (sql, params) = st.into_parts();
+        let rows = per_user.iter().map(|(u, k, e)| (*u, *k, e.as_str()));
+        let (sql, params) = insert(host, "number", rows).into_parts();
         tx.exec_drop(sql, params)?;
     }
     Ok(())
+}
+
+/// An `INSERT` of a record of type `kind` for each `(user, key, value)`.
+fn insert<'a>(
+    host: &Host,
+    kind: &str,
+    records: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Statement {
+    let mut st = Statement::new(
+        "INSERT INTO `prosody` (`host`, `user`, `store`, `key`, `type`, `value`) VALUES ",
+    );
+    let store = format!(", '{INVITE_STORE}', ");
+    let kind = format!(", '{kind}', ");
+    for (i, (user, key, value)) in records.enumerate() {
+        st.sql(if i == 0 { "(" } else { ", (" })
+            .list([host.as_str(), user])
+            .sql(&store)
+            .bind(key)
+            .sql(&kind)
+            .bind(value)
+            .sql(")");
+    }
+    st
 }
 
 /// The record of `token` (see [`rows::Lookup`]). `lock` reads the rows as

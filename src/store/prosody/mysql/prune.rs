@@ -11,46 +11,58 @@
 use mysql::prelude::Queryable;
 use mysql::{Row, Transaction};
 
-use super::super::prune::{self, Steps};
+use super::super::prune::Steps;
 use super::super::rows::decode;
 use super::listing::{maybe_expired, NO_HOST_RECORD};
 use super::{host_store, in_list, text, BATCH, HOST_LEVEL};
-use crate::error::Result;
 use crate::jid::Host;
-use crate::store::engine::mysql::{failed, Connection, Statement};
+use crate::store::engine::mysql::Statement;
 
 /// A row to remove: its user, key and value's fingerprint.
 type Doomed = (String, String, String);
 
-/// Removes the host's expired invites, in one transaction, tried again
-/// after a deadlock.
-pub fn prune(
-    db: &mut Connection,
-    host: &Host,
+/// A prune (see `prosody::prune`) of the host's records.
+pub struct Prune<'a> {
+    host: &'a Host,
     now: i64,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<u64> {
-    db.write_retrying(host, |tx, name| {
-        let lone = lone_user_records(host);
-        let steps = Steps {
-            lone_user_records: |tx: &mut Transaction<'_>| {
-                let doomed = decide(tx, &lone, host, now, &mut |_| {})?;
-                delete(tx, host, &doomed)
-            },
-            count_host_records: |tx: &mut Transaction<'_>| {
-                let mut st = Statement::new("SELECT COUNT(*) FROM `prosody` WHERE ");
-                host_store(&mut st, host).sql(" AND ").sql(HOST_LEVEL);
-                let (sql, params) = st.into_parts();
-                let total: Option<u64> = tx.exec_first(sql, params)?;
-                Ok(total.unwrap_or(0))
-            },
-            host_records: |tx: &mut Transaction<'_>, seen: &mut dyn FnMut(u64)| {
-                let doomed = decide(tx, &host_level_candidates(host, now), host, now, seen)?;
-                delete(tx, host, &doomed)
-            },
-        };
-        prune::run(tx, steps, progress).map_err(failed(name))
-    })
+    lone: Statement,
+}
+
+impl<'a> Prune<'a> {
+    pub fn new(host: &'a Host, now: i64) -> Prune<'a> {
+        Prune {
+            host,
+            now,
+            lone: lone_user_records(host),
+        }
+    }
+}
+
+impl Steps<Transaction<'_>> for Prune<'_> {
+    type Error = mysql::Error;
+
+    fn lone_user_records(&self, tx: &mut Transaction<'_>) -> Result<u64, mysql::Error> {
+        let doomed = decide(tx, &self.lone, self.host, self.now, &mut |_| {})?;
+        delete(tx, self.host, &doomed)
+    }
+
+    fn count_host_records(&self, tx: &mut Transaction<'_>) -> Result<u64, mysql::Error> {
+        let mut st = Statement::new("SELECT COUNT(*) FROM `prosody` WHERE ");
+        host_store(&mut st, self.host).sql(" AND ").sql(HOST_LEVEL);
+        let (sql, params) = st.into_parts();
+        let total: Option<u64> = tx.exec_first(sql, params)?;
+        Ok(total.unwrap_or(0))
+    }
+
+    fn host_records(
+        &self,
+        tx: &mut Transaction<'_>,
+        seen: &mut dyn FnMut(u64),
+    ) -> Result<u64, mysql::Error> {
+        let candidates = host_level_candidates(self.host, self.now);
+        let doomed = decide(tx, &candidates, self.host, self.now, seen)?;
+        delete(tx, self.host, &doomed)
+    }
 }
 
 /// Host-level records that may have expired.

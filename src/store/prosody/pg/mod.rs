@@ -23,9 +23,10 @@ use crate::error::Result;
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::{self, Entry};
-use crate::store::backend::{Backend, Creation, Entries, NewInvites, Selection};
+use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::store::batch::write_in_batches;
 use crate::store::engine::pg::{failed, Connection, PgTarget};
+use crate::store::engine::Server;
 use crate::store::OpenMode;
 use crate::token::Token;
 
@@ -54,24 +55,29 @@ const INDEXES: &str = "SELECT EXISTS (SELECT 1 FROM pg_index AS i \
 /// An open PostgreSQL store.
 pub struct PgStore {
     db: Connection,
-    created: Option<Creation>,
-    indexes: Indexes,
+    opened: Opened,
+    /// 13's unique index is there, which allows an upsert.
+    upsert: bool,
 }
 
 impl PgStore {
     /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
     /// (Prosody 13's schema) in a database that has none.
     pub fn open(target: &PgTarget, mode: OpenMode) -> Result<PgStore> {
+        let db = Connection::open(target)?;
         let mut store = PgStore {
-            db: Connection::open(target)?,
-            created: None,
-            indexes: Indexes::default(),
+            opened: Opened {
+                name: db.name().to_owned(),
+                ..Opened::default()
+            },
+            db,
+            upsert: false,
         };
         let mut columns = store.columns()?;
         if columns.is_empty() && mode == OpenMode::CreateIfMissing {
             let (client, name) = store.db.parts();
             client.batch_execute(table::SCHEMA).map_err(failed(name))?;
-            store.created = Some(table::created_table(&name));
+            store.opened.created = Some(table::created_table(&name));
             columns = store.columns()?;
         }
         store.check_schema(&columns)?;
@@ -91,21 +97,19 @@ impl PgStore {
         table::check_columns(&self.db.name(), columns, table::NO_TABLE, is_text)?;
         let (client, name) = self.db.parts();
         let row = client.query_one(INDEXES, &[]).map_err(failed(name))?;
-        self.indexes = Indexes {
+        let indexes = Indexes {
             index_13: row.get(0),
             index_012: row.get(1),
         };
+        self.upsert = indexes.index_13;
+        self.opened.made_for_012 = Some(indexes.made_for_012());
         Ok(())
     }
 }
 
 impl Backend for PgStore {
-    fn created(&self) -> Option<&Creation> {
-        self.created.as_ref()
-    }
-
-    fn made_for_012(&self) -> Option<bool> {
-        Some(self.indexes.made_for_012())
+    fn opened(&self) -> &Opened {
+        &self.opened
     }
 
     /// Whether this role may add, change and remove rows of the table.
@@ -125,7 +129,7 @@ impl Backend for PgStore {
     }
 
     fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
-        let upsert = self.indexes.index_13;
+        let upsert = self.upsert;
         self.db.write(host, |tx, name| {
             write_in_batches(invites, BATCH, |batch| {
                 flush(tx, host, upsert, batch).map_err(failed(name))
@@ -168,7 +172,13 @@ impl Backend for PgStore {
     }
 
     fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
-        prune::prune(&mut self.db, host, now, progress)
+        self.db.write_retrying(host, |tx, name| {
+            let steps = prune::Prune {
+                host: host.as_str(),
+                now,
+            };
+            super::prune::run(tx, &steps, progress).map_err(failed(name))
+        })
     }
 
     fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {

@@ -15,11 +15,9 @@ use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
 use super::super::invite_store;
-use super::super::prune::{self, Steps};
+use super::super::prune::Steps;
 use super::super::rows::decode as decode_row;
-use crate::error::Result;
-use crate::jid::Host;
-use crate::store::engine::pg::{failed, is_data_exception, Connection};
+use crate::store::engine::pg::is_data_exception;
 
 /// Host-level records whose `expires` the server reads as a number before
 /// `$2`.
@@ -67,33 +65,34 @@ const DELETE_BY_ADDRESS: &str = "DELETE FROM prosody WHERE ctid = ANY($1::text[]
 /// Rows read per page when the reader decides.
 const PAGE: i32 = 10_000;
 
-/// Removes the host's expired invites, in one transaction, tried again
-/// after a deadlock.
-pub fn prune(
-    db: &mut Connection,
-    host: &Host,
-    now: i64,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<u64> {
-    let name = host.as_str();
-    db.write_retrying(host, |tx, store| {
-        let steps = Steps {
-            lone_user_records: |tx: &mut Transaction<'_>| {
-                delete_decided(tx, LONE_USER_RECORDS, name, now, &mut |_| {})
-            },
-            count_host_records: |tx: &mut Transaction<'_>| {
-                let total: i64 = tx.query_one(HOST_RECORDS_COUNT, &[&name])?.get(0);
-                Ok(total.max(0) as u64)
-            },
-            host_records: |tx: &mut Transaction<'_>, seen: &mut dyn FnMut(u64)| {
-                match delete_on_server(tx, name, now)? {
-                    Some(n) => Ok(n),
-                    None => delete_decided(tx, HOST_RECORDS, name, now, seen),
-                }
-            },
-        };
-        prune::run(tx, steps, progress).map_err(failed(store))
-    })
+/// A prune (see `prosody::prune`) of the host's records.
+pub struct Prune<'a> {
+    pub host: &'a str,
+    pub now: i64,
+}
+
+impl Steps<Transaction<'_>> for Prune<'_> {
+    type Error = postgres::Error;
+
+    fn lone_user_records(&self, tx: &mut Transaction<'_>) -> Result<u64, postgres::Error> {
+        delete_decided(tx, LONE_USER_RECORDS, self.host, self.now, &mut |_| {})
+    }
+
+    fn count_host_records(&self, tx: &mut Transaction<'_>) -> Result<u64, postgres::Error> {
+        let total: i64 = tx.query_one(HOST_RECORDS_COUNT, &[&self.host])?.get(0);
+        Ok(total.max(0) as u64)
+    }
+
+    fn host_records(
+        &self,
+        tx: &mut Transaction<'_>,
+        seen: &mut dyn FnMut(u64),
+    ) -> Result<u64, postgres::Error> {
+        match delete_on_server(tx, self.host, self.now)? {
+            Some(n) => Ok(n),
+            None => delete_decided(tx, HOST_RECORDS, self.host, self.now, seen),
+        }
+    }
 }
 
 /// The single `DELETE`, under a savepoint. `None` when it was undone: the

@@ -1,8 +1,6 @@
 //! Reading a host's invites as a stream: all of them newest first, or
 //! exactly those that `prune` would remove.
 
-use std::path::Path;
-
 use rusqlite::params;
 
 use super::super::invite_store;
@@ -66,7 +64,7 @@ impl SqlStore {
             stmt,
             host: host.as_str().to_owned(),
             selection,
-            path: self.db.path(),
+            name: self.db.name(),
         })
     }
 }
@@ -76,23 +74,23 @@ pub struct SqlListing<'s> {
     stmt: rusqlite::Statement<'s>,
     host: String,
     selection: Selection,
-    path: &'s Path,
+    name: &'s str,
 }
 
 impl Entries for SqlListing<'_> {
     /// Streams the listing row by row.
     fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
-        let path = self.path;
+        let name = self.name;
         let host = self.host.clone();
         let decode = move |row: &rusqlite::Row<'_>| decode_row(&host, row, 0);
         let rows = match self.selection {
             Selection::ExpiredAt(now) => self.stmt.query_map(params![self.host, now], decode),
             Selection::All => self.stmt.query_map(params![self.host], decode),
         }
-        .map_err(failed(path))?;
+        .map_err(failed(name))?;
         let selection = self.selection;
         Ok(Box::new(
-            rows.map(move |row| row.map_err(failed(path)))
+            rows.map(move |row| row.map_err(failed(name)))
                 .filter(move |entry| selection.keeps(entry)),
         ))
     }

@@ -69,60 +69,76 @@ impl SqlStore {
         now: i64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
-        let delete_lone = format!("DELETE FROM prosody WHERE {EXPIRED_LONE_USER_RECORD}");
-        let delete_from = format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD} AND key >= ?3");
-        let delete_slice = format!("{delete_from} AND key < ?4");
-        let host_name = host.as_str();
-        let args = params![host_name, now];
-        let (mut tx, path) = self.db.begin()?;
-        let sqlite = failed(path);
-        let steps = Steps {
-            lone_user_records: |tx: &mut Transaction<'_>| delete_expired(tx, &delete_lone, args),
-            count_host_records: |tx: &mut Transaction<'_>| {
-                tx.query_row(HOST_RECORDS_COUNT, params![host_name], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map(|n| n.max(0) as u64)
-            },
-            // A slice of the index at a time, in key order, so that
-            // progress can be told between slices.
-            host_records: |tx: &mut Transaction<'_>, seen: &mut dyn FnMut(u64)| {
-                let mut removed = 0;
-                let mut read = 0;
-                let mut from = Value::Text(String::new());
-                loop {
-                    let mut to: Option<Value> = tx
-                        .query_row(
-                            HOST_RECORDS_SLICE_END,
-                            params![host_name, from, PRUNE_SLICE],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    if to.as_ref() == Some(&from) {
-                        // A slice of one key repeated (0.12 allows
-                        // duplicates): the slice ends at the next key
-                        // instead.
-                        to =
-                            tx.query_row(HOST_RECORDS_NEXT_KEY, params![host_name, from], |r| {
-                                r.get(0)
-                            })?;
-                        to = to.filter(|v| *v != Value::Null);
-                    }
-                    let Some(to) = to else {
-                        removed += delete_expired(tx, &delete_from, params![host_name, now, from])?;
-                        return Ok(removed);
-                    };
-                    removed +=
-                        delete_expired(tx, &delete_slice, params![host_name, now, from, to])?;
-                    read += PRUNE_SLICE as u64;
-                    seen(read);
-                    from = to;
-                }
-            },
+        let steps = Prune {
+            host: host.as_str(),
+            now,
+            delete_lone: format!("DELETE FROM prosody WHERE {EXPIRED_LONE_USER_RECORD}"),
+            delete_from: format!("DELETE FROM prosody WHERE {EXPIRED_HOST_RECORD} AND key >= ?3"),
         };
-        let removed = prune::run(&mut tx, steps, progress).map_err(&sqlite)?;
-        tx.commit().map_err(sqlite)?;
-        Ok(removed)
+        self.db
+            .write(|tx, name| prune::run(tx, &steps, progress).map_err(failed(name)))
+    }
+}
+
+/// A prune (see `prosody::prune`) of the host's records.
+struct Prune<'a> {
+    host: &'a str,
+    now: i64,
+    /// Removes the expired lone per-user records.
+    delete_lone: String,
+    /// Removes the expired host-level records from key `?3` on.
+    delete_from: String,
+}
+
+impl Steps<Transaction<'_>> for Prune<'_> {
+    type Error = rusqlite::Error;
+
+    fn lone_user_records(&self, tx: &mut Transaction<'_>) -> rusqlite::Result<u64> {
+        delete_expired(tx, &self.delete_lone, params![self.host, self.now])
+    }
+
+    fn count_host_records(&self, tx: &mut Transaction<'_>) -> rusqlite::Result<u64> {
+        tx.query_row(HOST_RECORDS_COUNT, params![self.host], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n.max(0) as u64)
+    }
+
+    /// A slice of the index at a time, in key order, so that progress can
+    /// be told between slices.
+    fn host_records(
+        &self,
+        tx: &mut Transaction<'_>,
+        seen: &mut dyn FnMut(u64),
+    ) -> rusqlite::Result<u64> {
+        let (host, now) = (self.host, self.now);
+        let delete_slice = format!("{} AND key < ?4", self.delete_from);
+        let mut removed = 0;
+        let mut read = 0;
+        let mut from = Value::Text(String::new());
+        loop {
+            let mut to: Option<Value> = tx
+                .query_row(
+                    HOST_RECORDS_SLICE_END,
+                    params![host, from, PRUNE_SLICE],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if to.as_ref() == Some(&from) {
+                // A slice of one key repeated (0.12 allows duplicates):
+                // the slice ends at the next key instead.
+                to = tx.query_row(HOST_RECORDS_NEXT_KEY, params![host, from], |r| r.get(0))?;
+                to = to.filter(|v| *v != Value::Null);
+            }
+            let Some(to) = to else {
+                removed += delete_expired(tx, &self.delete_from, params![host, now, from])?;
+                return Ok(removed);
+            };
+            removed += delete_expired(tx, &delete_slice, params![host, now, from, to])?;
+            read += PRUNE_SLICE as u64;
+            seen(read);
+            from = to;
+        }
     }
 }
 
