@@ -18,12 +18,36 @@ CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "
 pub const NO_TABLE: &str =
     "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)";
 
-/// What opening a database server's store created, when it made the table.
+/// The table's columns on a database server, after making the table
+/// (`create`, which tells whether this call made it) when it is missing
+/// and `mode` allows; and whether this open made it.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-pub fn created_table(store: &dyn std::fmt::Display) -> crate::store::Creation {
-    crate::store::Creation {
-        what: format!("the \"prosody\" table in {store} (Prosody 13's schema)"),
-        whole_store: false,
+pub fn columns_creating<C>(
+    db: &mut C,
+    mode: crate::store::OpenMode,
+    columns: impl Fn(&mut C) -> Result<Vec<(String, String)>>,
+    create: impl FnOnce(&mut C) -> Result<bool>,
+) -> Result<(Vec<(String, String)>, bool)> {
+    let mut found = columns(db)?;
+    let mut created = false;
+    if found.is_empty() && mode == crate::store::OpenMode::CreateIfMissing {
+        created = create(db)?;
+        found = columns(db)?;
+    }
+    Ok((found, created))
+}
+
+/// What opening a database server's store `name` found: whether it made
+/// the table, and the indexes.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub fn opened(name: &str, created: bool, indexes: Indexes) -> crate::store::Opened {
+    crate::store::Opened {
+        name: name.to_owned(),
+        created: created.then(|| crate::store::Creation {
+            what: format!("the \"prosody\" table in {name} (Prosody 13's schema)"),
+            whole_store: false,
+        }),
+        made_for_012: Some(indexes.made_for_012()),
     }
 }
 

@@ -166,11 +166,7 @@ impl ServerLocation for PgTarget {
             .take()
             .or_else(|| env("PGHOST"))
             .unwrap_or_else(|| DEFAULT_SOCKET_DIR.to_owned());
-        let port = match (url.port, env("PGPORT")) {
-            (Some(port), _) => port,
-            (None, Some(port)) => parse_port(&port)?,
-            (None, None) => DEFAULT_PORT,
-        };
+        let port = setting(url.port, env("PGPORT"), parse_port, DEFAULT_PORT)?;
         let user = url
             .user
             .take()
@@ -182,16 +178,18 @@ impl ServerLocation for PgTarget {
             .take()
             .or_else(|| env("PGDATABASE"))
             .unwrap_or_else(|| user.clone());
-        let ssl_mode = match (given.ssl_mode, env("PGSSLMODE")) {
-            (Some(mode), _) => mode,
-            (None, Some(mode)) => SslMode::parse(&mode)?,
-            (None, None) => SslMode::default(),
-        };
-        let connect_timeout = match (given.connect_timeout, env("PGCONNECT_TIMEOUT")) {
-            (Some(t), _) => t,
-            (None, Some(t)) => parse_timeout(&t)?,
-            (None, None) => DEFAULT_CONNECT_TIMEOUT,
-        };
+        let ssl_mode = setting(
+            given.ssl_mode,
+            env("PGSSLMODE"),
+            SslMode::parse,
+            SslMode::default(),
+        )?;
+        let connect_timeout = setting(
+            given.connect_timeout,
+            env("PGCONNECT_TIMEOUT"),
+            parse_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        )?;
         Ok(PgTarget {
             host,
             port,
@@ -204,6 +202,21 @@ impl ServerLocation for PgTarget {
                 .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from)),
             connect_timeout,
         })
+    }
+}
+
+/// A setting as libpq takes it: from the location, else its environment
+/// variable's value (read by `parse`), else `default`.
+fn setting<T>(
+    given: Option<T>,
+    variable: Option<String>,
+    parse: impl Fn(&str) -> Result<T>,
+    default: T,
+) -> Result<T> {
+    match (given, variable) {
+        (Some(value), _) => Ok(value),
+        (None, Some(text)) => parse(&text),
+        (None, None) => Ok(default),
     }
 }
 

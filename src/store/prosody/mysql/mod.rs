@@ -25,6 +25,8 @@ use std::collections::HashSet;
 use mysql::prelude::Queryable;
 use mysql::{Row, TxOpts, Value};
 
+use listing::MyListing;
+
 use super::rows::{self, Lookup, RecordRow};
 use super::table::{self, Indexes};
 use super::INVITE_STORE;
@@ -91,65 +93,53 @@ impl MyStore {
     /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
     /// (Prosody 13's schema) in a database that has none.
     pub fn open(target: &MyTarget, mode: OpenMode) -> Result<MyStore> {
-        let db = Connection::open(target)?;
-        let mut store = MyStore {
-            opened: Opened {
-                name: db.name().to_owned(),
-                ..Opened::default()
-            },
+        let mut db = Connection::open(target)?;
+        let (columns, created) = table::columns_creating(&mut db, mode, columns, create_table)?;
+        let indexes = check_schema(&mut db, &columns)?;
+        Ok(MyStore {
+            opened: table::opened(db.name(), created, indexes),
             db,
-        };
-        let mut columns = columns(&mut store.db)?;
-        if mode == OpenMode::CreateIfMissing && columns.is_empty() {
-            if create_table(&mut store.db)? {
-                store.opened.created = Some(table::created_table(&store.db.name()));
-            }
-            columns = self::columns(&mut store.db)?;
-        }
-        store.check_schema(&columns)?;
-        Ok(store)
+        })
     }
+}
 
-    /// Refuses a database without Prosody's table (or with columns that
-    /// are not text, or an engine without transactions), and learns which
-    /// index the server made.
-    fn check_schema(&mut self, columns: &[(String, String)]) -> Result<()> {
-        let is_text = |kind: &str| {
-            matches!(
-                kind,
-                "text" | "mediumtext" | "longtext" | "tinytext" | "varchar" | "char"
-            )
-        };
-        table::check_columns(&self.db.name(), columns, table::NO_TABLE, is_text)?;
-        let (conn, name) = self.db.parts();
-        let engine: Option<Option<String>> = conn
-            .query_first(
-                "SELECT `ENGINE` FROM `information_schema`.`TABLES` \
-                 WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = 'prosody'",
-            )
-            .map_err(failed(name))?;
-        let engine = engine.flatten().unwrap_or_default();
-        if !engine.eq_ignore_ascii_case("InnoDB") {
-            return Err(crate::Error::NotAStore {
-                store: name.to_owned(),
-                reason: format!(
-                    "the \"prosody\" table uses the {engine} engine, which has no transactions: invitectl writes InnoDB tables only (ALTER TABLE prosody ENGINE = InnoDB)"
-                ),
-            });
-        }
-        let indexes: Vec<String> = conn
-            .query(
-                "SELECT DISTINCT `INDEX_NAME` FROM `information_schema`.`STATISTICS` \
-                 WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = 'prosody'",
-            )
-            .map_err(failed(name))?;
-        let indexes = Indexes {
-            index_012: indexes.iter().any(|i| i == "prosody_index"),
-            index_13: indexes.iter().any(|i| i == "prosody_unique_index"),
-        };
-        self.opened.made_for_012 = Some(indexes.made_for_012());
-        Ok(())
+/// Refuses a database without Prosody's table (or with columns that are
+/// not text, or an engine without transactions), and learns which index
+/// the server made.
+fn check_schema(db: &mut Connection, columns: &[(String, String)]) -> Result<Indexes> {
+    let is_text = |kind: &str| {
+        matches!(
+            kind,
+            "text" | "mediumtext" | "longtext" | "tinytext" | "varchar" | "char"
+        )
+    };
+    table::check_columns(&db.name(), columns, table::NO_TABLE, is_text)?;
+    let (conn, name) = db.parts();
+    let engine: Option<Option<String>> = conn
+        .query_first(
+            "SELECT `ENGINE` FROM `information_schema`.`TABLES` \
+             WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = 'prosody'",
+        )
+        .map_err(failed(name))?;
+    let engine = engine.flatten().unwrap_or_default();
+    if !engine.eq_ignore_ascii_case("InnoDB") {
+        return Err(crate::Error::NotAStore {
+            store: name.to_owned(),
+            reason: format!(
+                "the \"prosody\" table uses the {engine} engine, which has no transactions: invitectl writes InnoDB tables only (ALTER TABLE prosody ENGINE = InnoDB)"
+            ),
+        });
     }
+    let indexes: Vec<String> = conn
+        .query(
+            "SELECT DISTINCT `INDEX_NAME` FROM `information_schema`.`STATISTICS` \
+             WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = 'prosody'",
+        )
+        .map_err(failed(name))?;
+    Ok(Indexes {
+        index_012: indexes.iter().any(|i| i == "prosody_index"),
+        index_13: indexes.iter().any(|i| i == "prosody_unique_index"),
+    })
 }
 
 /// The `prosody` table's columns with their types.
@@ -227,11 +217,7 @@ impl Backend for MyStore {
         host: &Host,
         selection: Selection,
     ) -> Result<Box<dyn Entries + 's>> {
-        Ok(Box::new(listing::MyListing::new(
-            &mut self.db,
-            host,
-            selection,
-        )))
+        Ok(Box::new(MyListing::new(&mut self.db, host, selection)))
     }
 
     fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {

@@ -17,6 +17,8 @@ use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
 use super::invite_store;
+use listing::PgListing;
+
 use super::rows::{self, Lookup, RecordRow};
 use super::table::{self, Indexes};
 use crate::error::Result;
@@ -64,47 +66,38 @@ impl PgStore {
     /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
     /// (Prosody 13's schema) in a database that has none.
     pub fn open(target: &PgTarget, mode: OpenMode) -> Result<PgStore> {
-        let db = Connection::open(target)?;
-        let mut store = PgStore {
-            opened: Opened {
-                name: db.name().to_owned(),
-                ..Opened::default()
-            },
-            db,
-            upsert: false,
-        };
-        let mut columns = store.columns()?;
-        if columns.is_empty() && mode == OpenMode::CreateIfMissing {
-            let (client, name) = store.db.parts();
+        let mut db = Connection::open(target)?;
+        let (columns, created) = table::columns_creating(&mut db, mode, columns, |db| {
+            let (client, name) = db.parts();
             client.batch_execute(table::SCHEMA).map_err(failed(name))?;
-            store.opened.created = Some(table::created_table(&name));
-            columns = store.columns()?;
-        }
-        store.check_schema(&columns)?;
-        Ok(store)
+            Ok(true)
+        })?;
+        let indexes = check_schema(&mut db, &columns)?;
+        Ok(PgStore {
+            opened: table::opened(db.name(), created, indexes),
+            upsert: indexes.index_13,
+            db,
+        })
     }
+}
 
-    fn columns(&mut self) -> Result<Vec<(String, String)>> {
-        let (client, name) = self.db.parts();
-        let rows = client.query(TABLE_COLUMNS, &[]).map_err(failed(name))?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
+fn columns(db: &mut Connection) -> Result<Vec<(String, String)>> {
+    let (client, name) = db.parts();
+    let rows = client.query(TABLE_COLUMNS, &[]).map_err(failed(name))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
 
-    /// Refuses a database without Prosody's table (or with columns that
-    /// are not text), and learns which index the server made.
-    fn check_schema(&mut self, columns: &[(String, String)]) -> Result<()> {
-        let is_text = |kind: &str| kind == "text" || kind.starts_with("character varying");
-        table::check_columns(&self.db.name(), columns, table::NO_TABLE, is_text)?;
-        let (client, name) = self.db.parts();
-        let row = client.query_one(INDEXES, &[]).map_err(failed(name))?;
-        let indexes = Indexes {
-            index_13: row.get(0),
-            index_012: row.get(1),
-        };
-        self.upsert = indexes.index_13;
-        self.opened.made_for_012 = Some(indexes.made_for_012());
-        Ok(())
-    }
+/// Refuses a database without Prosody's table (or with columns that are
+/// not text), and learns which index the server made.
+fn check_schema(db: &mut Connection, columns: &[(String, String)]) -> Result<Indexes> {
+    let is_text = |kind: &str| kind == "text" || kind.starts_with("character varying");
+    table::check_columns(&db.name(), columns, table::NO_TABLE, is_text)?;
+    let (client, name) = db.parts();
+    let row = client.query_one(INDEXES, &[]).map_err(failed(name))?;
+    Ok(Indexes {
+        index_13: row.get(0),
+        index_012: row.get(1),
+    })
 }
 
 impl Backend for PgStore {
@@ -142,11 +135,7 @@ impl Backend for PgStore {
         host: &Host,
         selection: Selection,
     ) -> Result<Box<dyn Entries + 's>> {
-        Ok(Box::new(listing::PgListing::new(
-            &mut self.db,
-            host,
-            selection,
-        )))
+        Ok(Box::new(PgListing::new(&mut self.db, host, selection)))
     }
 
     fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {

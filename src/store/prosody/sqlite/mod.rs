@@ -29,6 +29,21 @@ use crate::token::Token;
 /// Invites made, then written, at a time by `create`.
 const CHUNK: usize = 1_024;
 
+/// Removes every record of the keys in the JSON array `?2`, returning
+/// each key removed.
+const DELETE_KEYS: &str = concat!(
+    "DELETE FROM prosody WHERE host = ?1 AND store = '",
+    super::invite_store!(),
+    "' AND key IN (SELECT value FROM json_each(?2)) RETURNING key"
+);
+
+/// Removes user `?2`'s record of key `?3`, through the index.
+const DELETE_RECORD: &str = concat!(
+    "DELETE FROM prosody WHERE host = ?1 AND user = ?2 AND store = '",
+    super::invite_store!(),
+    "' AND key = ?3"
+);
+
 /// An open SQLite store.
 pub struct SqlStore {
     db: Connection,
@@ -203,13 +218,7 @@ impl Backend for SqlStore {
         self.db.write(|tx, name| {
             let sqlite = failed(name);
             let mut removed = HashSet::new();
-            let mut delete = tx
-                .prepare(concat!(
-                    "DELETE FROM prosody WHERE host = ?1 AND store = '",
-                    super::invite_store!(),
-                    "' AND key IN (SELECT value FROM json_each(?2)) RETURNING key"
-                ))
-                .map_err(&sqlite)?;
+            let mut delete = tx.prepare(DELETE_KEYS).map_err(&sqlite)?;
             let mut rows = delete
                 .query(params![host.as_str(), keys.to_string()])
                 .map_err(&sqlite)?;
@@ -234,13 +243,7 @@ impl Backend for SqlStore {
             if !invite.reusable {
                 // As the server uses an invite: its host-level record and the
                 // inviter's per-user record, each found through the index.
-                let mut delete = tx
-                    .prepare_cached(concat!(
-                        "DELETE FROM prosody WHERE host = ?1 AND user = ?2 AND store = '",
-                        super::invite_store!(),
-                        "' AND key = ?3"
-                    ))
-                    .map_err(&sqlite)?;
+                let mut delete = tx.prepare_cached(DELETE_RECORD).map_err(&sqlite)?;
                 for user in std::iter::once("").chain(invite.inviter()) {
                     delete
                         .execute(params![host.as_str(), user, token.as_str()])
