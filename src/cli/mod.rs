@@ -147,11 +147,8 @@ impl Context {
 }
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
-/// it), else the one the configuration gives the host, else the per-user
-/// default. A `postgres://` URL names a PostgreSQL database, a `mysql://`
-/// URL a MySQL one; a named folder
-/// is Prosody's data folder with file storage; any other named path a
-/// SQLite file, which `generate` creates when it is missing.
+/// it, read by [`Location::parse`]), else the one the configuration gives
+/// the host, else the per-user default.
 fn resolve_store(
     named: Option<PathBuf>,
     host: Option<&HostConfig<'_>>,
@@ -163,8 +160,8 @@ fn resolve_store(
         let (location, chosen_at) = Location::from_config(host)?;
         return Ok((location, StoreOrigin::Configured(chosen_at)));
     }
-    let path = Location::default_sqlite().ok_or_else(|| {
+    let location = Location::default_store().ok_or_else(|| {
         UsageError("no store given and no home folder for the default one: use --store PATH".into())
     })?;
-    Ok((Location::Sqlite(path), StoreOrigin::Default))
+    Ok((location, StoreOrigin::Default))
 }

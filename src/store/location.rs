@@ -155,7 +155,13 @@ impl Location {
         matches!(self, Location::Sqlite(path) if !path.exists())
     }
 
-    /// The store a user gets when naming none:
+    /// The store a user gets when naming none: a SQLite file at
+    /// [`Location::default_sqlite`].
+    pub fn default_store() -> Option<Location> {
+        Location::default_sqlite().map(Location::Sqlite)
+    }
+
+    /// Where the store a user gets when naming none is:
     /// `$XDG_DATA_HOME/invitectl/invites.sqlite`, falling back to
     /// `~/.local/share/invitectl/invites.sqlite`.
     pub fn default_sqlite() -> Option<PathBuf> {

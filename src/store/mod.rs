@@ -35,15 +35,17 @@
 //! `invite_token` table, say) is one folder beside `prosody/`: a type per
 //! engine that holds the engine's connection (`engine::sqlite::Connection`,
 //! `engine::pg::Connection`, `engine::mysql::Connection`), runs its own
-//! statements through it and implements [`Backend`]. Writes go through the
-//! engine's `write` (the lock, the transaction, the retries); reads of
-//! rows through its streaming. Nothing of the engine is copied, and
-//! nothing under `src/cli` changes: messages come from the backend
-//! ([`Backend::opened`], [`Backend::write_needs`]) and from
-//! [`Location`]'s description of itself. The one line to add is where a
-//! location is resolved, `Location::open` (which table a database holds
-//! decides the data model; a new kind of location is a variant there and
-//! a URL scheme in `Location::parse`).
+//! statements on it and implements [`Backend`]. Writes go through the
+//! engine's `write` or `write_retrying` (the lock, the transaction, the
+//! retries), new invites through `batch::write_in_batches`, MySQL
+//! statements through `engine::mysql::Statement`, driver errors through
+//! each engine's `failed`; nothing of the engine is copied. Nothing under
+//! `src/cli` changes: messages come from the backend ([`Backend::opened`],
+//! [`Backend::write_needs`]) and from [`Location`]'s description of
+//! itself. The one line to add is where a location is resolved,
+//! `Location::open`, where the table a database holds decides the data
+//! model. A new kind of location is a variant of [`Location`] and, for a
+//! URL, a line in `location::SCHEMES`.
 //!
 //! A backend that wraps another (writes through a running server, reads
 //! from the store directly) implements [`Backend`] over the one it wraps

@@ -16,7 +16,7 @@ mod statement;
 mod target;
 
 use mysql::prelude::Queryable;
-use mysql::{Conn, Transaction, TxOpts};
+use mysql::{Conn, Transaction, TxOpts, Value};
 
 pub use connect::describe;
 pub use statement::Statement;
@@ -84,7 +84,8 @@ impl Connection {
         self.named_lock(&lock)?;
         let outcome = work(self);
         // Closing the connection would release it too.
-        let _ = self.conn.exec_drop("DO RELEASE_LOCK(?)", (lock.as_str(),));
+        let (sql, params) = Statement::call("DO RELEASE_LOCK", [Value::from(lock)]);
+        let _ = self.conn.exec_drop(sql, params);
         outcome
     }
 
@@ -98,9 +99,13 @@ impl Connection {
 
     /// Waits for the named lock `name`, at most [`LOCK_WAIT`] seconds.
     fn named_lock(&mut self, name: &str) -> Result<()> {
+        let (sql, params) = Statement::call(
+            "SELECT GET_LOCK",
+            [Value::from(name), Value::from(LOCK_WAIT)],
+        );
         let got: Option<Option<i64>> = self
             .conn
-            .exec_first("SELECT GET_LOCK(?, ?)", (name, LOCK_WAIT))
+            .exec_first(sql, params)
             .map_err(failed(&self.name))?;
         match got.flatten() {
             Some(1) => Ok(()),

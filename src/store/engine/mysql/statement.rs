@@ -18,6 +18,13 @@ impl Statement {
         statement
     }
 
+    /// `function(?, ...)`, a placeholder for each argument, ready to run.
+    pub fn call<const N: usize>(function: &str, args: [Value; N]) -> (String, Vec<Value>) {
+        let mut statement = Statement::new(function);
+        statement.sql("(").list(args).sql(")");
+        statement.into_parts()
+    }
+
     /// Appends SQL with no placeholder in it.
     pub fn sql(&mut self, text: &str) -> &mut Statement {
         debug_assert!(
@@ -76,5 +83,8 @@ mod tests {
             [Value::from("x"), Value::from("y"), Value::from("z")]
         );
         assert_eq!(st.text().matches('?').count(), st.params().len());
+        let (sql, params) = Statement::call("SELECT GET_LOCK", [Value::from("l"), Value::from(10)]);
+        assert_eq!(sql, "SELECT GET_LOCK(?, ?)");
+        assert_eq!(params, [Value::from("l"), Value::from(10)]);
     }
 }
