@@ -194,9 +194,11 @@ pub enum ErrorKind {
     /// What was opened is not the server's store, or part of it cannot be
     /// read as the server writes it.
     NotAStore,
-    /// The configuration cannot be read, or chooses a store this build
-    /// cannot use.
-    Unsupported,
+    /// Prosody's configuration cannot be read where the store is chosen,
+    /// or chooses a storage invitectl does not work on.
+    Configuration,
+    /// The store needs support this build leaves out.
+    NotBuilt,
     /// The store's database or files failed.
     Failed,
     /// Another writer held the store for longer than invitectl waits.
@@ -223,9 +225,8 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Damaged { .. } | Error::Expired(_) => ErrorKind::Unusable,
             Error::NotAStore { .. } | Error::DataFile { .. } => ErrorKind::NotAStore,
-            Error::UnsupportedStorage(_) | Error::Config(_) | Error::NotBuilt { .. } => {
-                ErrorKind::Unsupported
-            }
+            Error::UnsupportedStorage(_) | Error::Config(_) => ErrorKind::Configuration,
+            Error::NotBuilt { .. } => ErrorKind::NotBuilt,
             Error::Database { .. } | Error::Io { .. } => ErrorKind::Failed,
             Error::Busy { .. } => ErrorKind::Busy,
             Error::Output(_) => ErrorKind::Output,
