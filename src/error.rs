@@ -2,6 +2,12 @@
 
 use std::path::PathBuf;
 
+use crate::config::ConfigError;
+
+/// An error of a store's driver, as its backend describes it: its
+/// `Display` is the one line a message shows.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong in the library.
 ///
 /// Messages are one line, name the offending input where that helps, and
@@ -91,84 +97,53 @@ pub enum Error {
         reason: String,
     },
 
-    /// The database reported an error.
-    #[error("{}: {source}", path.display())]
-    Sqlite {
-        /// The store's path.
-        path: PathBuf,
-        /// The error from SQLite.
-        #[source]
-        source: rusqlite::Error,
-    },
+    /// A store location that cannot be used: a URL of no store invitectl
+    /// knows, or one it cannot read. The URL itself is never repeated: it
+    /// may hold a password.
+    #[error("{0}")]
+    InvalidLocation(String),
 
-    /// A PostgreSQL URL that cannot be used. The URL itself is never
-    /// repeated: it may hold a password.
-    #[error("invalid PostgreSQL URL: {0}")]
-    InvalidStoreUrl(String),
+    /// Prosody's configuration names a storage invitectl cannot use.
+    #[error("{0}")]
+    UnsupportedStorage(String),
 
-    /// The PostgreSQL server could not be reached, or refused or failed a
-    /// request.
-    #[cfg(feature = "postgres")]
-    #[error("{store}: {}{hint}", crate::store::describe_postgres_error(source))]
-    Postgres {
-        /// The database, as a URL without the password.
+    /// Prosody's configuration cannot be read where the store is chosen.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// The store's database could not be reached, or refused or failed a
+    /// request. The backend describes its driver's error.
+    #[error("{store}: {source}")]
+    Database {
+        /// The store: its path, or its URL without the password.
         store: String,
-        /// The error from the client library or the server.
+        /// What the database or its driver said, as the backend tells it.
         #[source]
-        source: postgres::Error,
-        /// What may explain it, such as a password file left unread; empty
-        /// or starting with a space.
-        hint: String,
+        source: BackendError,
     },
 
-    /// Encryption for a PostgreSQL connection cannot be set up as
-    /// `sslmode` asks.
-    #[error("{store}: {reason}")]
-    PostgresTls {
-        /// The database, as a URL without the password.
-        store: String,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// A PostgreSQL store was named, but this build has no PostgreSQL
-    /// support (the `postgres` feature).
-    #[error(
-        "{0}: this invitectl was built without PostgreSQL support (cargo feature \"postgres\")"
-    )]
-    PostgresNotBuilt(String),
-
-    /// A MySQL URL that cannot be used. The URL itself is never repeated:
-    /// it may hold a password.
-    #[error("invalid MySQL URL: {0}")]
-    InvalidMysqlUrl(String),
-
-    /// The MySQL or MariaDB server could not be reached, or refused or
-    /// failed a request.
-    #[cfg(feature = "mysql")]
-    #[error("{store}: {}", crate::store::describe_mysql_error(source))]
-    Mysql {
-        /// The database, as a URL without the password.
-        store: String,
-        /// The error from the client library or the server.
-        #[source]
-        source: mysql::Error,
-    },
-
-    /// Another invitectl kept writing to the MySQL store for longer than
+    /// Another invitectl kept writing to the store for longer than
     /// invitectl waits.
     #[error("{store}: {reason}")]
-    MysqlBusy {
-        /// The database, as a URL without the password.
+    Busy {
+        /// The store: its path, or its URL without the password.
         store: String,
         /// What happened.
         reason: String,
     },
 
-    /// A MySQL store was named, but this build has no MySQL support (the
-    /// `mysql` feature).
-    #[error("{0}: this invitectl was built without MySQL support (cargo feature \"mysql\")")]
-    MysqlNotBuilt(String),
+    /// A store was named whose support this build leaves out.
+    #[error(
+        "{store}: this invitectl was built without {backend} support (cargo feature \"{feature}\")"
+    )]
+    NotBuilt {
+        /// The store, as a URL without the password.
+        store: String,
+        /// What is missing, as messages name it ("PostgreSQL").
+        backend: &'static str,
+        /// The cargo feature that builds it in.
+        feature: &'static str,
+    },
 
     /// A file could not be read, written or created.
     #[error("{}: {source}", path.display())]
@@ -187,6 +162,69 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("cannot read the system's random number generator: {0}")]
     Random(String),
+}
+
+/// What went wrong, in the broad terms a caller acts on (an exit code, a
+/// retry): each [`Error`] is of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Input that cannot be used: a host, username, token, duration,
+    /// template, request, location or QR code destination. Nothing was
+    /// tried.
+    InvalidInput,
+    /// No invite has the token.
+    NotFound,
+    /// The invite exists but cannot be used: it has expired or is damaged.
+    Unusable,
+    /// What was opened is not the server's store, or part of it cannot be
+    /// read as the server writes it.
+    NotAStore,
+    /// Prosody's configuration cannot be read where the store is chosen,
+    /// or chooses a storage invitectl does not work on.
+    Configuration,
+    /// The store needs support this build leaves out.
+    NotBuilt,
+    /// The store's database or files failed.
+    Failed,
+    /// Another writer held the store for longer than invitectl waits.
+    Busy,
+    /// The caller's output (a callback) failed.
+    Output,
+    /// The system failed (its random number generator).
+    System,
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidHost { .. }
+            | Error::InvalidUsername { .. }
+            | Error::InvalidDuration { .. }
+            | Error::MalformedToken { .. }
+            | Error::InvalidTemplate { .. }
+            | Error::InvalidRequest(_)
+            | Error::InvalidLocation(_) => ErrorKind::InvalidInput,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Damaged { .. } | Error::Expired(_) => ErrorKind::Unusable,
+            Error::NotAStore { .. } | Error::DataFile { .. } => ErrorKind::NotAStore,
+            Error::UnsupportedStorage(_) | Error::Config(_) => ErrorKind::Configuration,
+            Error::NotBuilt { .. } => ErrorKind::NotBuilt,
+            Error::Database { .. } | Error::Io { .. } => ErrorKind::Failed,
+            Error::Busy { .. } => ErrorKind::Busy,
+            Error::Output(_) => ErrorKind::Output,
+            Error::Random(_) => ErrorKind::System,
+        }
+    }
+
+    /// The driver's error of a [`Error::Database`], if it is a `T`.
+    pub fn backend_error<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        match self {
+            Error::Database { source, .. } => source.downcast_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// The library's result type.

@@ -6,8 +6,13 @@
 //! ([`Store`]) and the server's rules for using a token
 //! ([`Store::check`], [`Store::redeem`]). Time is always a parameter
 //! (Unix seconds), so callers and tests control the clock. A store is
-//! Prosody's SQL storage on SQLite ([`Location::Sqlite`]) or its default
-//! file storage in the server's data folder ([`Location::Files`]).
+//! Prosody's SQL storage on SQLite ([`Location::Sqlite`]), on PostgreSQL
+//! ([`Location::Postgres`], cargo feature `postgres`) or on MySQL or
+//! MariaDB ([`Location::Mysql`], cargo feature `mysql`), or its default
+//! file storage in the server's data folder ([`Location::Files`]); the
+//! store a host's Prosody configuration gives is
+//! [`Location::from_config`]. Errors are one [`Error`] type, each of an
+//! [`ErrorKind`].
 //!
 //! ```no_run
 //! use invitectl::{Host, InviteRequest, Location, OpenMode, Store};
@@ -40,7 +45,7 @@ pub mod store;
 pub mod token;
 pub mod uri;
 
-pub use error::{Error, Result};
+pub use error::{BackendError, Error, ErrorKind, Result};
 pub use invite::{Invite, InviteRequest, Kind, RolesFormat, Target};
 pub use jid::{Host, Username};
 pub use record::Entry;

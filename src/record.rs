@@ -1,5 +1,6 @@
 //! Prosody's stored form of an invite: the host-level JSON record and the
-//! per-user expiry number (see SPEC.md, "The record").
+//! per-user expiry number (see the README, "Design notes": the stored
+//! invite).
 
 use std::borrow::Cow;
 

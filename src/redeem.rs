@@ -1,5 +1,5 @@
-//! The server's rules for using a token (SPEC.md, "How the server consumes
-//! a token"), for programs that honour invites themselves.
+//! The server's rules for using a token (README, "Design notes": the
+//! stored invite), for programs that honour invites themselves.
 
 use crate::error::{Error, Result};
 use crate::invite::Invite;

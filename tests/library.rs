@@ -410,8 +410,11 @@ fn a_single_use_invite_is_redeemed_once_by_racing_servers() {
     }
 }
 
+/// A store cannot be used while a listing holds it: the compiler refuses
+/// that (a `compile_fail` example on `Store`); once the listing is gone,
+/// the store works as before.
 #[test]
-fn a_store_busy_with_a_listing_refuses_other_calls_instead_of_panicking() {
+fn a_store_works_again_once_its_listing_is_dropped() {
     if postgres_cluster::cluster().is_none() {
         return;
     }
@@ -422,10 +425,6 @@ fn a_store_busy_with_a_listing_refuses_other_calls_instead_of_panicking() {
     let mut entries = listing.iter().unwrap();
     assert!(entries.next().is_some());
     drop(entries);
-    assert!(matches!(
-        store.get(&host, &invite.token),
-        Err(Error::InvalidRequest(_))
-    ));
     drop(listing);
     assert!(store.get(&host, &invite.token).unwrap().is_some());
 }

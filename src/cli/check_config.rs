@@ -4,7 +4,8 @@
 use anyhow::Result;
 use invitectl::access::may_write;
 use invitectl::config::HostConfig;
-use invitectl::{Location, OpenMode, Store};
+use invitectl::store::Writes;
+use invitectl::{OpenMode, Store};
 
 use super::{config, Context, Exit, StoreOrigin, UsageError};
 
@@ -125,43 +126,39 @@ fn store(report: &mut Report, ctx: &Context) {
         StoreOrigin::Default => "the per-user default".to_owned(),
         StoreOrigin::Configured(at) => at.clone(),
     };
-    let what = match &ctx.location {
-        Location::Sqlite(_) => "SQLite database",
-        Location::Files(_) => "data folder (file storage)",
-        Location::Postgres(_) => "PostgreSQL database",
-        Location::Mysql(_) => "MySQL database",
-    };
     report.line(
         Level::Ok,
-        format!("store: {what} {} ({source})", ctx.location),
+        format!(
+            "store: {} {} ({source})",
+            ctx.location.describe(),
+            ctx.location
+        ),
     );
-    if let Location::Sqlite(p) = &ctx.location {
-        if !p.exists() {
-            report.line(
-                Level::Warning,
-                format!(
-                    "{} does not exist yet: Prosody creates it on start, generate would too",
-                    p.display()
-                ),
-            );
-            return;
-        }
+    if ctx.location.is_missing_file() {
+        report.line(
+            Level::Warning,
+            format!(
+                "{} does not exist yet: Prosody creates it on start, generate would too",
+                ctx.location
+            ),
+        );
+        return;
     }
-    let store = match Store::open(&ctx.location, OpenMode::Existing) {
+    let mut store = match Store::open(&ctx.location, OpenMode::Existing) {
         Ok(store) => store,
         Err(e) => {
             report.failed(e);
             return;
         }
     };
-    let writable = match &ctx.location {
+    let writable = match ctx.location.writes() {
         // SQLite writes its journal beside the database.
-        Location::Sqlite(p) => {
+        Writes::File(p) => {
             may_write(p).unwrap_or(false)
                 && p.parent().is_none_or(|d| may_write(d).unwrap_or(false))
         }
-        Location::Files(p) => may_write(p).unwrap_or(false),
-        Location::Postgres(_) | Location::Mysql(_) => match store.may_write() {
+        Writes::Folder(p) => may_write(p).unwrap_or(false),
+        Writes::Server => match store.may_write() {
             Ok(may) => may.unwrap_or(false),
             Err(e) => {
                 report.failed(e);
@@ -172,14 +169,7 @@ fn store(report: &mut Report, ctx: &Context) {
     if writable {
         report.line(Level::Ok, "the store opens and is writable by this user");
     } else {
-        report.line(
-            Level::Error,
-            match ctx.location {
-                Location::Postgres(_) => "the store is not writable by this role: it needs INSERT, UPDATE and DELETE on the prosody table",
-                Location::Mysql(_) => "the store is not writable by this user: it needs INSERT and DELETE on the prosody table",
-                _ => "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)",
-            },
-        );
+        report.line(Level::Error, store.write_needs());
     }
 }
 

@@ -1,7 +1,7 @@
 //! Exit codes: the one place they are decided.
 
 use invitectl::output::escape_for_terminal;
-use invitectl::Error;
+use invitectl::{Error, ErrorKind};
 
 use super::UsageError;
 
@@ -23,18 +23,11 @@ pub enum Exit {
 }
 
 impl Exit {
-    /// The exit code for a library error.
+    /// The exit code for a library error, by its kind.
     pub fn for_error(error: &Error) -> Exit {
-        match error {
-            Error::InvalidHost { .. }
-            | Error::InvalidUsername { .. }
-            | Error::InvalidDuration { .. }
-            | Error::MalformedToken { .. }
-            | Error::InvalidTemplate { .. }
-            | Error::InvalidRequest(_)
-            | Error::InvalidStoreUrl(_)
-            | Error::InvalidMysqlUrl(_) => Exit::Usage,
-            Error::NotFound(_) => Exit::NotFound,
+        match error.kind() {
+            ErrorKind::InvalidInput => Exit::Usage,
+            ErrorKind::NotFound => Exit::NotFound,
             _ => Exit::Failure,
         }
     }
@@ -112,6 +105,13 @@ mod tests {
             Exit::NotFound
         );
         assert_eq!(Exit::for_error(&Error::Random("x".into())), Exit::Failure);
+        let unknown_scheme = invitectl::Location::parse("redis://db/0".as_ref()).unwrap_err();
+        assert_eq!(Exit::for_error(&unknown_scheme), Exit::Usage);
+        let busy = Error::Busy {
+            store: "s".into(),
+            reason: "r".into(),
+        };
+        assert_eq!(Exit::for_error(&busy), Exit::Failure);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{Context, Exit};
 pub fn run(ctx: &Context, args: ExpireArgs) -> Result<Exit> {
     let now = invitectl::now();
     if args.dry_run {
-        let store = ctx.open(OpenMode::Existing)?;
+        let mut store = ctx.open(OpenMode::Existing)?;
         let mut listing = store.list_expired(&ctx.host, now)?;
         print_entries(ctx, &mut listing, |_| true, args.json, now)?;
         return Ok(Exit::Success);

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     }
     let mut store = ctx.open(OpenMode::CreateIfMissing)?;
     if args.roles_format == RolesFormatArg::Auto && ctx.config.is_some() {
-        request.roles_format = config::roles_format(&store);
+        request.roles_format = store.roles_format();
     }
     // Links are printed only after the transaction commits, so that every
     // printed link is one the server already accepts.

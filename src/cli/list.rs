@@ -13,7 +13,7 @@ use super::terminal::{self, Stream};
 use super::{Context, Exit};
 
 pub fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
-    let store = ctx.open(OpenMode::Existing)?;
+    let mut store = ctx.open(OpenMode::Existing)?;
     let mut listing = store.list(&ctx.host)?;
     let now = invitectl::now();
     let kind = args.kind.map(Kind::from);

@@ -55,18 +55,12 @@ pub struct Context {
 impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
         let store = Store::open(&self.location, mode)?;
-        if store.was_created()
-            && matches!(self.location, Location::Postgres(_) | Location::Mysql(_))
-        {
-            eprintln!(
-                "invitectl: created the \"prosody\" table in {} (Prosody 13's schema)",
-                self.location
-            );
-        } else if store.was_created() && matches!(self.origin, StoreOrigin::Default) {
-            eprintln!(
-                "invitectl: created a new store at {} (Prosody reads it only when configured with storage = \"sql\" and this database)",
-                self.location
-            );
+        // A new store someone named is what they asked for; anything else
+        // new is worth a line.
+        if let Some(created) = store.creation() {
+            if !created.whole_store || self.origin == StoreOrigin::Default {
+                eprintln!("invitectl: created {}", created.what);
+            }
         }
         Ok(store)
     }
@@ -154,11 +148,8 @@ impl Context {
 }
 
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
-/// it), else the one the configuration gives the host, else the per-user
-/// default. A `postgres://` URL names a PostgreSQL database, a `mysql://`
-/// URL a MySQL one; a named folder
-/// is Prosody's data folder with file storage; any other named path a
-/// SQLite file, which `generate` creates when it is missing.
+/// it, read by [`Location::parse`]), else the one the configuration gives
+/// the host, else the per-user default.
 fn resolve_store(
     named: Option<PathBuf>,
     host: Option<&HostConfig<'_>>,
@@ -167,11 +158,11 @@ fn resolve_store(
         return Ok((Location::parse(path.as_os_str())?, StoreOrigin::Named));
     }
     if let Some(host) = host {
-        let (location, chosen_at) = config::store(host)?;
+        let (location, chosen_at) = Location::from_config(host)?;
         return Ok((location, StoreOrigin::Configured(chosen_at)));
     }
-    let path = Location::default_sqlite().ok_or_else(|| {
+    let location = Location::default_store().ok_or_else(|| {
         UsageError("no store given and no home folder for the default one: use --store PATH".into())
     })?;
-    Ok((Location::Sqlite(path), StoreOrigin::Default))
+    Ok((location, StoreOrigin::Default))
 }

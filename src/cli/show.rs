@@ -15,7 +15,7 @@ use super::{Context, Exit};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> Result<Exit> {
     let token = Token::parse(&args.token)?;
-    let store = ctx.open(OpenMode::Existing)?;
+    let mut store = ctx.open(OpenMode::Existing)?;
     let entry = store
         .get(&ctx.host, &token)?
         .ok_or_else(|| Error::NotFound(token.to_string()))?;

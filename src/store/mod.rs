@@ -1,158 +1,83 @@
 //! The invite store: the server's own storage, which invitectl reads and
 //! writes in place.
 //!
-//! Every backend offers the same operations, so commands never know which
-//! one they work on. On SQL storage each operation that writes does so in
-//! one transaction; on file storage it rewrites each file it changes once
-//! (see the `files` module for what that leaves open).
+//! # Layers
+//!
+//! - [`Store`], what commands and library users hold: one open store,
+//!   whatever it is, with the operations every store offers. It holds a
+//!   [`Backend`], the contract each store keeps (`backend`), and adds what
+//!   is the same for all: the tokens a revoke did not find, the check of
+//!   a token, the roles format a store's server reads.
+//! - [`Location`], where a store is (a path or a URL), and the one place
+//!   where a location is resolved to the backend that opens it
+//!   (`location`).
+//! - The server's data model (`prosody`): Prosody's `prosody` table, its
+//!   rows and record JSON, written against each database engine
+//!   (`prosody::sqlite`, `prosody::pg`, `prosody::mysql`); and Prosody's
+//!   Lua data files (`prosody::files`), which are a store of their own.
+//! - The database engines (`engine`), with no data model: a connection to
+//!   SQLite, PostgreSQL or MySQL/MariaDB, its transactions, the lock
+//!   invitectl's writers take turns by (`BEGIN IMMEDIATE`, an advisory
+//!   lock, `GET_LOCK`), the retries after a deadlock, the driver's errors
+//!   described for messages, and for MySQL statements whose placeholders
+//!   come with their values.
+//! - What both sides share: writing new invites a batch per statement
+//!   (`batch`), URLs of database servers (`url`), the symlink rule for
+//!   store paths (`owner`).
+//!
+//! On SQL storage each operation that writes does so in one transaction;
+//! on file storage it rewrites each file it changes once (see the
+//! `prosody::files` module for what that leaves open).
+//!
+//! # Adding a backend
+//!
+//! A store of another server's data model on the same engines (ejabberd's
+//! `invite_token` table, say) is one folder beside `prosody/`: a type per
+//! engine that holds the engine's connection (`engine::sqlite::Connection`,
+//! `engine::pg::Connection`, `engine::mysql::Connection`), runs its own
+//! statements on it and implements [`Backend`]. Writes go through the
+//! engine's `write` or `write_retrying` (the lock, the transaction, the
+//! retries), new invites through `batch::write_in_batches`, MySQL
+//! statements through `engine::mysql::Statement`, driver errors through
+//! each engine's `failed`; nothing of the engine is copied. Nothing under
+//! `src/cli` changes: messages come from the backend ([`Backend::opened`],
+//! [`Backend::write_needs`]) and from [`Location`]'s description of
+//! itself. The one line to add is where a location is resolved,
+//! `Location::open`, where the table a database holds decides the data
+//! model. A new kind of location is a variant of [`Location`] and, for a
+//! URL, a line in `location::SCHEMES`.
+//!
+//! A backend that wraps another (writes through a running server, reads
+//! from the store directly) implements [`Backend`] over the one it wraps
+//! and is given to [`Store::from_backend`].
 
-mod files;
-mod mysql;
-mod owner;
-mod pg;
-mod sql;
-mod table;
-mod url;
+mod backend;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-mod writers;
+mod batch;
+mod engine;
+mod location;
+mod owner;
+mod prosody;
+mod url;
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
 
 use crate::error::Result;
-use crate::invite::Invite;
+use crate::invite::{Invite, RolesFormat};
 use crate::jid::Host;
 use crate::record::Entry;
 use crate::token::Token;
 
+pub use backend::{Backend, Creation, Entries, NewInvites, Opened, Selection};
 #[cfg(feature = "mysql")]
-pub use self::mysql::{describe as describe_mysql_error, MyListing, MyStore};
-pub use self::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};
-pub use files::enc::encode as encode_file_name;
-pub use files::FileStore;
+pub use engine::mysql::describe as describe_mysql_error;
+pub use engine::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};
 #[cfg(feature = "postgres")]
-pub use pg::{describe as describe_postgres_error, PgListing, PgStore};
-pub use pg::{PgTarget, SslMode};
-pub use sql::{SqlListing, SqlStore};
-
-/// Where a store lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// A SQLite file in Prosody's SQL schema.
-    Sqlite(PathBuf),
-    /// Prosody's data folder (`data_path`), with its file storage
-    /// (`storage = "internal"`, the default).
-    Files(PathBuf),
-    /// A PostgreSQL database in Prosody's SQL schema.
-    Postgres(PgTarget),
-    /// A MySQL or MariaDB database in Prosody's SQL schema.
-    Mysql(MyTarget),
-}
-
-impl Location {
-    /// The location a path names: an existing folder is Prosody's data
-    /// folder with file storage; anything else (a missing path included,
-    /// which `generate` creates) a SQLite file.
-    pub fn from_path(path: PathBuf) -> Location {
-        if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-            Location::Files(path)
-        } else {
-            Location::Sqlite(path)
-        }
-    }
-
-    /// The location `--store` names: a `postgres://` or `postgresql://`
-    /// URL is a PostgreSQL database (see [`PgTarget::from_url`]), a
-    /// `mysql://` or `mariadb://` URL a MySQL one (see
-    /// [`MyTarget::from_url`]), anything else a path (see
-    /// [`Location::from_path`]). A file whose name starts like a URL is
-    /// named `./postgres:...`.
-    pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
-        let Some(text_str) = text.to_str() else {
-            return Ok(Location::from_path(PathBuf::from(text)));
-        };
-        if PgTarget::is_url(text_str) {
-            return PgTarget::from_url(text_str).map(Location::Postgres);
-        }
-        if MyTarget::is_url(text_str) {
-            return MyTarget::from_url(text_str).map(Location::Mysql);
-        }
-        // Any other URL would otherwise become a SQLite file in folders
-        // named after its parts.
-        if let Some((scheme, _)) = text_str.split_once("://") {
-            let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-            if is_scheme {
-                return Err(crate::Error::InvalidStoreUrl(format!(
-                    "{scheme}:// is no store invitectl knows (name a file starting so as ./{scheme}:...)"
-                )));
-            }
-        }
-        Ok(Location::from_path(PathBuf::from(text)))
-    }
-
-    /// The path of the store, if it is on this machine's file system.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Location::Sqlite(path) | Location::Files(path) => Some(path),
-            Location::Postgres(_) | Location::Mysql(_) => None,
-        }
-    }
-
-    /// The store a user gets when naming none:
-    /// `$XDG_DATA_HOME/invitectl/invites.sqlite`, falling back to
-    /// `~/.local/share/invitectl/invites.sqlite`.
-    pub fn default_sqlite() -> Option<PathBuf> {
-        let data_home = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| {
-                std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share"))
-            })?;
-        Some(data_home.join("invitectl").join("invites.sqlite"))
-    }
-}
-
-/// The store as messages name it: its path, or its URL without the
-/// password.
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Location::Sqlite(path) | Location::Files(path) => path.display().fmt(f),
-            Location::Postgres(target) => target.fmt(f),
-            Location::Mysql(target) => target.fmt(f),
-        }
-    }
-}
-
-/// An open invite store.
-pub enum Store {
-    /// Prosody's SQL storage on SQLite.
-    Sqlite(SqlStore),
-    /// Prosody's file storage.
-    Files(FileStore),
-    /// Prosody's SQL storage on PostgreSQL.
-    #[cfg(feature = "postgres")]
-    Postgres(Box<PgStore>),
-    /// Prosody's SQL storage on MySQL or MariaDB.
-    #[cfg(feature = "mysql")]
-    Mysql(Box<MyStore>),
-}
-
-/// Calls the same method on whichever backend `$store` is.
-macro_rules! each_backend {
-    ($store:expr, $s:ident => $call:expr) => {
-        match $store {
-            Store::Sqlite($s) => $call,
-            Store::Files($s) => $call,
-            #[cfg(feature = "postgres")]
-            Store::Postgres($s) => $call,
-            #[cfg(feature = "mysql")]
-            Store::Mysql($s) => $call,
-        }
-    };
-}
+pub use engine::pg::describe as describe_postgres_error;
+pub use engine::pg::{PgTarget, SslMode};
+pub use location::{Location, Writes};
+pub use prosody::files::enc::encode as encode_file_name;
+pub use prosody::{data_path, DEFAULT_DATA_PATH, INVITE_STORE};
 
 /// Whether opening may create the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,71 +88,77 @@ pub enum OpenMode {
     CreateIfMissing,
 }
 
+/// An open invite store.
+///
+/// Every call that reads or writes takes the store mutably: a listing
+/// borrows the store's connection for as long as it lives, so nothing
+/// else can use the store meanwhile, which the compiler checks:
+///
+/// ```compile_fail
+/// # fn f(store: &mut invitectl::Store, host: &invitectl::Host, token: &invitectl::Token) -> invitectl::Result<()> {
+/// let mut listing = store.list(host)?;
+/// store.get(host, token)?; // the listing still holds the store
+/// listing.iter()?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Store {
+    backend: Box<dyn Backend>,
+}
+
 impl Store {
     /// Opens the store at `location`. Whether it was created is told by
     /// [`Store::was_created`].
     pub fn open(location: &Location, mode: OpenMode) -> Result<Store> {
-        match location {
-            Location::Sqlite(path) => {
-                owner::check_store_path(path)?;
-                SqlStore::open(path, mode).map(Store::Sqlite)
-            }
-            Location::Files(path) => {
-                owner::check_store_path(path)?;
-                FileStore::open(path).map(Store::Files)
-            }
-            #[cfg(feature = "postgres")]
-            Location::Postgres(target) => {
-                PgStore::open(target, mode).map(|s| Store::Postgres(Box::new(s)))
-            }
-            #[cfg(not(feature = "postgres"))]
-            Location::Postgres(target) => Err(crate::Error::PostgresNotBuilt(target.to_string())),
-            #[cfg(feature = "mysql")]
-            Location::Mysql(target) => {
-                MyStore::open(target, mode).map(|s| Store::Mysql(Box::new(s)))
-            }
-            #[cfg(not(feature = "mysql"))]
-            Location::Mysql(target) => Err(crate::Error::MysqlNotBuilt(target.to_string())),
-        }
+        location.open(mode).map(Store::from_backend)
+    }
+
+    /// A store that works through `backend`.
+    pub fn from_backend(backend: Box<dyn Backend>) -> Store {
+        Store { backend }
+    }
+
+    /// The store as messages name it: its path, or its URL without the
+    /// password.
+    pub fn name(&self) -> &str {
+        &self.backend.opened().name
+    }
+
+    /// Whether opening created a new, empty store (or its table).
+    pub fn was_created(&self) -> bool {
+        self.backend.opened().created.is_some()
+    }
+
+    /// What opening created, to tell the user.
+    pub fn creation(&self) -> Option<&Creation> {
+        self.backend.opened().created.as_ref()
     }
 
     /// Whether this user may write the store, where the store itself
     /// knows (a database server's privileges); `None` for a store on the
-    /// file system, whose permissions tell.
-    pub fn may_write(&self) -> Result<Option<bool>> {
-        match self {
-            #[cfg(feature = "postgres")]
-            Store::Postgres(store) => store.may_write().map(Some),
-            #[cfg(feature = "mysql")]
-            Store::Mysql(store) => store.may_write().map(Some),
-            _ => Ok(None),
-        }
+    /// file system, whose permissions tell (see [`Location::writes`]).
+    pub fn may_write(&mut self) -> Result<Option<bool>> {
+        self.backend.may_write()
     }
 
-    /// Whether Prosody 0.12 uses this SQL store, as its indexes tell (see
-    /// [`SqlStore::made_for_012`]); `None` for file storage, which keeps
-    /// no such mark.
+    /// What this user needs to write the store, for a message saying it
+    /// may not.
+    pub fn write_needs(&self) -> &'static str {
+        self.backend.write_needs()
+    }
+
+    /// Whether Prosody 0.12 uses this SQL store, as its indexes tell (0.12's
+    /// `prosody_index` is there, or 13's unique index is not); `None` for
+    /// file storage, which keeps no such mark.
     pub fn made_for_012(&self) -> Option<bool> {
-        match self {
-            Store::Sqlite(store) => Some(store.made_for_012()),
-            Store::Files(_) => None,
-            #[cfg(feature = "postgres")]
-            Store::Postgres(store) => Some(store.made_for_012()),
-            #[cfg(feature = "mysql")]
-            Store::Mysql(store) => Some(store.made_for_012()),
-        }
+        self.backend.opened().made_for_012
     }
 
-    /// Whether opening created a new, empty store.
-    pub fn was_created(&self) -> bool {
-        match self {
-            Store::Sqlite(store) => store.was_created(),
-            Store::Files(_) => false,
-            #[cfg(feature = "postgres")]
-            Store::Postgres(store) => store.was_created(),
-            #[cfg(feature = "mysql")]
-            Store::Mysql(store) => store.was_created(),
-        }
+    /// How the server reads roles: a SQL store's indexes tell 0.12 from 13;
+    /// file storage has no such mark, so the installed Prosody's version
+    /// file decides. A list (13's) when unknown.
+    pub fn roles_format(&self) -> RolesFormat {
+        prosody::roles_format(self.made_for_012())
     }
 
     /// Stores `count` new invites in one transaction: all or none. (On
@@ -241,10 +172,18 @@ impl Store {
         &mut self,
         host: &Host,
         count: u64,
-        make: impl FnMut() -> Result<Invite>,
-        each: impl FnMut(&Invite) -> std::io::Result<()>,
+        mut make: impl FnMut() -> Result<Invite>,
+        mut each: impl FnMut(&Invite) -> std::io::Result<()>,
     ) -> Result<()> {
-        each_backend!(self, store => store.create(host, count, make, each))
+        let mut make = |chunk: &mut Vec<Invite>, n: usize| {
+            for _ in 0..n {
+                chunk.push(make()?);
+            }
+            Ok(())
+        };
+        let mut written = |invites: &[Invite]| invites.iter().try_for_each(&mut each);
+        let mut invites = NewInvites::new(count, &mut make, &mut written);
+        self.backend.create(host, &mut invites)
     }
 
     /// Stores one invite.
@@ -255,45 +194,36 @@ impl Store {
     /// Prepares a listing of every invite of `host`, newest first;
     /// contact-only invites, whose creation time is not stored, come last.
     /// Call [`Listing::iter`] to stream it.
-    pub fn list(&self, host: &Host) -> Result<Listing<'_>> {
-        match self {
-            Store::Sqlite(store) => store.list(host).map(Listing::Sqlite),
-            Store::Files(store) => store.list(host).map(Listing::Files),
-            #[cfg(feature = "postgres")]
-            Store::Postgres(store) => store.list(host).map(Listing::Postgres),
-            #[cfg(feature = "mysql")]
-            Store::Mysql(store) => store.list(host).map(Listing::Mysql),
-        }
+    pub fn list(&mut self, host: &Host) -> Result<Listing<'_>> {
+        self.listing(host, Selection::All)
+    }
+
+    /// Prepares a listing of exactly the invites that [`Store::prune`]
+    /// would remove at `now`: what `expire --dry-run` shows.
+    pub fn list_expired(&mut self, host: &Host, now: i64) -> Result<Listing<'_>> {
+        self.listing(host, Selection::ExpiredAt(now))
+    }
+
+    fn listing(&mut self, host: &Host, selection: Selection) -> Result<Listing<'_>> {
+        let entries = self.backend.listing(host, selection)?;
+        Ok(Listing { entries })
     }
 
     /// The invite with this token, if the host has one.
-    pub fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        each_backend!(self, store => store.get(host, token))
+    pub fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        self.backend.get(host, token)
     }
 
     /// Removes every record of each token, in one transaction (on file
-    /// storage, one rewrite per file). Returns the
-    /// tokens that matched nothing.
+    /// storage, one rewrite per file). Returns the tokens that matched
+    /// nothing.
     pub fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<Vec<Token>> {
-        let removed = each_backend!(self, store => store.revoke(host, tokens))?;
+        let removed: HashSet<String> = self.backend.revoke(host, tokens)?;
         Ok(tokens
             .iter()
             .filter(|t| !removed.contains(t.as_str()))
             .cloned()
             .collect())
-    }
-
-    /// Prepares a listing of exactly the invites that [`Store::prune`]
-    /// would remove at `now`: what `expire --dry-run` shows.
-    pub fn list_expired(&self, host: &Host, now: i64) -> Result<Listing<'_>> {
-        match self {
-            Store::Sqlite(store) => store.list_expired(host, now).map(Listing::Sqlite),
-            Store::Files(store) => store.list_expired(host, now).map(Listing::Files),
-            #[cfg(feature = "postgres")]
-            Store::Postgres(store) => store.list_expired(host, now).map(Listing::Postgres),
-            #[cfg(feature = "mysql")]
-            Store::Mysql(store) => store.list_expired(host, now).map(Listing::Mysql),
-        }
     }
 
     /// Removes every invite of `host` that expired before `now`, both
@@ -309,48 +239,32 @@ impl Store {
         &mut self,
         host: &Host,
         now: i64,
-        progress: impl FnMut(u64, u64),
+        mut progress: impl FnMut(u64, u64),
     ) -> Result<u64> {
-        each_backend!(self, store => store.prune(host, now, progress))
+        self.backend.prune(host, now, &mut progress)
     }
 
     /// Checks a token as the server does at `now`, without using it.
-    pub fn check(&self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+    pub fn check(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         crate::redeem::check(self.get(host, token)?, token, now)
     }
 
     /// Uses a token as the server does when an account registers: a
     /// reusable invite stays, any other loses all its records, atomically.
     pub fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        each_backend!(self, store => store.redeem(host, token, now))
+        self.backend.redeem(host, token, now)
     }
 }
 
-/// A prepared listing; see [`Store::list`].
-pub enum Listing<'s> {
-    /// A listing of a SQLite store.
-    Sqlite(SqlListing<'s>),
-    /// A listing of file storage, read whole: Prosody keeps each file as
-    /// one table, which has to be read whole anyway.
-    Files(Vec<Entry>),
-    /// A listing of a PostgreSQL store, fetched a page at a time.
-    #[cfg(feature = "postgres")]
-    Postgres(PgListing<'s>),
-    /// A listing of a MySQL store, read off the connection as it is used.
-    #[cfg(feature = "mysql")]
-    Mysql(MyListing<'s>),
+/// A prepared listing; see [`Store::list`]. It holds the store until it
+/// is dropped.
+pub struct Listing<'s> {
+    entries: Box<dyn Entries + 's>,
 }
 
 impl Listing<'_> {
     /// Streams the invites, reading them from the store as they are used.
     pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
-        match self {
-            Listing::Sqlite(listing) => listing.iter(),
-            Listing::Files(entries) => Ok(Box::new(entries.drain(..).map(Ok))),
-            #[cfg(feature = "postgres")]
-            Listing::Postgres(listing) => listing.iter(),
-            #[cfg(feature = "mysql")]
-            Listing::Mysql(listing) => listing.iter(),
-        }
+        self.entries.iter()
     }
 }

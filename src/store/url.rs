@@ -7,7 +7,50 @@ use std::fmt;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 
-use crate::config::Password;
+use crate::config::{Password, SqlConfig};
+use crate::error::{Error, Result};
+
+/// A database server's location, read from a URL or from Prosody's `sql`
+/// setting as one, and completed from the environment as the server's
+/// client library completes it.
+pub trait ServerLocation: Sized {
+    /// The URL schemes that name such a server.
+    const SCHEMES: &'static [&'static str];
+
+    /// A refused URL, for the reason given (which never repeats it).
+    fn invalid(reason: &str) -> Error;
+
+    /// The location the parts give, with what they leave unset taken from
+    /// `env` or the client library's defaults.
+    fn complete(url: DatabaseUrl, env: &dyn Fn(&str) -> Option<String>) -> Result<Self>;
+
+    /// Reads a URL, with the environment given by `env`. Errors never
+    /// repeat the URL: it may hold a password.
+    fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let url = DatabaseUrl::parse(text, Self::SCHEMES).map_err(|e| Self::invalid(&e))?;
+        Self::complete(url, &env)
+    }
+
+    /// The database of Prosody's `sql` setting, with what it leaves unset
+    /// taken as the client library (and so Prosody) takes it, and the
+    /// environment given by `env`.
+    fn from_prosody_with_env(
+        sql: &SqlConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        Self::complete(DatabaseUrl::from_prosody(sql), &env)
+    }
+}
+
+/// A query parameter's value, where an empty one leaves the setting unset.
+pub fn nonempty(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// This process's environment, for [`ServerLocation`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
 
 /// The parts of a URL, decoded; what it leaves out is `None`.
 #[derive(Default)]
@@ -23,10 +66,24 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// Hands each query parameter to `set` in order, with the parts it
+    /// may override, and returns the parts.
+    pub fn apply_params(
+        mut self,
+        mut set: impl FnMut(&mut DatabaseUrl, &str, String) -> Result<()>,
+    ) -> Result<DatabaseUrl> {
+        for (name, value) in std::mem::take(&mut self.params) {
+            set(&mut self, &name, value)?;
+        }
+        Ok(self)
+    }
+}
+
+impl DatabaseUrl {
     /// Reads `text`, whose scheme must be one of `schemes`. A URL without
     /// a host (`scheme://user@/db`), which the URL parser refuses, reads
     /// as one whose host is left out. Errors say why, never what.
-    pub fn parse(text: &str, schemes: &[&str]) -> Result<DatabaseUrl, String> {
+    pub fn parse(text: &str, schemes: &[&str]) -> std::result::Result<DatabaseUrl, String> {
         let Some((scheme, rest)) = text.split_once("://") else {
             return Err(format!("a URL starts with {}://", schemes[0]));
         };
@@ -82,7 +139,7 @@ impl DatabaseUrl {
 impl DatabaseUrl {
     /// The same parts from Prosody's `sql` setting (an empty string is
     /// unset, as the server's client libraries read it).
-    pub fn from_prosody(sql: &crate::config::SqlConfig) -> DatabaseUrl {
+    pub fn from_prosody(sql: &SqlConfig) -> DatabaseUrl {
         let set = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
         DatabaseUrl {
             user: set(&sql.username),
@@ -98,7 +155,7 @@ impl DatabaseUrl {
 const PLACEHOLDER: &str = "no-host.invalid";
 
 /// A port from 1 to 65535.
-pub fn parse_port(text: &str) -> Result<u16, String> {
+pub fn parse_port(text: &str) -> std::result::Result<u16, String> {
     text.parse::<u16>()
         .ok()
         .filter(|p| *p != 0)
@@ -111,7 +168,7 @@ pub fn login_name() -> Option<String> {
     // SAFETY: getpwuid returns a pointer into static storage or NULL; the
     // name is copied out at once, and invitectl reads it from one thread.
     unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
+        let entry = libc::getpwuid(crate::access::effective_uid());
         if entry.is_null() || (*entry).pw_name.is_null() {
             return None;
         }
@@ -122,7 +179,7 @@ pub fn login_name() -> Option<String> {
     }
 }
 
-fn decode(text: &str, what: &str) -> Result<String, String> {
+fn decode(text: &str, what: &str) -> std::result::Result<String, String> {
     percent_decode_str(text)
         .decode_utf8()
         .map(|s| s.into_owned())

@@ -277,7 +277,7 @@ fn a_socket_write_is_read_directly_and_honoured(server: &Server) {
         Storage::Internal => Location::Files(server.store_path()),
         _ => Location::Sqlite(server.store_path()),
     };
-    let direct = Store::open(&location, OpenMode::Existing).unwrap();
+    let mut direct = Store::open(&location, OpenMode::Existing).unwrap();
     match direct.get(&host, &invite.token).unwrap() {
         Some(Entry::Invite(read)) => assert_eq!(read, invite),
         other => panic!("read directly: {other:?}"),

@@ -2,7 +2,8 @@
 
 use crate::lua::{parse, parse_value, to_prosody_string, Key, LuaString, Table, Value};
 
-/// The host-level example file from the SPEC, as Prosody 0.12.3 wrote it.
+/// A host-level file as Prosody 0.12.3 wrote it (see the README, "Prosody's
+/// file storage").
 const HOST_FILE: &str = r#"return {
 	["zpEFMWvMjTRqIawWAPZce_Ps"] = {
 		["jid"] = "alice@example.com";

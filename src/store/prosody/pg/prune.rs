@@ -14,81 +14,84 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
-use super::store::{decode_row, PgStore};
-use crate::error::{Error, Result};
-use crate::jid::Host;
+use super::super::invite_store;
+use super::super::prune::Steps;
+use super::super::rows::decode as decode_row;
+use crate::store::engine::pg::is_data_exception;
 
 /// Host-level records whose `expires` the server reads as a number before
 /// `$2`.
-const DELETE_EXPIRED: &str = r#"DELETE FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token' AND "type" = 'json'
+const DELETE_EXPIRED: &str = concat!(
+    r#"DELETE FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "type" = 'json'
     AND jsonb_typeof("value"::jsonb -> 'expires') = 'number'
     AND ("value"::jsonb ->> 'expires')::numeric < $2::bigint
-    RETURNING "user", "key", "type", "value""#;
+    RETURNING "user", "key", "type", "value""#
+);
 
 /// Every host-level record, for the reader to decide on.
-const HOST_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody
-    WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token' AND "type" = 'json'"#;
+const HOST_RECORDS: &str = concat!(
+    r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody
+    WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "type" = 'json'"#
+);
 
 /// Per-user records with no host-level record (contact-only invites, or
 /// what a pruned invite left). `OFFSET 0` keeps the check a lookup in the
 /// index per record: right after the host-level records were deleted, the
 /// planner's estimates are stale, and the join it chose instead read the
 /// table once per record (1.4 s for 800 records beside 6,000 invites).
-const LONE_USER_RECORDS: &str = r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody AS p
-    WHERE "host" = $1 AND "store" = 'invite_token' AND "user" <> '' AND "type" = 'number'
+const LONE_USER_RECORDS: &str = concat!(
+    r#"SELECT ctid::text, "user", "key", "type", "value" FROM prosody AS p
+    WHERE "host" = $1 AND "store" = '"#,
+    invite_store!(),
+    r#"' AND "user" <> '' AND "type" = 'number'
     AND NOT EXISTS (SELECT 1 FROM prosody AS h WHERE h."host" = $1 AND h."user" = ''
-        AND h."store" = 'invite_token' AND h."key" = p."key" OFFSET 0)"#;
+        AND h."store" = '"#,
+    invite_store!(),
+    r#"' AND h."key" = p."key" OFFSET 0)"#
+);
 
-const HOST_RECORDS_COUNT: &str = r#"SELECT count(*) FROM prosody
-    WHERE "host" = $1 AND "user" = '' AND "store" = 'invite_token'"#;
+const HOST_RECORDS_COUNT: &str = concat!(
+    r#"SELECT count(*) FROM prosody WHERE "host" = $1 AND "user" = '' AND "store" = '"#,
+    invite_store!(),
+    "'"
+);
 
 const DELETE_BY_ADDRESS: &str = "DELETE FROM prosody WHERE ctid = ANY($1::text[]::tid[])";
 
 /// Rows read per page when the reader decides.
 const PAGE: i32 = 10_000;
 
-/// SQLSTATE class 22, a data exception: a value the server cannot read
-/// as JSON or as a number.
-const DATA_EXCEPTION: &str = "22";
+/// A prune (see `prosody::prune`) of the host's records.
+pub struct Prune<'a> {
+    pub host: &'a str,
+    pub now: i64,
+}
 
-impl PgStore {
-    pub(in crate::store) fn prune(
-        &mut self,
-        host: &Host,
-        now: i64,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64> {
-        let store = self.target.to_string();
-        let error = |source| Error::Postgres {
-            store: store.clone(),
-            source,
-            hint: String::new(),
-        };
-        let name = host.as_str();
-        self.write_retrying(host, |tx| {
-            // Contact-only invites first: once host-level records are gone,
-            // the per-user records they leave look the same, and are
-            // removed at the end without being counted again.
-            let mut removed =
-                delete_decided(tx, LONE_USER_RECORDS, name, now, |_| {}).map_err(&error)?;
-            let total: i64 = tx
-                .query_one(HOST_RECORDS_COUNT, &[&name])
-                .map_err(&error)?
-                .get(0);
-            let total = total.max(0) as u64;
-            progress(0, total);
-            removed += match delete_on_server(tx, name, now) {
-                Ok(Some(n)) => n,
-                Ok(None) => delete_decided(tx, HOST_RECORDS, name, now, |seen| {
-                    progress(seen.min(total), total)
-                })
-                .map_err(&error)?,
-                Err(e) => return Err(error(e)),
-            };
-            progress(total, total);
-            delete_decided(tx, LONE_USER_RECORDS, name, now, |_| {}).map_err(&error)?;
-            Ok(removed)
-        })
+impl Steps<Transaction<'_>> for Prune<'_> {
+    type Error = postgres::Error;
+
+    fn lone_user_records(&self, tx: &mut Transaction<'_>) -> Result<u64, postgres::Error> {
+        delete_decided(tx, LONE_USER_RECORDS, self.host, self.now, &mut |_| {})
+    }
+
+    fn count_host_records(&self, tx: &mut Transaction<'_>) -> Result<u64, postgres::Error> {
+        let total: i64 = tx.query_one(HOST_RECORDS_COUNT, &[&self.host])?.get(0);
+        Ok(total.max(0) as u64)
+    }
+
+    fn host_records(
+        &self,
+        tx: &mut Transaction<'_>,
+        seen: &mut dyn FnMut(u64),
+    ) -> Result<u64, postgres::Error> {
+        match delete_on_server(tx, self.host, self.now)? {
+            Some(n) => Ok(n),
+            None => delete_decided(tx, HOST_RECORDS, self.host, self.now, seen),
+        }
     }
 }
 
@@ -141,7 +144,7 @@ fn delete_decided(
     select: &str,
     host: &str,
     now: i64,
-    mut seen: impl FnMut(u64),
+    seen: &mut dyn FnMut(u64),
 ) -> Result<u64, postgres::Error> {
     let portal = tx.bind(select, &[&host])?;
     let (mut read, mut removed) = (0, 0);
@@ -150,7 +153,7 @@ fn delete_decided(
         read += rows.len() as u64;
         let doomed: Vec<String> = rows
             .iter()
-            .filter(|row| decode_row(host, row, 1).is_expired_invite(now))
+            .filter(|row| decode_row(host, *row, 1).is_expired_invite(now))
             .map(|row| row.get(0))
             .collect();
         if !doomed.is_empty() {
@@ -161,10 +164,4 @@ fn delete_decided(
             return Ok(removed);
         }
     }
-}
-
-fn is_data_exception(error: &postgres::Error) -> bool {
-    error
-        .code()
-        .is_some_and(|code| code.code().starts_with(DATA_EXCEPTION))
 }

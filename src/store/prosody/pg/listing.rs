@@ -1,15 +1,17 @@
 //! Reading a host's invites as a stream, through a portal that the server
 //! fills a page at a time, in one read-only snapshot.
 
-use std::cell::RefMut;
 use std::collections::VecDeque;
 
-use postgres::{Client, Portal, Row, Transaction};
+use postgres::{Portal, Row, Transaction};
 
-use super::store::{decode_row, PgStore};
-use crate::error::{Error, Result};
+use super::super::invite_store;
+use super::super::rows::decode as decode_row;
+use crate::error::Result;
 use crate::jid::Host;
 use crate::record::Entry;
+use crate::store::backend::{Entries, Selection};
+use crate::store::engine::pg::{error, failed, Connection};
 
 /// Rows fetched per round trip.
 const PAGE: i32 = 2_000;
@@ -25,85 +27,79 @@ const PAGE: i32 = 2_000;
 /// whole record (measured: 3.5 times faster on 100k invites); a record
 /// where it is written otherwise sorts with the contact-only invites.
 /// (Among invites of the same second, the order is the table's.)
-const LIST: &str = r#"SELECT "user", "key", "type", "value" FROM prosody AS p
-    WHERE "host" = $1 AND "store" = 'invite_token' AND ("user" = '' OR NOT EXISTS
+const LIST: &str = concat!(
+    r#"SELECT "user", "key", "type", "value" FROM prosody AS p
+    WHERE "host" = $1 AND "store" = '"#,
+    invite_store!(),
+    r#"' AND ("user" = '' OR NOT EXISTS
         (SELECT 1 FROM prosody AS h WHERE h."host" = $1 AND h."user" = ''
-            AND h."store" = 'invite_token' AND h."key" = p."key"))
+            AND h."store" = '"#,
+    invite_store!(),
+    r#"' AND h."key" = p."key"))
     ORDER BY (SELECT CASE WHEN c ~ '^-?[0-9]{1,18}$' THEN c::bigint END
         FROM (SELECT CASE WHEN "user" = '' AND "type" = 'json' AND position('"created_at":' in "value") > 0
             THEN split_part(split_part(substring("value" from position('"created_at":' in "value") + 13 for 24), ',', 1), '}', 1)
             END AS c) AS created_at)
-        DESC NULLS LAST, ctid DESC"#;
+        DESC NULLS LAST, ctid DESC"#
+);
 
 /// Host-level and lone per-user records that may have expired: the reader
 /// decides which have, as `prune` does.
-const MAYBE_EXPIRED: &str = r#"SELECT "user", "key", "type", "value" FROM prosody AS p
-    WHERE "host" = $1 AND "store" = 'invite_token' AND (("user" = '' AND "type" = 'json')
+const MAYBE_EXPIRED: &str = concat!(
+    r#"SELECT "user", "key", "type", "value" FROM prosody AS p
+    WHERE "host" = $1 AND "store" = '"#,
+    invite_store!(),
+    r#"' AND (("user" = '' AND "type" = 'json')
         OR ("user" <> '' AND "type" = 'number' AND NOT EXISTS
             (SELECT 1 FROM prosody AS h WHERE h."host" = $1 AND h."user" = ''
-                AND h."store" = 'invite_token' AND h."key" = p."key")))"#;
+                AND h."store" = '"#,
+    invite_store!(),
+    r#"' AND h."key" = p."key")))"#
+);
 
-impl PgStore {
-    pub(in crate::store) fn list(&self, host: &Host) -> Result<PgListing<'_>> {
-        self.listing(host, LIST, None)
-    }
-
-    pub(in crate::store) fn list_expired(&self, host: &Host, now: i64) -> Result<PgListing<'_>> {
-        self.listing(host, MAYBE_EXPIRED, Some(now))
-    }
-
-    fn listing(&self, host: &Host, sql: &'static str, now: Option<i64>) -> Result<PgListing<'_>> {
-        let client = self
-            .client
-            .try_borrow_mut()
-            .map_err(|_| Error::InvalidRequest("a listing of this store is already open".into()))?;
-        Ok(PgListing {
-            client,
-            sql,
-            host: host.as_str().to_owned(),
-            now,
-            store: self.target.to_string(),
-        })
-    }
-}
-
-/// A prepared listing of one host's invites.
+/// A prepared listing of one host's invites, which holds the connection.
 pub struct PgListing<'s> {
-    client: RefMut<'s, Client>,
-    sql: &'static str,
+    db: &'s mut Connection,
     host: String,
-    /// The time for a listing of expired invites.
-    now: Option<i64>,
-    store: String,
+    selection: Selection,
 }
 
-impl PgListing<'_> {
+impl<'s> PgListing<'s> {
+    pub fn new(db: &'s mut Connection, host: &Host, selection: Selection) -> PgListing<'s> {
+        PgListing {
+            db,
+            host: host.as_str().to_owned(),
+            selection,
+        }
+    }
+}
+
+impl Entries for PgListing<'_> {
     /// Streams the listing, a page of rows per round trip.
-    pub fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
-        let store = self.store.clone();
-        let error = |source| Error::Postgres {
-            store: store.clone(),
-            source,
-            hint: String::new(),
+    fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        let sql = match self.selection {
+            Selection::All => LIST,
+            Selection::ExpiredAt(_) => MAYBE_EXPIRED,
         };
-        let mut tx = self
-            .client
+        let (client, name) = self.db.parts();
+        let error = failed(name);
+        let mut tx = client
             .build_transaction()
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
-            .map_err(error)?;
+            .map_err(&error)?;
         // Compiling this one sort costs more than it saves.
-        tx.batch_execute("SET LOCAL jit = off").map_err(error)?;
-        let portal = tx.bind(self.sql, &[&self.host]).map_err(error)?;
+        tx.batch_execute("SET LOCAL jit = off").map_err(&error)?;
+        let portal = tx.bind(sql, &[&self.host]).map_err(&error)?;
         Ok(Box::new(Pages {
             tx,
             portal,
             page: VecDeque::new(),
             done: false,
-            host: self.host.clone(),
-            expired_at: self.now,
-            store: self.store.clone(),
+            host: &self.host,
+            selection: self.selection,
+            store: name,
         }))
     }
 }
@@ -114,10 +110,9 @@ struct Pages<'c> {
     portal: Portal,
     page: VecDeque<Row>,
     done: bool,
-    host: String,
-    /// A listing of expired invites shows what `prune` removes, no more.
-    expired_at: Option<i64>,
-    store: String,
+    host: &'c str,
+    selection: Selection,
+    store: &'c str,
 }
 
 impl Iterator for Pages<'_> {
@@ -126,11 +121,11 @@ impl Iterator for Pages<'_> {
     fn next(&mut self) -> Option<Result<Entry>> {
         loop {
             if let Some(row) = self.page.pop_front() {
-                let entry = decode_row(&self.host, &row, 0);
-                match self.expired_at {
-                    Some(now) if !entry.is_expired_invite(now) => continue,
-                    _ => return Some(Ok(entry)),
+                let entry = Ok(decode_row(self.host, &row, 0));
+                if self.selection.keeps(&entry) {
+                    return Some(entry);
                 }
+                continue;
             }
             if self.done {
                 return None;
@@ -142,11 +137,7 @@ impl Iterator for Pages<'_> {
                 }
                 Err(source) => {
                     self.done = true;
-                    return Some(Err(Error::Postgres {
-                        store: self.store.clone(),
-                        source,
-                        hint: String::new(),
-                    }));
+                    return Some(Err(error(self.store, source, String::new())));
                 }
             }
         }

@@ -58,20 +58,26 @@ use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::INVITE_STORE as STORE;
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::lua::{Key, Value};
 use crate::record::Entry;
+use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::token::Token;
 use datafile::{Owner, Snapshot};
 
-/// The store's name in Prosody's storage API, which names its files.
-const STORE: &str = "invite_token";
+/// What a user who may not write a store on the file system needs.
+pub const WRITE_NEEDS: &str =
+    "the store is not writable by this user: run as the server's user (e.g. runuser -u prosody --)";
 
 /// Prosody's data folder, opened as a store.
 pub struct FileStore {
     data: PathBuf,
+    /// Only its name: the data folder must exist, and its files keep no
+    /// mark of the server's generation.
+    opened: Opened,
     owner: Owner,
 }
 
@@ -100,10 +106,14 @@ impl FileStore {
         }
         Ok(FileStore {
             data: data.to_owned(),
+            opened: Opened {
+                name: data.display().to_string(),
+                ..Opened::default()
+            },
             owner: Owner {
                 uid: meta.uid(),
                 gid: meta.gid(),
-                root: super::owner::effective_uid() == 0,
+                root: crate::store::owner::effective_uid() == 0,
             },
         })
     }
@@ -227,97 +237,8 @@ impl FileStore {
         Ok(removed)
     }
 
-    pub(super) fn create(
-        &mut self,
-        host: &Host,
-        count: u64,
-        mut make: impl FnMut() -> Result<Invite>,
-        mut each: impl FnMut(&Invite) -> std::io::Result<()>,
-    ) -> Result<()> {
-        // Every file is read before anything is written, so that one that
-        // cannot be read stops the command with nothing changed; what was
-        // read is where the rewrite starts (checked again before the rename).
-        let HostFiles {
-            host: host_file,
-            mut users,
-        } = self.load(host)?;
-        let mut host_records = Vec::new();
-        let mut user_records: BTreeMap<String, Vec<(Key, Value)>> = BTreeMap::new();
-        for _ in 0..count {
-            let invite = make()?;
-            let key = Key::from(invite.token.as_str());
-            if invite.allow_registration {
-                host_records.push((key.clone(), convert::encode_host(&invite)));
-            }
-            if let Some(inviter) = invite.inviter() {
-                user_records
-                    .entry(inviter.to_owned())
-                    .or_default()
-                    .push((key, convert::encode_user(&invite)));
-            }
-            each(&invite).map_err(Error::Output)?;
-        }
-        if host_records.is_empty() && user_records.is_empty() {
-            return Ok(());
-        }
-        // Not held while invites are made and printed: each file is read
-        // again under it.
-        let _lock = self.lock()?;
-        self.make_folders(host, !user_records.is_empty())?;
-        for (user, records) in &user_records {
-            self.set(&self.user_file(host, user), users.remove(user), records)?;
-        }
-        self.set(&self.host_file(host), Some(host_file), &host_records)
-    }
-
-    pub(super) fn get(&self, host: &Host, token: &Token) -> Result<Option<Entry>> {
-        let key = Key::from(token.as_str());
-        let files = self.load(host)?;
-        if let Some(value) = files.host.table.get_key(&key) {
-            return Ok(Some(convert::decode_host(&key, value)));
-        }
-        Ok(files.users.iter().find_map(|(user, file)| {
-            file.table
-                .get_key(&key)
-                .map(|value| convert::decode_user(host.as_str(), user, &key, value))
-        }))
-    }
-
-    pub(super) fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
-        let _lock = self.lock()?;
-        let files = self.load(host)?;
-        let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
-        let mut removed = HashSet::new();
-        for (user, file) in files.users {
-            if file.table.keys().any(|k| keys.contains(k)) {
-                let path = self.user_file(host, &user);
-                removed.extend(self.remove(&path, Some(file), &keys, |_, _| true)?);
-            }
-        }
-        if files.host.table.keys().any(|k| keys.contains(k)) {
-            let path = self.host_file(host);
-            removed.extend(self.remove(&path, Some(files.host), &keys, |_, _| true)?);
-        }
-        Ok(removed
-            .into_iter()
-            .filter_map(|k| k.as_str().map(str::to_owned))
-            .collect())
-    }
-
-    pub(super) fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        let _lock = self.lock()?;
-        let invite = crate::redeem::check(self.get(host, token)?, token, now)?;
-        if !invite.reusable {
-            let keys = HashSet::from([Key::from(token.as_str())]);
-            if let Some(inviter) = invite.inviter() {
-                self.remove(&self.user_file(host, inviter), None, &keys, |_, _| true)?;
-            }
-            self.remove(&self.host_file(host), None, &keys, |_, _| true)?;
-        }
-        Ok(invite)
-    }
-
-    pub(super) fn list(&self, host: &Host) -> Result<Vec<Entry>> {
+    /// Every invite of the host, newest first.
+    fn list_all(&self, host: &Host) -> Result<Vec<Entry>> {
         let files = self.load(host)?;
         // Newest first; among invites of one second the one written last
         // (entries are appended) first; contact-only invites last.
@@ -352,18 +273,123 @@ impl FileStore {
         });
         Ok(entries.into_iter().map(|(_, _, e)| e).collect())
     }
+}
 
-    pub(super) fn list_expired(&self, host: &Host, now: i64) -> Result<Vec<Entry>> {
-        let files = self.load(host)?;
-        Ok(Expired::find(host, &files, now).listed)
+/// Invites made, then told, at a time by `create`.
+const CHUNK: usize = 1_024;
+
+impl Backend for FileStore {
+    fn opened(&self) -> &Opened {
+        &self.opened
     }
 
-    pub(super) fn prune(
-        &mut self,
+    fn write_needs(&self) -> &'static str {
+        WRITE_NEEDS
+    }
+
+    fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
+        // Every file is read before anything is written, so that one that
+        // cannot be read stops the command with nothing changed; what was
+        // read is where the rewrite starts (checked again before the rename).
+        let HostFiles {
+            host: host_file,
+            mut users,
+        } = self.load(host)?;
+        let mut host_records = Vec::new();
+        let mut user_records: BTreeMap<String, Vec<(Key, Value)>> = BTreeMap::new();
+        let mut chunk = Vec::new();
+        loop {
+            invites.next_chunk(&mut chunk, CHUNK)?;
+            if chunk.is_empty() {
+                break;
+            }
+            for invite in &chunk {
+                let key = Key::from(invite.token.as_str());
+                if invite.allow_registration {
+                    host_records.push((key.clone(), convert::encode_host(invite)));
+                }
+                if let Some(inviter) = invite.inviter() {
+                    user_records
+                        .entry(inviter.to_owned())
+                        .or_default()
+                        .push((key, convert::encode_user(invite)));
+                }
+            }
+            invites.written(&chunk)?;
+        }
+        if host_records.is_empty() && user_records.is_empty() {
+            return Ok(());
+        }
+        // Not held while invites are made and printed: each file is read
+        // again under it.
+        let _lock = self.lock()?;
+        self.make_folders(host, !user_records.is_empty())?;
+        for (user, records) in &user_records {
+            self.set(&self.user_file(host, user), users.remove(user), records)?;
+        }
+        self.set(&self.host_file(host), Some(host_file), &host_records)
+    }
+
+    fn get(&mut self, host: &Host, token: &Token) -> Result<Option<Entry>> {
+        let key = Key::from(token.as_str());
+        let files = self.load(host)?;
+        if let Some(value) = files.host.table.get_key(&key) {
+            return Ok(Some(convert::decode_host(&key, value)));
+        }
+        Ok(files.users.iter().find_map(|(user, file)| {
+            file.table
+                .get_key(&key)
+                .map(|value| convert::decode_user(host.as_str(), user, &key, value))
+        }))
+    }
+
+    fn revoke(&mut self, host: &Host, tokens: &[Token]) -> Result<HashSet<String>> {
+        let _lock = self.lock()?;
+        let files = self.load(host)?;
+        let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
+        let mut removed = HashSet::new();
+        for (user, file) in files.users {
+            if file.table.keys().any(|k| keys.contains(k)) {
+                let path = self.user_file(host, &user);
+                removed.extend(self.remove(&path, Some(file), &keys, |_, _| true)?);
+            }
+        }
+        if files.host.table.keys().any(|k| keys.contains(k)) {
+            let path = self.host_file(host);
+            removed.extend(self.remove(&path, Some(files.host), &keys, |_, _| true)?);
+        }
+        Ok(removed
+            .into_iter()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        let _lock = self.lock()?;
+        let invite = crate::redeem::check(self.get(host, token)?, token, now)?;
+        if !invite.reusable {
+            let keys = HashSet::from([Key::from(token.as_str())]);
+            if let Some(inviter) = invite.inviter() {
+                self.remove(&self.user_file(host, inviter), None, &keys, |_, _| true)?;
+            }
+            self.remove(&self.host_file(host), None, &keys, |_, _| true)?;
+        }
+        Ok(invite)
+    }
+
+    fn listing<'s>(
+        &'s mut self,
         host: &Host,
-        now: i64,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64> {
+        selection: Selection,
+    ) -> Result<Box<dyn Entries + 's>> {
+        let entries = match selection {
+            Selection::All => self.list_all(host)?,
+            Selection::ExpiredAt(now) => Expired::find(host, &self.load(host)?, now).listed,
+        };
+        Ok(Box::new(Listing(entries)))
+    }
+
+    fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
         let _lock = self.lock()?;
         let mut files = self.load(host)?;
         let total = files.host.table.len() as u64;
@@ -384,6 +410,16 @@ impl FileStore {
         }
         progress(total, total);
         Ok(expired.listed.len() as u64)
+    }
+}
+
+/// A listing of file storage, read whole: Prosody keeps each file as one
+/// table, which has to be read whole anyway.
+struct Listing(Vec<Entry>);
+
+impl Entries for Listing {
+    fn iter(&mut self) -> Result<Box<dyn Iterator<Item = Result<Entry>> + '_>> {
+        Ok(Box::new(self.0.drain(..).map(Ok)))
     }
 }
 

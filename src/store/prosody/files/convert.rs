@@ -114,7 +114,8 @@ mod tests {
     use crate::jid::Host;
     use crate::lua::parse;
 
-    /// The example of SPEC.md, as Prosody 0.12.3 wrote it.
+    /// A host-level file as Prosody 0.12.3 wrote it (see the README,
+    /// "Prosody's file storage").
     const PROSODY_FILE: &str = "return {\n\t[\"zpEFMWvMjTRqIawWAPZce_Ps\"] = {\n\t\t[\"jid\"] = \"alice@example.com\";\n\t\t[\"expires\"] = 1795358368;\n\t\t[\"additional_data\"] = {\n\t\t\t[\"allow_reset\"] = \"alice\";\n\t\t};\n\t\t[\"created_at\"] = 1795271968;\n\t\t[\"allow_registration\"] = true;\n\t\t[\"type\"] = \"register\";\n\t\t[\"uri\"] = \"xmpp:alice@example.com?register;preauth=zpEFMWvMjTRqIawWAPZce_Ps\";\n\t\t[\"token\"] = \"zpEFMWvMjTRqIawWAPZce_Ps\";\n\t};\n};\n";
 
     fn first(file: &str) -> Entry {

@@ -1,10 +1,8 @@
-//! How invitectl's writers on a database server take turns, and try
-//! again when the server gives up on a transaction.
-
-use std::collections::HashSet;
+//! What the database servers' connections share: the key of the lock
+//! invitectl's writers take turns by, and trying a transaction again when
+//! the server gives up on it.
 
 use crate::error::{Error, Result};
-use crate::invite::Invite;
 use crate::jid::Host;
 
 /// How many times a transaction is tried again after a deadlock, a
@@ -48,29 +46,32 @@ pub fn retrying<T>(
     }
 }
 
-/// Invites waiting to be written together, a statement per record kind.
-#[derive(Default)]
-pub struct Batch {
-    pub invites: Vec<Invite>,
-    tokens: HashSet<String>,
-}
+/// A connection to a database server, as invitectl writes through it.
+pub trait Server: 'static {
+    /// A write transaction on the connection.
+    type Tx<'c>;
 
-impl Batch {
-    /// Whether the invite's token is already in the batch: one statement
-    /// cannot write a key twice, so the batch is written first, and the
-    /// later invite replaces the earlier.
-    pub fn would_repeat(&self, invite: &Invite) -> bool {
-        self.tokens.contains(invite.token.as_str())
-    }
+    /// Runs `work` in one transaction that holds the host's writer lock,
+    /// and commits. `work` is given the database's name for its errors.
+    fn write<T>(
+        &mut self,
+        host: &Host,
+        work: impl FnOnce(&mut Self::Tx<'_>, &str) -> Result<T>,
+    ) -> Result<T>;
 
-    pub fn push(&mut self, invite: Invite) {
-        self.tokens.insert(invite.token.as_str().to_owned());
-        self.invites.push(invite);
-    }
+    /// Whether a transaction that failed so may succeed if tried again
+    /// (a deadlock, say).
+    fn is_transient(error: &Error) -> bool;
 
-    pub fn clear(&mut self) {
-        self.invites.clear();
-        self.tokens.clear();
+    /// [`Server::write`], started again after a failure that
+    /// [`Server::is_transient`] accepts. `work` must have no effect outside
+    /// the transaction.
+    fn write_retrying<T>(
+        &mut self,
+        host: &Host,
+        mut work: impl FnMut(&mut Self::Tx<'_>, &str) -> Result<T>,
+    ) -> Result<T> {
+        retrying(|| self.write(host, &mut work), Self::is_transient)
     }
 }
 

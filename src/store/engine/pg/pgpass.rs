@@ -99,6 +99,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::store::url::ServerLocation;
 
     fn target(host: &str, port: u16, db: &str, user: &str) -> PgTarget {
         let mut target = PgTarget::from_url_with_env("postgres://u@h/d", |_| None).unwrap();

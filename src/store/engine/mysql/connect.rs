@@ -5,7 +5,7 @@
 use mysql::{Conn, OptsBuilder, SslOpts};
 
 use super::target::{Endpoint, MySslMode, MyTarget};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What every session runs first.
 ///
@@ -39,10 +39,8 @@ pub fn connect(target: &MyTarget) -> Result<Conn> {
             .tcp_connect_timeout(Some(target.connect_timeout)),
         Endpoint::Socket(path) => opts.socket(Some(path.to_string_lossy())),
     };
-    let error = |source| Error::Mysql {
-        store: target.to_string(),
-        source,
-    };
+    let name = target.to_string();
+    let error = super::failed(&name);
     let ssl = match target.ssl_mode {
         MySslMode::Disabled => None,
         MySslMode::Preferred | MySslMode::Required => Some(
@@ -81,10 +79,4 @@ pub fn describe(error: &mysql::Error) -> String {
         mysql::Error::TlsError(e) => format!("TLS: {e}"),
         other => other.to_string(),
     }
-}
-
-/// A deadlock (1213) or a lock wait timeout (1205): the transaction may
-/// succeed if tried again.
-pub fn is_transient(error: &mysql::Error) -> bool {
-    matches!(error, mysql::Error::MySqlError(e) if e.code == 1213 || e.code == 1205)
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::config::Password;
 use crate::error::{Error, Result};
-use crate::store::url::{self, DatabaseUrl};
+use crate::store::url::{self, DatabaseUrl, ServerLocation};
 
 /// Where Debian's MariaDB and MySQL servers put their socket, and where
 /// their client library (so Prosody) looks when no host is named.
@@ -82,7 +82,8 @@ pub enum Endpoint {
 }
 
 /// A MySQL or MariaDB database holding Prosody's `prosody` table.
-#[derive(Clone, PartialEq, Eq)]
+/// Its `Debug` shows the password redacted, as [`Password`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MyTarget {
     /// The server.
     pub endpoint: Endpoint,
@@ -101,76 +102,30 @@ pub struct MyTarget {
     pub connect_timeout: Duration,
 }
 
-/// What a URL or Prosody's setting gives, before the defaults.
+/// What a location's query parameters set beyond a URL's parts, before
+/// the defaults.
 #[derive(Default)]
 struct Given {
-    host: Option<String>,
-    port: Option<u16>,
     socket: Option<PathBuf>,
-    user: Option<String>,
-    database: Option<String>,
-    password: Option<Password>,
     ssl_mode: Option<MySslMode>,
     ssl_ca: Option<PathBuf>,
     connect_timeout: Option<Duration>,
 }
 
 impl MyTarget {
-    /// Whether `text` is a MySQL URL rather than a path.
-    pub fn is_url(text: &str) -> bool {
-        text.starts_with("mysql://") || text.starts_with("mariadb://")
-    }
-
     /// Reads `mysql://[user[:password]@][host][:port]/database[?param=value&...]`
     /// (or `mariadb://`), taking the password from `MYSQL_PWD` when the
     /// URL has none.
     ///
     /// Errors never repeat the URL: it may hold a password.
     pub fn from_url(text: &str) -> Result<MyTarget> {
-        Self::from_url_with_env(text, |name| std::env::var(name).ok())
-    }
-
-    /// [`MyTarget::from_url`] with the environment given by `env`.
-    pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
-        let url = DatabaseUrl::parse(text, &["mysql", "mariadb"]).map_err(|e| invalid(&e))?;
-        Given::from_url(url)?.complete(env)
-    }
-
-    /// The database of Prosody's `sql = { driver = "MySQL", ... }`, with
-    /// what it leaves unset taken as the client library (and so Prosody)
-    /// takes it.
-    pub fn from_prosody(sql: &crate::config::SqlConfig) -> Result<MyTarget> {
-        Self::from_prosody_with_env(sql, |name| std::env::var(name).ok())
-    }
-
-    /// [`MyTarget::from_prosody`] with the environment given by `env`.
-    pub fn from_prosody_with_env(
-        sql: &crate::config::SqlConfig,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<MyTarget> {
-        Given::from_url(DatabaseUrl::from_prosody(sql))?.complete(env)
+        Self::from_url_with_env(text, url::process_env)
     }
 }
 
 impl Given {
-    /// What a URL (or Prosody's setting, read as one) gives.
-    fn from_url(url: DatabaseUrl) -> Result<Given> {
-        let mut given = Given {
-            host: url.host,
-            port: url.port,
-            user: url.user,
-            database: url.database,
-            password: url.password,
-            ..Given::default()
-        };
-        for (name, value) in url.params {
-            given.set(&name, value)?;
-        }
-        Ok(given)
-    }
-
     fn set(&mut self, name: &str, value: String) -> Result<()> {
-        let nonempty = |v: String| (!v.is_empty()).then_some(v);
+        use url::nonempty;
         match name.replace('_', "-").as_str() {
             "ssl-mode" | "sslmode" => self.ssl_mode = Some(MySslMode::parse(&value)?),
             "ssl-ca" => self.ssl_ca = nonempty(value).map(PathBuf::from),
@@ -185,29 +140,39 @@ impl Given {
         }
         Ok(())
     }
+}
 
-    fn complete(self, env: impl Fn(&str) -> Option<String>) -> Result<MyTarget> {
+impl ServerLocation for MyTarget {
+    const SCHEMES: &'static [&'static str] = &["mysql", "mariadb"];
+
+    fn invalid(reason: &str) -> Error {
+        invalid(reason)
+    }
+
+    /// Reads the parameters, then fills in what is unset as the client
+    /// library does.
+    fn complete(url: DatabaseUrl, env: &dyn Fn(&str) -> Option<String>) -> Result<MyTarget> {
+        let mut given = Given::default();
+        let url = url.apply_params(|_, name, value| given.set(name, value))?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         // As libmysqlclient: no host, or "localhost", is the socket.
-        let endpoint = match (self.socket, self.host) {
+        let endpoint = match (given.socket, url.host) {
             (Some(socket), _) => Endpoint::Socket(socket),
             (None, None) => Endpoint::Socket(PathBuf::from(DEFAULT_SOCKET)),
             (None, Some(host)) if host == "localhost" => {
                 Endpoint::Socket(PathBuf::from(DEFAULT_SOCKET))
             }
-            (None, Some(host)) => Endpoint::Tcp(host, self.port.unwrap_or(DEFAULT_PORT)),
+            (None, Some(host)) => Endpoint::Tcp(host, url.port.unwrap_or(DEFAULT_PORT)),
         };
-        let user = self
+        let user = url
             .user
             .or_else(url::login_name)
             .ok_or_else(|| invalid("no user: name one in the URL"))?;
-        let database = self.database.ok_or_else(|| {
+        let database = url.database.ok_or_else(|| {
             invalid("no database: name it after the host, as in mysql://user@host/prosody")
         })?;
-        let password = self
-            .password
-            .or_else(|| env("MYSQL_PWD").map(Password::new));
-        let ssl_mode = match (&endpoint, self.ssl_mode) {
+        let password = url.password.or_else(|| env("MYSQL_PWD").map(Password::new));
+        let ssl_mode = match (&endpoint, given.ssl_mode) {
             (_, Some(mode)) => mode,
             (Endpoint::Socket(_), None) => MySslMode::Disabled,
             (Endpoint::Tcp(..), None) => MySslMode::Preferred,
@@ -218,8 +183,8 @@ impl Given {
             database,
             password,
             ssl_mode,
-            ssl_ca: self.ssl_ca,
-            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            ssl_ca: given.ssl_ca,
+            connect_timeout: given.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         })
     }
 }
@@ -238,7 +203,7 @@ fn parse_timeout(text: &str) -> Result<Duration> {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidMysqlUrl(reason.to_owned())
+    Error::InvalidLocation(format!("invalid MySQL URL: {reason}"))
 }
 
 /// The URL, without any password, as the database is named in messages.
@@ -257,20 +222,6 @@ impl fmt::Display for MyTarget {
                 write!(f, "mysql://{user}@localhost/{database}?socket={socket}")
             }
         }
-    }
-}
-
-impl fmt::Debug for MyTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MyTarget")
-            .field("endpoint", &self.endpoint)
-            .field("user", &self.user)
-            .field("database", &self.database)
-            .field("password", &self.password)
-            .field("ssl_mode", &self.ssl_mode)
-            .field("ssl_ca", &self.ssl_ca)
-            .field("connect_timeout", &self.connect_timeout)
-            .finish()
     }
 }
 
@@ -362,7 +313,7 @@ mod tests {
             "postgres://u:hunter2@h/d",
         ] {
             let err = MyTarget::from_url_with_env(bad, no_env).unwrap_err();
-            assert!(matches!(err, Error::InvalidMysqlUrl(_)), "{bad}: {err:?}");
+            assert!(matches!(err, Error::InvalidLocation(_)), "{bad}: {err:?}");
             assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
         }
     }

@@ -352,8 +352,7 @@ mod tests {
         std::fs::write(&path, "return {a = 1};\n").unwrap();
         let early = read(&path).unwrap();
         // The server rewrites the file after that read.
-        std::fs::write(server_scratch(&path), "return {b = 2};\n").unwrap();
-        std::fs::rename(server_scratch(&path), &path).unwrap();
+        server_rewrites(&path);
         let mut runs = 0;
         update(&path, me(), Some(early), |t| {
             runs += 1;
@@ -362,7 +361,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!(runs, 2);
-        let table = load(&path).unwrap();
+        assert_has_the_servers_version_and_the_change(&path);
+    }
+
+    /// The server replaces the file's `a` with `b`.
+    fn server_rewrites(path: &Path) {
+        std::fs::write(server_scratch(path), "return {b = 2};\n").unwrap();
+        std::fs::rename(server_scratch(path), path).unwrap();
+    }
+
+    fn assert_has_the_servers_version_and_the_change(path: &Path) {
+        let table = load(path).unwrap();
         assert!(table.contains_key("b") && table.contains_key("c") && !table.contains_key("a"));
     }
 
@@ -376,15 +385,13 @@ mod tests {
             runs += 1;
             if runs == 1 {
                 // The server rewrites the file meanwhile.
-                std::fs::write(server_scratch(&path), "return {b = 2};\n").unwrap();
-                std::fs::rename(server_scratch(&path), &path).unwrap();
+                server_rewrites(&path);
             }
             t.insert("c", 3);
             true
         })
         .unwrap();
         assert_eq!(runs, 2);
-        let table = load(&path).unwrap();
-        assert!(table.contains_key("b") && table.contains_key("c") && !table.contains_key("a"));
+        assert_has_the_servers_version_and_the_change(&path);
     }
 }

@@ -57,17 +57,13 @@ pub fn connect(target: &PgTarget) -> Result<Client> {
     let connected = if target.ssl_mode == SslMode::Disable {
         config.connect(NoTls)
     } else {
-        let tls = tls::connector(target).map_err(|reason| Error::PostgresTls {
+        let tls = tls::connector(target).map_err(|reason| Error::Database {
             store: target.to_string(),
-            reason,
+            source: reason.into(),
         })?;
         config.connect(tls)
     };
-    connected.map_err(|source| Error::Postgres {
-        store: target.to_string(),
-        source,
-        hint,
-    })
+    connected.map_err(|source| super::error(&target.to_string(), source, hint))
 }
 
 /// One line about a client or server error. The server's DETAIL is left

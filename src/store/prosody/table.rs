@@ -1,13 +1,78 @@
 //! Prosody's `prosody` table, as every SQL backend checks it before use.
 
+use crate::error::{Error, Result};
+
 /// The columns every generation of the server makes.
 pub const COLUMNS: [&str; 6] = ["host", "user", "store", "key", "type", "value"];
+
+/// Prosody 13's schema on SQLite and PostgreSQL, for a database that
+/// invitectl creates (MySQL's differs: see `prosody::mysql`).
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "user", "store", "key");
+"#;
 
 /// Why a database is refused when it has no `prosody` table, on a server
 /// where `generate` makes one.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub const NO_TABLE: &str =
     "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)";
+
+/// The table's columns on a database server, after making the table
+/// (`create`, which tells whether this call made it) when it is missing
+/// and `mode` allows; and whether this open made it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub fn columns_creating<C>(
+    db: &mut C,
+    mode: crate::store::OpenMode,
+    columns: impl Fn(&mut C) -> Result<Vec<(String, String)>>,
+    create: impl FnOnce(&mut C) -> Result<bool>,
+) -> Result<(Vec<(String, String)>, bool)> {
+    let mut found = columns(db)?;
+    let mut created = false;
+    if found.is_empty() && mode == crate::store::OpenMode::CreateIfMissing {
+        created = create(db)?;
+        found = columns(db)?;
+    }
+    Ok((found, created))
+}
+
+/// What opening a database server's store `name` found: whether it made
+/// the table, and the indexes.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub fn opened(name: &str, created: bool, indexes: Indexes) -> crate::store::Opened {
+    crate::store::Opened {
+        name: name.to_owned(),
+        created: created.then(|| crate::store::Creation {
+            what: format!("the \"prosody\" table in {name} (Prosody 13's schema)"),
+            whole_store: false,
+        }),
+        made_for_012: Some(indexes.made_for_012()),
+    }
+}
+
+/// Refuses a table with these `(name, type)` columns unless it is
+/// Prosody's: `no_table` says why when there are none, `is_text` which
+/// column types hold text.
+pub fn check_columns(
+    store: &dyn std::fmt::Display,
+    columns: &[(String, String)],
+    no_table: &str,
+    is_text: impl Fn(&str) -> bool,
+) -> Result<()> {
+    let problem = if columns.is_empty() {
+        Some(no_table.to_owned())
+    } else {
+        column_problem(columns, is_text)
+    };
+    match problem {
+        Some(reason) => Err(Error::NotAStore {
+            store: store.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// What the table's indexes tell of the server generation using it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

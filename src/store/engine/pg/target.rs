@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::config::Password;
 use crate::error::{Error, Result};
-use crate::store::url::{self, DatabaseUrl};
+use crate::store::url::{self, DatabaseUrl, ServerLocation};
 
 /// Where libpq on Debian looks for the server's socket when no host is
 /// given (Prosody, through LuaDBI and libpq, does the same).
@@ -73,7 +73,8 @@ impl SslMode {
 }
 
 /// A PostgreSQL database holding Prosody's `prosody` table.
-#[derive(Clone, PartialEq, Eq)]
+/// Its `Debug` shows the password redacted, as [`Password`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgTarget {
     /// A host name or address, or a folder holding the server's socket.
     pub host: String,
@@ -95,86 +96,25 @@ pub struct PgTarget {
     pub connect_timeout: Duration,
 }
 
-/// The parameters a location sets; what it leaves unset comes from the
-/// environment or libpq's defaults.
+/// What a location's query parameters set beyond a URL's parts; what it
+/// leaves unset comes from the environment or libpq's defaults.
 #[derive(Default)]
 struct Given {
-    host: Option<String>,
-    port: Option<u16>,
-    user: Option<String>,
-    dbname: Option<String>,
-    password: Option<Password>,
     ssl_mode: Option<SslMode>,
     ssl_root_cert: Option<PathBuf>,
     connect_timeout: Option<Duration>,
 }
 
-impl PgTarget {
-    /// Whether `text` is a PostgreSQL URL rather than a path.
-    pub fn is_url(text: &str) -> bool {
-        text.starts_with("postgres://") || text.starts_with("postgresql://")
-    }
-
-    /// Reads a libpq connection URL,
-    /// `postgres://[user[:password]@][host][:port][/dbname][?param=value&...]`,
-    /// taking what it leaves unset from the environment.
-    ///
-    /// Errors never repeat the URL: it may hold a password.
-    pub fn from_url(text: &str) -> Result<PgTarget> {
-        Self::from_url_with_env(text, |name| std::env::var(name).ok())
-    }
-
-    /// [`PgTarget::from_url`] with the environment given by `env`.
-    pub fn from_url_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
-        let url = DatabaseUrl::parse(text, &["postgres", "postgresql"]).map_err(|e| invalid(&e))?;
-        Given::from_url(url)?.complete(env)
-    }
-
-    /// The database of Prosody's `sql = { driver = "PostgreSQL", ... }`,
-    /// with what it leaves unset taken as libpq (and so Prosody) takes it.
-    pub fn from_prosody(sql: &crate::config::SqlConfig) -> Result<PgTarget> {
-        Self::from_prosody_with_env(sql, |name| std::env::var(name).ok())
-    }
-
-    /// [`PgTarget::from_prosody`] with the environment given by `env`.
-    pub fn from_prosody_with_env(
-        sql: &crate::config::SqlConfig,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<PgTarget> {
-        Given::from_url(DatabaseUrl::from_prosody(sql))?.complete(env)
-    }
-
-    /// Whether the host is a folder holding the server's socket.
-    pub fn is_socket(&self) -> bool {
-        self.host.starts_with('/')
-    }
-}
-
 impl Given {
-    /// What a URL (or Prosody's setting, read as one) gives.
-    fn from_url(url: DatabaseUrl) -> Result<Given> {
-        let mut given = Given {
-            host: url.host,
-            port: url.port,
-            user: url.user,
-            dbname: url.database,
-            password: url.password,
-            ..Given::default()
-        };
-        for (name, value) in url.params {
-            given.set(&name, value)?;
-        }
-        Ok(given)
-    }
-
-    fn set(&mut self, name: &str, value: String) -> Result<()> {
-        let nonempty = |v: String| (!v.is_empty()).then_some(v);
+    /// Sets what the parameter `name` sets: a part of the URL, or more.
+    fn set(&mut self, url: &mut DatabaseUrl, name: &str, value: String) -> Result<()> {
+        use url::nonempty;
         match name {
-            "host" => self.host = nonempty(value),
-            "port" => self.port = Some(parse_port(&value)?),
-            "user" => self.user = nonempty(value),
-            "dbname" => self.dbname = nonempty(value),
-            "password" => self.password = Some(Password::new(value)),
+            "host" => url.host = nonempty(value),
+            "port" => url.port = Some(parse_port(&value)?),
+            "user" => url.user = nonempty(value),
+            "dbname" => url.database = nonempty(value),
+            "password" => url.password = Some(Password::new(value)),
             "sslmode" => self.ssl_mode = Some(SslMode::parse(&value)?),
             "sslrootcert" => self.ssl_root_cert = nonempty(value).map(PathBuf::from),
             "connect_timeout" => self.connect_timeout = Some(parse_timeout(&value)?),
@@ -189,52 +129,94 @@ impl Given {
         }
         Ok(())
     }
+}
 
-    /// Fills in what is unset as libpq does: `PG*` variables, then its
-    /// defaults (the socket folder, port 5432, the login name as user,
-    /// the user's name as database).
-    fn complete(self, env: impl Fn(&str) -> Option<String>) -> Result<PgTarget> {
+impl PgTarget {
+    /// Reads a libpq connection URL,
+    /// `postgres://[user[:password]@][host][:port][/dbname][?param=value&...]`,
+    /// taking what it leaves unset from the environment.
+    ///
+    /// Errors never repeat the URL: it may hold a password.
+    pub fn from_url(text: &str) -> Result<PgTarget> {
+        Self::from_url_with_env(text, url::process_env)
+    }
+
+    /// Whether the host is a folder holding the server's socket.
+    pub fn is_socket(&self) -> bool {
+        self.host.starts_with('/')
+    }
+}
+
+impl ServerLocation for PgTarget {
+    const SCHEMES: &'static [&'static str] = &["postgres", "postgresql"];
+
+    fn invalid(reason: &str) -> Error {
+        invalid(reason)
+    }
+
+    /// Reads the parameters, then fills in what is unset as libpq does:
+    /// `PG*` variables, then its defaults (the socket folder, port 5432,
+    /// the login name as user, the user's name as database).
+    fn complete(url: DatabaseUrl, env: &dyn Fn(&str) -> Option<String>) -> Result<PgTarget> {
+        let mut given = Given::default();
+        let mut url = url.apply_params(|url, name, value| given.set(url, name, value))?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
-        let host = self
+        let host = url
             .host
+            .take()
             .or_else(|| env("PGHOST"))
             .unwrap_or_else(|| DEFAULT_SOCKET_DIR.to_owned());
-        let port = match (self.port, env("PGPORT")) {
-            (Some(port), _) => port,
-            (None, Some(port)) => parse_port(&port)?,
-            (None, None) => DEFAULT_PORT,
-        };
-        let user = self
+        let port = setting(url.port, env("PGPORT"), parse_port, DEFAULT_PORT)?;
+        let user = url
             .user
+            .take()
             .or_else(|| env("PGUSER"))
             .or_else(url::login_name)
             .ok_or_else(|| invalid("no user: name one in the URL or set PGUSER"))?;
-        let dbname = self
-            .dbname
+        let dbname = url
+            .database
+            .take()
             .or_else(|| env("PGDATABASE"))
             .unwrap_or_else(|| user.clone());
-        let ssl_mode = match (self.ssl_mode, env("PGSSLMODE")) {
-            (Some(mode), _) => mode,
-            (None, Some(mode)) => SslMode::parse(&mode)?,
-            (None, None) => SslMode::default(),
-        };
-        let connect_timeout = match (self.connect_timeout, env("PGCONNECT_TIMEOUT")) {
-            (Some(t), _) => t,
-            (None, Some(t)) => parse_timeout(&t)?,
-            (None, None) => DEFAULT_CONNECT_TIMEOUT,
-        };
+        let ssl_mode = setting(
+            given.ssl_mode,
+            env("PGSSLMODE"),
+            SslMode::parse,
+            SslMode::default(),
+        )?;
+        let connect_timeout = setting(
+            given.connect_timeout,
+            env("PGCONNECT_TIMEOUT"),
+            parse_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        )?;
         Ok(PgTarget {
             host,
             port,
             user,
             dbname,
-            password: self.password,
+            password: url.password,
             ssl_mode,
-            ssl_root_cert: self
+            ssl_root_cert: given
                 .ssl_root_cert
                 .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from)),
             connect_timeout,
         })
+    }
+}
+
+/// A setting as libpq takes it: from the location, else its environment
+/// variable's value (read by `parse`), else `default`.
+fn setting<T>(
+    given: Option<T>,
+    variable: Option<String>,
+    parse: impl Fn(&str) -> Result<T>,
+    default: T,
+) -> Result<T> {
+    match (given, variable) {
+        (Some(value), _) => Ok(value),
+        (None, Some(text)) => parse(&text),
+        (None, None) => Ok(default),
     }
 }
 
@@ -258,7 +240,7 @@ fn parse_timeout(text: &str) -> Result<Duration> {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidStoreUrl(reason.to_owned())
+    Error::InvalidLocation(format!("invalid PostgreSQL URL: {reason}"))
 }
 
 /// The URL, without any password, as the database is named in messages.
@@ -272,21 +254,6 @@ impl fmt::Display for PgTarget {
             self.port,
             url::component(&self.dbname)
         )
-    }
-}
-
-impl fmt::Debug for PgTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PgTarget")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            .field("dbname", &self.dbname)
-            .field("password", &self.password)
-            .field("ssl_mode", &self.ssl_mode)
-            .field("ssl_root_cert", &self.ssl_root_cert)
-            .field("connect_timeout", &self.connect_timeout)
-            .finish()
     }
 }
 
@@ -375,7 +342,7 @@ mod tests {
             "mysql://u:hunter2@h/d",
         ] {
             let err = PgTarget::from_url_with_env(bad, no_env).unwrap_err();
-            assert!(matches!(err, Error::InvalidStoreUrl(_)), "{bad}: {err:?}");
+            assert!(matches!(err, Error::InvalidLocation(_)), "{bad}: {err:?}");
             assert!(!err.to_string().contains("hunter2"), "{bad}: {err}");
         }
     }
