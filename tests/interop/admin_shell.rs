@@ -467,8 +467,7 @@ fn probe_test_name() -> String {
 
 fn no_permission_is_told_apart(server: &Server) {
     let path = socket(server);
-    let is_root = unsafe { libc::geteuid() } == 0;
-    if is_root {
+    if crate::support::accounts::is_root() {
         // Root may connect anywhere: ask from an unprivileged user.
         let output = Command::new(std::env::current_exe().unwrap())
             .args([&probe_test_name(), "--exact", "--ignored"])

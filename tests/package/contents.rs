@@ -91,15 +91,7 @@ fn installs_the_committed_files_and_a_stripped_copy_of_this_build() {
     if !tools_present("package_files") || !need("readelf", "binutils", "package_files") {
         return;
     }
-    let root = tempfile::tempdir().unwrap();
-    run(
-        "dpkg-deb",
-        &[
-            "-x",
-            package().to_str().unwrap(),
-            root.path().to_str().unwrap(),
-        ],
-    );
+    let root = unpacked();
     for (path, from) in FILES {
         let installed = root.path().join(path.trim_start_matches('/'));
         let Some(from) = from else { continue };
@@ -229,15 +221,7 @@ fn the_service_is_hardened() {
     {
         return;
     }
-    let root = tempfile::tempdir().unwrap();
-    run(
-        "dpkg-deb",
-        &[
-            "-x",
-            package().to_str().unwrap(),
-            root.path().to_str().unwrap(),
-        ],
-    );
+    let root = unpacked();
     let unit = root
         .path()
         .join("lib/systemd/system/invitectl-expire@.service");
@@ -254,4 +238,18 @@ fn the_service_is_hardened() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The package's files, unpacked into a new temporary folder.
+fn unpacked() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    run(
+        "dpkg-deb",
+        &[
+            "-x",
+            package().to_str().unwrap(),
+            root.path().to_str().unwrap(),
+        ],
+    );
+    root
 }
