@@ -286,25 +286,16 @@ fn my_table_check(store: &Store) -> Result<(), String> {
 /// client's session, rolling its transaction back and freeing its locks.
 fn assert_no_mysql_session_left(store: &Store, what: &str) {
     let name = store.my_name();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let left: i64 = store
+    until_no_session_left(what, || {
+        store
             .my()
             .exec_first(
                 "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND USER = ? AND ID <> CONNECTION_ID()",
                 (&name, crate::support::mariadb_server::LOGIN_USER),
             )
             .unwrap()
-            .unwrap();
-        if left == 0 {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what}: {left} sessions of invitectl still open"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+            .unwrap()
+    });
 }
 
 /// A killed command's session goes with its connection: the server rolls
@@ -312,16 +303,23 @@ fn assert_no_mysql_session_left(store: &Store, what: &str) {
 /// for that, and fails if a session of invitectl stays.
 fn assert_no_session_left(store: &Store, what: &str) {
     let name = store.pg_database().name.clone();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let left: i64 = store
+    until_no_session_left(what, || {
+        store
             .pg()
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'invitectl'",
                 &[&name],
             )
             .unwrap()
-            .get(0);
+            .get(0)
+    });
+}
+
+/// Asks `sessions` until it counts none, for 10 s at most; then fails.
+fn until_no_session_left(what: &str, mut sessions: impl FnMut() -> i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = sessions();
         if left == 0 {
             return;
         }
