@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::admin_shell::AdminShellError;
 use crate::config::ConfigError;
 
 /// An error of a store's driver, as its backend describes it: its
@@ -145,6 +146,22 @@ pub enum Error {
         feature: &'static str,
     },
 
+    /// The running server, through which the store is written, failed a
+    /// request or could not be reached.
+    #[error("{socket}: {source}")]
+    Server {
+        /// The server's admin socket.
+        socket: String,
+        /// What went wrong.
+        #[source]
+        source: Box<AdminShellError>,
+    },
+
+    /// The server runs, so writing its store directly would race it, but
+    /// its admin socket cannot be used: what to fix.
+    #[error("{0}")]
+    ServerUnusable(String),
+
     /// A file could not be read, written or created.
     #[error("{}: {source}", path.display())]
     Io {
@@ -189,6 +206,9 @@ pub enum ErrorKind {
     Failed,
     /// Another writer held the store for longer than invitectl waits.
     Busy,
+    /// The server runs but its admin socket cannot be used, so its store
+    /// is not written.
+    ServerUnusable,
     /// The caller's output (a callback) failed.
     Output,
     /// The system failed (its random number generator).
@@ -213,6 +233,11 @@ impl Error {
             Error::NotBuilt { .. } => ErrorKind::NotBuilt,
             Error::Database { .. } | Error::Io { .. } => ErrorKind::Failed,
             Error::Busy { .. } => ErrorKind::Busy,
+            Error::Server { source, .. } => match **source {
+                AdminShellError::Timeout(_) => ErrorKind::Busy,
+                _ => ErrorKind::Failed,
+            },
+            Error::ServerUnusable(_) => ErrorKind::ServerUnusable,
             Error::Output(_) => ErrorKind::Output,
             Error::Random(_) => ErrorKind::System,
         }

@@ -183,7 +183,11 @@ impl<'c> InviteStore<'c> {
         }
     }
 
-    fn run<T: serde::de::DeserializeOwned>(&mut self, program: &Program) -> Result<T> {
+    pub(super) fn host(&self) -> &Host {
+        &self.host
+    }
+
+    pub(super) fn run<T: serde::de::DeserializeOwned>(&mut self, program: &Program) -> Result<T> {
         program.run(self.connection, self.host.as_str())
     }
 
@@ -303,6 +307,21 @@ impl<'c> InviteStore<'c> {
     }
 }
 
+/// The server's version, e.g. `0.12.3` or `13.0.1`, asked without naming
+/// a host.
+///
+/// # Errors
+///
+/// Those of [`Program::run`].
+pub fn server_version(connection: &mut Connection) -> Result<String> {
+    #[derive(Deserialize)]
+    struct VersionAnswer {
+        version: String,
+    }
+    let answer: VersionAnswer = Program::new(Table::new(), Body::Version)?.run(connection, "")?;
+    Ok(answer.version)
+}
+
 /// The program [`InviteStore::set_records`] sends, e.g. to see whether
 /// a chunk of records [`Program::fits`].
 ///
@@ -350,7 +369,7 @@ pub fn delete_program(host: &Host, items: &[(RecordKey, Value)]) -> Result<Progr
     Program::new(a, Body::DeleteIfUnchanged)
 }
 
-fn args(host: &Host) -> Table {
+pub(super) fn args(host: &Host) -> Table {
     let mut a = Table::new();
     a.insert("host", host.as_str());
     a
@@ -358,7 +377,7 @@ fn args(host: &Host) -> Table {
 
 /// A table the server wrote with `util.serialization`, read with
 /// invitectl's reader of literals (which runs nothing).
-fn literal_table(text: &str) -> Result<Table> {
+pub(super) fn literal_table(text: &str) -> Result<Table> {
     match parse_value(text.as_bytes()) {
         Ok(Value::Table(t)) => Ok(t),
         Ok(other) => Err(AdminShellError::BadAnswer(format!(

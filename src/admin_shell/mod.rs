@@ -30,12 +30,14 @@ mod error;
 mod framing;
 mod invite_store;
 mod program;
+mod sql_rows;
 
 pub use connection::{Connection, DEFAULT_TIMEOUT, MAX_REPLY, MAX_REQUEST};
 pub use error::{AdminShellError, Result};
 pub use framing::Reply;
 pub use invite_store::{
-    delete_program, set_records_program, DeleteOutcome, Deletion, InviteStore, RecordKey, Records,
-    ServerInfo, WriteOutcome,
+    delete_program, server_version, set_records_program, DeleteOutcome, Deletion, InviteStore,
+    RecordKey, Records, ServerInfo, WriteOutcome,
 };
 pub use program::Program;
+pub use sql_rows::{delete_rows_program, Extent, KeysToRemove, RawRow};

@@ -27,22 +27,32 @@ const PRELUDE: &str = include_str!("lua/prelude.lua");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Body {
     Ping,
+    Version,
     SetRecords,
     GetRecords,
     DeleteIfUnchanged,
     KeysPage,
     CountKeys,
+    RemoveKeys,
+    SqlRows,
+    SqlExtent,
+    SqlDeleteRows,
 }
 
 impl Body {
     fn text(self) -> &'static str {
         match self {
             Body::Ping => include_str!("lua/ping.lua"),
+            Body::Version => include_str!("lua/version.lua"),
             Body::SetRecords => include_str!("lua/set_records.lua"),
             Body::GetRecords => include_str!("lua/get_records.lua"),
             Body::DeleteIfUnchanged => include_str!("lua/delete_if_unchanged.lua"),
             Body::KeysPage => include_str!("lua/keys_page.lua"),
             Body::CountKeys => include_str!("lua/count_keys.lua"),
+            Body::RemoveKeys => include_str!("lua/remove_keys.lua"),
+            Body::SqlRows => include_str!("lua/sql_rows.lua"),
+            Body::SqlExtent => include_str!("lua/sql_extent.lua"),
+            Body::SqlDeleteRows => include_str!("lua/sql_delete_rows.lua"),
         }
     }
 }
@@ -157,11 +167,16 @@ mod tests {
         args.insert("host", "example.com");
         for body in [
             Body::Ping,
+            Body::Version,
             Body::SetRecords,
             Body::GetRecords,
             Body::DeleteIfUnchanged,
             Body::KeysPage,
             Body::CountKeys,
+            Body::RemoveKeys,
+            Body::SqlRows,
+            Body::SqlExtent,
+            Body::SqlDeleteRows,
         ] {
             let program = Program::new(args.clone(), body).unwrap();
             // Starting with `local`, the text never compiles as the

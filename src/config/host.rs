@@ -95,6 +95,14 @@ impl Config {
         }))
     }
 
+    /// `admin_socket` (global only: mod_admin_socket is a global module),
+    /// as written; Prosody resolves a relative one against the data path.
+    pub fn admin_socket(&self) -> Getter<PathBuf> {
+        self.global("admin_socket")
+            .map(|s| convert::path("admin_socket", s))
+            .transpose()
+    }
+
     /// `pidfile` (global only), as written; Prosody resolves a relative one
     /// against the data path.
     pub fn pidfile(&self) -> Getter<PathBuf> {

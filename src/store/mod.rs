@@ -77,6 +77,8 @@ pub use engine::pg::describe as describe_postgres_error;
 pub use engine::pg::{PgTarget, SslMode};
 pub use location::{Location, Writes};
 pub use prosody::files::enc::encode as encode_file_name;
+pub use prosody::live::journal::{mode as sqlite_journal_mode, JournalMode};
+pub use prosody::live::{Direct, ProsodyServer, Route, Via, DEFAULT_SOCKET_NAME};
 pub use prosody::{data_path, DEFAULT_DATA_PATH, INVITE_STORE};
 
 /// Whether opening may create the store.
@@ -104,18 +106,48 @@ pub enum OpenMode {
 /// ```
 pub struct Store {
     backend: Box<dyn Backend>,
+    route: Route,
 }
 
 impl Store {
-    /// Opens the store at `location`. Whether it was created is told by
-    /// [`Store::was_created`].
+    /// Opens the store at `location` directly, whether a server runs
+    /// beside it or not (see [`Store::open_beside`]). Whether it was
+    /// created is told by [`Store::was_created`].
     pub fn open(location: &Location, mode: OpenMode) -> Result<Store> {
         location.open(mode).map(Store::from_backend)
     }
 
+    /// Opens the store at `location` beside the Prosody `server` whose
+    /// store it is: on SQLite and file storage, while the server runs,
+    /// every write goes through it (see [`Via`] and the README, "Running
+    /// beside Prosody"); [`Store::route`] tells which way was taken.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ServerUnusable`](crate::Error::ServerUnusable) when the
+    /// server runs (its pid file says so) but its admin socket cannot be
+    /// used, unless `via` is [`Via::Store`]; those of [`Store::open`].
+    pub fn open_beside(
+        location: &Location,
+        mode: OpenMode,
+        server: &ProsodyServer,
+        via: Via,
+    ) -> Result<Store> {
+        let (backend, route) = prosody::live::open(location, mode, server, via)?;
+        Ok(Store { backend, route })
+    }
+
     /// A store that works through `backend`.
     pub fn from_backend(backend: Box<dyn Backend>) -> Store {
-        Store { backend }
+        Store {
+            backend,
+            route: Route::Direct(Direct::Chosen),
+        }
+    }
+
+    /// Which way the store is read and written.
+    pub fn route(&self) -> &Route {
+        &self.route
     }
 
     /// The store as messages name it: its path, or its URL without the

@@ -18,12 +18,17 @@ local function answer(t)
 	return json.encode(t);
 end
 
-if not prosody.hosts[args.host] then
-	return answer({ error = "unknown-host" });
-end
-local store, open_err = storagemanager.open(args.host, "invite_token", "map");
-if not store then
-	return answer({ error = "storage", message = tostring(open_err) });
+-- A program given no host (the server's version) opens no store.
+local store;
+if args.host ~= nil then
+	if not prosody.hosts[args.host] then
+		return answer({ error = "unknown-host" });
+	end
+	local open_err;
+	store, open_err = storagemanager.open(args.host, "invite_token", "map");
+	if not store then
+		return answer({ error = "storage", message = tostring(open_err) });
+	end
 end
 
 -- File storage has no map store: storagemanager's shim over the keyval

@@ -14,6 +14,7 @@
 
 mod configured;
 pub mod files;
+pub mod live;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "postgres")]

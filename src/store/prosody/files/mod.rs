@@ -49,7 +49,7 @@
 //! other way round. Each file on its own is always whole. A file that
 //! cannot be read stops the command before anything is written.
 
-mod convert;
+pub(in crate::store::prosody) mod convert;
 mod datafile;
 pub mod enc;
 mod lock;
@@ -469,5 +469,85 @@ impl Expired {
             host_keys,
             user_keys,
         }
+    }
+}
+
+/// What the store holds, for a backend that removes records through the
+/// server: each record with its key and value as read, for a removal
+/// only if unchanged.
+pub(in crate::store::prosody) struct Doomed {
+    /// Each record: its user (`None` at host level), key and value.
+    pub records: Vec<(Option<String>, Key, Value)>,
+    /// How many of them are invites of their own (host-level records, and
+    /// per-user ones that had none): what a prune counts.
+    pub counted: Vec<bool>,
+    /// How many host-level records the host has.
+    pub host_records: u64,
+}
+
+impl FileStore {
+    /// Every record of each token.
+    pub(in crate::store::prosody) fn records_of(
+        &self,
+        host: &Host,
+        tokens: &[Token],
+    ) -> Result<Doomed> {
+        let files = self.load(host)?;
+        let keys: HashSet<Key> = tokens.iter().map(|t| Key::from(t.as_str())).collect();
+        let mut doomed = Doomed {
+            records: Vec::new(),
+            counted: Vec::new(),
+            host_records: files.host.table.len() as u64,
+        };
+        for (key, value) in files.host.table.iter().filter(|(k, _)| keys.contains(*k)) {
+            doomed.records.push((None, key.clone(), value.clone()));
+            doomed.counted.push(true);
+        }
+        for (user, file) in &files.users {
+            for (key, value) in file.table.iter().filter(|(k, _)| keys.contains(*k)) {
+                doomed
+                    .records
+                    .push((Some(user.clone()), key.clone(), value.clone()));
+                doomed.counted.push(false);
+            }
+        }
+        Ok(doomed)
+    }
+
+    /// The records a prune at `now` removes, as [`Backend::prune`] decides.
+    pub(in crate::store::prosody) fn expired_records(
+        &self,
+        host: &Host,
+        now: i64,
+    ) -> Result<Doomed> {
+        let files = self.load(host)?;
+        let expired = Expired::find(host, &files, now);
+        let mut doomed = Doomed {
+            records: Vec::new(),
+            counted: Vec::new(),
+            host_records: files.host.table.len() as u64,
+        };
+        for (key, value) in files
+            .host
+            .table
+            .iter()
+            .filter(|(k, _)| expired.host_keys.contains(*k))
+        {
+            doomed.records.push((None, key.clone(), value.clone()));
+            doomed.counted.push(true);
+        }
+        for (user, keys) in &expired.user_keys {
+            let Some(file) = files.users.get(user) else {
+                continue;
+            };
+            for (key, value) in file.table.iter().filter(|(k, _)| keys.contains(*k)) {
+                let had_host_record = files.host.table.contains_key(key.clone());
+                doomed
+                    .records
+                    .push((Some(user.clone()), key.clone(), value.clone()));
+                doomed.counted.push(!had_host_record);
+            }
+        }
+        Ok(doomed)
     }
 }

@@ -1,0 +1,2 @@
+-- The server's version, before any host is named.
+return answer({ version = prosody.version });
