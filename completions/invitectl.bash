@@ -77,7 +77,7 @@ _invitectl() {
 
     case "${cmd}" in
         invitectl)
-            opts="-h -V --store --config --color --help --version generate list show revoke expire check-config completions man help"
+            opts="-v -h -V --store --config --color --via --admin-socket --verbose --help --version generate list show revoke expire check-config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +106,14 @@ _invitectl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -114,7 +122,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__check__subcmd__config)
-            opts="-h --store --config --color --help"
+            opts="-v -h --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +149,14 @@ _invitectl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -151,7 +167,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__completions)
-            opts="-h --store --config --color --help bash elvish fish powershell zsh"
+            opts="-v -h --store --config --color --via --admin-socket --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +194,14 @@ _invitectl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -188,7 +212,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__expire)
-            opts="-q -h --dry-run --quiet --json --store --config --color --help"
+            opts="-q -v -h --dry-run --quiet --json --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,6 +241,14 @@ _invitectl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -225,7 +257,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__generate)
-            opts="-h --username --reset --contact --no-register --group --reusable --role --admin --roles-format --ttl --note --count --landing-page --json --qr --qr-file --store --config --color --help"
+            opts="-v -h --username --reset --contact --no-register --group --reusable --role --admin --roles-format --ttl --note --count --landing-page --json --qr --qr-file --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +328,14 @@ _invitectl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -446,7 +486,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__list)
-            opts="-h --all --expired --kind --json --store --config --color --help"
+            opts="-v -h --all --expired --kind --json --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +519,14 @@ _invitectl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -487,7 +535,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__man)
-            opts="-h --store --config --color --help"
+            opts="-v -h --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,6 +562,14 @@ _invitectl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -524,7 +580,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__revoke)
-            opts="-h --json --store --config --color --help"
+            opts="-v -h --json --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +609,14 @@ _invitectl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -561,7 +625,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__show)
-            opts="-h --json --qr --qr-file --store --config --color --help"
+            opts="-v -h --json --qr --qr-file --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +656,14 @@ _invitectl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "auto server store" -- "${cur}"))
+                    return 0
+                    ;;
+                --admin-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_invitectl_global_optspecs
-    string join \n store= config= color= h/help V/version
+    string join \n store= config= color= via= admin-socket= v/verbose h/help V/version
 end
 
 function __fish_invitectl_needs_command
@@ -29,6 +29,11 @@ complete -c invitectl -n "__fish_invitectl_needs_command" -l config -d 'Prosody\
 complete -c invitectl -n "__fish_invitectl_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_needs_command" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_needs_command" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
+complete -c invitectl -n "__fish_invitectl_needs_command" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_needs_command" -s V -l version -d 'Print version'
 complete -c invitectl -n "__fish_invitectl_needs_command" -a "generate" -d 'Create invites and print their links'
@@ -58,11 +63,16 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l config 
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l no-register -d 'With --contact: for existing accounts only, no registration'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l reusable -d 'Let many people register with the invite until it expires'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l admin -d 'Grant prosody:admin (same as --role prosody:admin)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l json -d 'Print one JSON object per invite instead of its link'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr -d 'Also draw each link as a QR code on the terminal (on stderr when stdout is not a terminal)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l kind -d 'Show only invites of this kind' -r -f -a "account\t'Account invites'
 reset\t'Password resets'
@@ -73,9 +83,14 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l config -d '
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l all -d 'Include expired invites'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l expired -d 'Show only expired invites'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l json -d 'Print one JSON object per line'
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr-file -d 'Write the link as a QR image, PNG or SVG by the name\'s extension (a folder gets TOKEN.png)' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
@@ -83,42 +98,72 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l config -d '
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l json -d 'Print one JSON object'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr -d 'Also draw the link as a QR code on the terminal (on stderr when stdout is not a terminal)'
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l json -d 'Print one JSON object per token: {"token", "revoked"}'
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l dry-run -d 'List what would be removed, and remove nothing'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s q -l quiet -d 'Print nothing on success (for cron)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l json -d 'Print JSON: {"removed": N}, or with --dry-run one object per invite'
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l via -d 'How to reach the store beside a running Prosody: auto writes through the server\'s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)' -r -f -a "auto\t'Through the server while it runs, else directly'
+server\t'Only through the running server'
+store\t'Always directly'"
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "generate" -d 'Create invites and print their links'
 complete -c invitectl -n "__fish_invitectl_using_subcommand help; and not __fish_seen_subcommand_from generate list show revoke expire check-config completions man help" -f -a "list" -d 'List pending invites, newest first'

@@ -116,6 +116,7 @@ mod interop {
     mod admin_shell;
     mod data_folder;
     pub mod harness;
+    mod live;
     pub mod scenarios;
     mod xmpp;
 }

@@ -8,7 +8,8 @@ use invitectl::duration::parse_ttl;
 use invitectl::Kind;
 
 const AFTER_HELP: &str = "\
-Exit status: 0 ok, 1 runtime failure (store unreadable, locked or damaged),
+Exit status: 0 ok, 1 runtime failure (store unreadable, locked or damaged, or
+Prosody running with an admin socket invitectl cannot use),
 2 usage error (bad option, host, username, token, duration or URL), 3 an invite
 named by token was not found.
 
@@ -20,7 +21,8 @@ and invites_page_supports. A host the configuration does not declare is a
 usage error (2).
 
 Environment: INVITECTL_CONFIG (the configuration when --config is not
-given), INVITECTL_STORE (the store when --store is not given),
+given), INVITECTL_STORE (the store when --store is not given), INVITECTL_VIA
+(the default for --via),
 INVITECTL_LANDING_PAGE (the default for --landing-page), NO_COLOR (no
 colour), XDG_DATA_HOME (where the default store lives); for PostgreSQL,
 PGPASSWORD or ~/.pgpass (PGPASSFILE) and libpq's other PG* variables; for
@@ -60,6 +62,23 @@ pub struct Args {
     /// When to colour output: auto colours a terminal unless NO_COLOR is set
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// How to reach the store beside a running Prosody: auto writes
+    /// through the server's admin socket while it runs (SQLite and file
+    /// storage) and directly when it does not; server only through it;
+    /// store always directly (racing a running server)
+    #[arg(long, global = true, value_enum, env = "INVITECTL_VIA", default_value_t = ViaChoice::Auto, value_name = "WAY")]
+    pub via: ViaChoice,
+
+    /// Prosody's admin socket. Default: the configuration's admin_socket,
+    /// else prosody.sock in its data_path; without a configuration,
+    /// prosody.sock beside the store
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub admin_socket: Option<PathBuf>,
+
+    /// Tell on stderr which way the store is reached
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     /// The virtual host the invites are for, e.g. example.com
     pub host: Option<String>,
@@ -245,6 +264,27 @@ pub struct ExpireArgs {
     /// Print JSON: {"removed": N}, or with --dry-run one object per invite
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--via`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViaChoice {
+    /// Through the server while it runs, else directly
+    Auto,
+    /// Only through the running server
+    Server,
+    /// Always directly
+    Store,
+}
+
+impl From<ViaChoice> for invitectl::store::Via {
+    fn from(choice: ViaChoice) -> Self {
+        match choice {
+            ViaChoice::Auto => invitectl::store::Via::Auto,
+            ViaChoice::Server => invitectl::store::Via::Server,
+            ViaChoice::Store => invitectl::store::Via::Store,
+        }
+    }
 }
 
 /// `--color`'s values.

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use invitectl::access::may_write;
 use invitectl::config::HostConfig;
-use invitectl::store::Writes;
-use invitectl::{OpenMode, Store};
+use invitectl::store::{sqlite_journal_mode, Direct, JournalMode, Route, Writes};
+use invitectl::{Location, OpenMode, Store};
 
 use super::{config, Context, Exit, StoreOrigin, UsageError};
 
@@ -144,13 +144,18 @@ fn store(report: &mut Report, ctx: &Context) {
         );
         return;
     }
-    let mut store = match Store::open(&ctx.location, OpenMode::Existing) {
+    let mut store = match ctx.open(OpenMode::Existing) {
         Ok(store) => store,
         Err(e) => {
             report.failed(e);
             return;
         }
     };
+    route(report, ctx, &store);
+    if let Route::Server { .. } = store.route() {
+        // The socket let this user in: the server does the writing.
+        return;
+    }
     let writable = match ctx.location.writes() {
         // SQLite writes its journal beside the database.
         Writes::File(p) => {
@@ -170,6 +175,38 @@ fn store(report: &mut Report, ctx: &Context) {
         report.line(Level::Ok, "the store opens and is writable by this user");
     } else {
         report.line(Level::Error, store.write_needs());
+    }
+}
+
+/// Which way commands reach the store, and on SQLite what its journal
+/// mode means for reading it beside the server.
+fn route(report: &mut Report, ctx: &Context, store: &Store) {
+    let route = store.route();
+    match route {
+        Route::Server { .. } => report.line(Level::Ok, format!("writes go {route}")),
+        Route::Direct(Direct::NotRunning(_)) => report.line(
+            Level::Ok,
+            format!("writes go {route}; once it runs, they go through its admin socket"),
+        ),
+        Route::Direct(_) => report.line(Level::Ok, format!("writes go {route}")),
+    }
+    let Location::Sqlite(path) = &ctx.location else {
+        return;
+    };
+    match sqlite_journal_mode(path) {
+        JournalMode::Wal => report.line(
+            Level::Ok,
+            "the database is in WAL mode: list and show read it directly without blocking the server",
+        ),
+        JournalMode::Rollback => report.line(
+            // Only reading it directly beside the running server is a risk.
+            if route == &Route::Direct(Direct::Chosen) {
+                Level::Warning
+            } else {
+                Level::Ok
+            },
+            "the database uses a rollback journal: any reader can make the server's writes fail, so beside the running server list and show read through it, a page at a time; for direct reads, stop Prosody and switch the database to WAL (sqlite3 DATABASE 'PRAGMA journal_mode=WAL')",
+        ),
     }
 }
 

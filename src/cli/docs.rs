@@ -68,13 +68,15 @@ On a terminal, \fBlist\fR and \fBexpire \-\-dry\-run\fR print a table fitted to 
 \fBQR codes.\fR \fB\-\-qr\fR draws each link (the landing page, else the \fBxmpp:\fR URI) as a QR code in Unicode half blocks, with a quiet zone, as large as fits the terminal (up to two columns per module), after the link itself. It draws on standard output when that is a terminal, else on standard error when that is one, and is a usage error when neither is: a pipe's data never changes. Without colour the code is drawn for a dark background; with colour its colours are set, so it scans on any terminal. \fB\-\-qr\-file\fR writes PNG or SVG images instead, as the file name's extension says.
 .PP
 \fBPipes.\fR \fBgenerate\fR prints links only once its one transaction has committed, so every printed link already works: they arrive together after the commit, flushed line by line on a terminal and in blocks of 64 KiB in a pipe. A reader that closes the pipe early (\fBinvitectl HOST list \-\-json | head \-1\fR) is no error: invitectl exits 0 and prints nothing on standard error.
+.PP
+\fBBeside a running Prosody.\fR On SQLite and file storage, while the server runs, every write goes through the server itself, over its admin socket (\fBmod_admin_shell\fR, in Debian's default \fBmodules_enabled\fR): nothing of invitectl can then make the server's own writes fail or be lost. The socket is the configuration's \fBadmin_socket\fR, else \fIprosody.sock\fR in its \fBdata_path\fR; without a configuration, \fIprosody.sock\fR beside the store; or \fB\-\-admin\-socket\fR. When the server does not run (no socket, or one a crashed server left), the store is written directly. When it runs (its \fBpidfile\fR names a live process) but its socket cannot be used, writes are refused with exit status 1. On a SQLite database with a rollback journal, \fBlist\fR and \fBshow\fR read through the server too; in WAL mode they read the database directly. PostgreSQL and MySQL are always written directly: there the server waits for invitectl's locks. \fB\-\-via store\fR forces the direct path, \fB\-\-via server\fR the other; \fB\-\-verbose\fR and \fBcheck\-config\fR tell which is taken.
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
 Everything asked for was done (also when a reader closes the pipe early).
 .TP
 \fB1\fR
-A runtime failure: the store is unreadable, locked, damaged or not writable, or the configuration cannot be read or names a store invitectl does not support, or a PostgreSQL or MySQL server cannot be reached or refuses the login; for \fBcheck\-config\fR, an error line. Nothing was written.
+A runtime failure: the store is unreadable, locked, damaged or not writable, or Prosody runs but its admin socket cannot be used, or the configuration cannot be read or names a store invitectl does not support, or a PostgreSQL or MySQL server cannot be reached or refuses the login; for \fBcheck\-config\fR, an error line. Nothing was written.
 .TP
 \fB2\fR
 A usage error: a bad option, host, username, token, duration, template, PostgreSQL or MySQL URL, or a host the configuration declares no \fBVirtualHost\fR for. Nothing was written.
@@ -88,6 +90,9 @@ Prosody's configuration, when \fB\-\-config\fR is not given. Set but empty: read
 .TP
 \fBINVITECTL_STORE\fR
 The store, when \fB\-\-store\fR is not given.
+.TP
+\fBINVITECTL_VIA\fR
+The way to the store, when \fB\-\-via\fR is not given: \fBauto\fR, \fBserver\fR or \fBstore\fR.
 .TP
 \fBINVITECTL_LANDING_PAGE\fR
 The default landing-page template for \fBgenerate\fR.

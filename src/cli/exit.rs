@@ -50,7 +50,13 @@ pub fn report(err: &anyhow::Error) -> Exit {
     } else {
         Exit::Failure
     };
-    eprintln!("invitectl: {}", one_line(&err.to_string()));
+    let hint = match err.downcast_ref::<Error>().map(Error::kind) {
+        Some(ErrorKind::ServerUnusable) => {
+            " (or --via store to write the store directly, racing the server)"
+        }
+        _ => "",
+    };
+    eprintln!("invitectl: {}{hint}", one_line(&err.to_string()));
     exit
 }
 

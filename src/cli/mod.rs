@@ -21,6 +21,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use invitectl::config::{Config, HostConfig};
+use invitectl::store::{ProsodyServer, Via};
 use invitectl::{Host, Location, OpenMode, Store};
 
 pub use args::{Args, Command};
@@ -49,12 +50,19 @@ pub struct Context {
     origin: StoreOrigin,
     /// Prosody's configuration, when one was found or named.
     config: Option<Config>,
+    /// The server whose store it is, as far as known.
+    server: ProsodyServer,
+    via: Via,
+    verbose: bool,
     style: terminal::Style,
 }
 
 impl Context {
     fn open(&self, mode: OpenMode) -> Result<Store> {
-        let store = Store::open(&self.location, mode)?;
+        let store = Store::open_beside(&self.location, mode, &self.server, self.via)?;
+        if self.verbose {
+            eprintln!("invitectl: {}: {}", store.name(), store.route());
+        }
         // A new store someone named is what they asked for; anything else
         // new is worth a line.
         if let Some(created) = store.creation() {
@@ -81,8 +89,13 @@ pub fn run(args: Args) -> Result<Exit> {
     let ctx = || {
         Context::new(
             args.host.as_deref(),
-            args.store.clone(),
-            args.config.clone(),
+            Reach {
+                store: args.store.clone(),
+                config: args.config.clone(),
+                admin_socket: args.admin_socket.clone(),
+                via: args.via.into(),
+                verbose: args.verbose,
+            },
             style,
         )
     };
@@ -98,13 +111,24 @@ pub fn run(args: Args) -> Result<Exit> {
     }
 }
 
+/// The global options that say where the store is and how to reach it.
+struct Reach {
+    store: Option<PathBuf>,
+    config: Option<PathBuf>,
+    admin_socket: Option<PathBuf>,
+    via: Via,
+    verbose: bool,
+}
+
 impl Context {
-    fn new(
-        host: Option<&str>,
-        store: Option<PathBuf>,
-        config: Option<PathBuf>,
-        style: terminal::Style,
-    ) -> Result<Context> {
+    fn new(host: Option<&str>, reach: Reach, style: terminal::Style) -> Result<Context> {
+        let Reach {
+            store,
+            config,
+            admin_socket,
+            mut via,
+            verbose,
+        } = reach;
         let Some(host) = host else {
             return Err(
                 UsageError("a host is required, e.g. invitectl example.com list".into()).into(),
@@ -134,14 +158,29 @@ impl Context {
             .map(|c| config::host(c, host.as_str()))
             .transpose()?;
         let (location, origin) = resolve_store(named, host_config.as_ref())?;
+        let mut server = match &host_config {
+            Some(host) => ProsodyServer::from_config(host)?,
+            None => ProsodyServer::beside(&location),
+        };
+        if admin_socket.is_some() {
+            server.admin_socket = admin_socket;
+        }
+        // No server reads the per-user default store.
+        if origin == StoreOrigin::Default && via == Via::Auto {
+            via = Via::Store;
+        }
         // The configuration is read as the caller (root may need to); the
-        // store is touched only as its owner.
+        // store is touched only as its owner, who may use the server's
+        // admin socket (the server's own user).
         privileges::become_store_owner(&location)?;
         Ok(Context {
             host,
             location,
             origin,
             config,
+            server,
+            via,
+            verbose,
             style,
         })
     }

@@ -121,7 +121,16 @@ fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
         for option in options_in_help(&["example.com", sub]) {
             assert!(
                 body.contains(&option)
-                    || ["--help", "--store", "--config", "--color"].contains(&option.as_str()),
+                    || [
+                        "--help",
+                        "--store",
+                        "--config",
+                        "--color",
+                        "--via",
+                        "--admin-socket",
+                        "--verbose",
+                    ]
+                    .contains(&option.as_str()),
                 "{sub}: {option} is not in the man page"
             );
         }
@@ -144,6 +153,7 @@ fn man_renders_with_every_subcommand_option_exit_code_variable_and_file() {
         "INVITECTL_CONFIG",
         "INVITECTL_STORE",
         "INVITECTL_LANDING_PAGE",
+        "INVITECTL_VIA",
         "NO_COLOR",
         "XDG_DATA_HOME",
     ] {

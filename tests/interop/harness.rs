@@ -299,34 +299,67 @@ impl Server {
             }
         }
 
-        let console = fs::File::create(root.join("console.log")).expect("console log");
-        let mut cmd = Command::new(version.prosody());
-        cmd.arg("--config")
-            .arg(&config)
-            .arg("-F")
-            .current_dir(&root)
-            .env("HOME", &root)
-            .stdin(Stdio::null())
-            .stdout(console.try_clone().expect("console log"))
-            .stderr(console);
-        configure_child(&mut cmd, run_as);
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", version.prosody().display()));
-
         let mut server = Server {
             version,
             port,
             dir: Some(dir),
-            child: Some(child),
+            child: None,
             config,
             run_as,
             storage: options.storage,
             pg: OnceLock::new(),
             database,
         };
+        server.spawn();
         server.wait_ready();
         server
+    }
+
+    /// Starts the server process on this server's folder and configuration.
+    fn spawn(&mut self) {
+        let root = self.dir().to_path_buf();
+        let console = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("console.log"))
+            .expect("console log");
+        let mut cmd = Command::new(self.version.prosody());
+        cmd.arg("--config")
+            .arg(&self.config)
+            .arg("-F")
+            .current_dir(&root)
+            .env("HOME", &root)
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().expect("console log"))
+            .stderr(console);
+        configure_child(&mut cmd, self.run_as);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", self.version.prosody().display()));
+        self.child = Some(child);
+    }
+
+    /// Stops the server as an admin would (SIGTERM), and waits for it.
+    pub fn shut_down(&mut self) {
+        self.stop();
+    }
+
+    /// Kills the server with SIGKILL, as a crash would: it leaves its
+    /// socket and pid file behind. It is reaped (as its init system would)
+    /// so that the pid it leaves names no process.
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same folder, port and data, and
+    /// waits until it serves.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+        self.wait_ready();
     }
 
     /// Waits until the port answers and the server serves invite requests.
