@@ -1,7 +1,7 @@
 //! The scenarios. Each takes a freshly started server (either generation)
 //! and asserts on real server replies and real rows of its database.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -1082,54 +1082,59 @@ pub fn concurrent_use(server: &Server) {
         .map(|r| r.user)
         .collect();
     let used: HashSet<&str> = results.iter().map(|(_, t, _)| t.as_str()).collect();
-    let mut wrong = Vec::new();
+    let mut wrong: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut note = |kind, example: String| wrong.entry(kind).or_default().push(example);
     for token in &batch_tokens {
         if !stored.contains(token) {
-            wrong.push(format!("generated {token} is not in the store"));
+            note(
+                "printed by generate --count, not in the store",
+                token.clone(),
+            );
         }
     }
     for (user, token, _) in &results {
         if !accounts.contains(user) {
-            wrong.push(format!("{user} registered with {token} has no account"));
+            note("registered, no account", format!("{user} ({token})"));
         }
         if any_record.contains(token) {
-            wrong.push(format!("{token} used by {user} is still in the store"));
+            note("used, still in the store", token.clone());
         }
     }
     for token in &stream_tokens {
         if !used.contains(token.as_str()) && !stored.contains(token) {
-            wrong.push(format!("unused {token} is not in the store"));
+            note("not used, not in the store", token.clone());
         }
     }
     for token in &revoked {
         if any_record.contains(token) {
-            wrong.push(format!("revoked {token} is in the store"));
+            note("revoked, back in the store", token.clone());
         }
     }
     for token in &stale {
         if any_record.contains(token) {
-            wrong.push(format!("expired {token} was not pruned"));
+            note("expired, not pruned", token.clone());
         }
     }
     let expected = BATCH + STREAM_TOKENS - results.len();
     if stored.len() != expected {
-        wrong.push(format!(
-            "{} invites stored, {expected} expected",
-            stored.len()
-        ));
+        note(
+            "count of pending invites",
+            format!("{} stored, {expected} expected", stored.len()),
+        );
     }
+    let report: Vec<String> = wrong
+        .iter()
+        .map(|(kind, all)| {
+            let some: Vec<&str> = all.iter().take(3).map(String::as_str).collect();
+            format!("{kind}: {} (e.g. {})", all.len(), some.join(", "))
+        })
+        .collect();
     assert!(
-        wrong.is_empty(),
-        "{} on {:?}: {} problems with the store afterwards, e.g.:\n- {}",
+        report.is_empty(),
+        "{} on {:?}: the store afterwards:\n- {}",
         server.version.label(),
         server.storage,
-        wrong.len(),
-        wrong
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n- ")
+        report.join("\n- ")
     );
     let final_list = server.invitectl_ok_with(&globals, &["list", "--json"]);
     let listed: HashSet<String> = final_list
