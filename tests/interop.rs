@@ -27,10 +27,18 @@
 //!     crashes on those; the test pins that down);
 //! 10. invites made by the server's own tool are listed, shown, revoked and
 //!     pruned by invitectl;
-//! 11. `generate --count 20000`, `expire` and a bulk `revoke` run while the
-//!     server registers a stream of people: every command and registration
-//!     must succeed and the server must log no error (on PostgreSQL; on
-//!     SQLite it cannot pass, see scenario 14, and is ignored);
+//! 11. while a client registers a stream of people, `generate --count
+//!     20000`, `expire` every 100 ms (one run at a time), `list --json` in
+//!     a loop and a `revoke` of 500 invites run together, each given the
+//!     server's configuration as a cron job has it: every command run and
+//!     every registration succeeds, the server logs no error and no
+//!     traceback, and afterwards every token generate printed is in the
+//!     store, or was used by the stream, or was revoked, and the expired
+//!     ones are pruned. It runs on PostgreSQL and MariaDB. On SQLite and
+//!     file storage it is ignored until writes go through the server
+//!     (issue 14): on SQLite the server does not wait for invitectl's locks
+//!     (scenario 14), and on file storage a server's rewrite of a data file
+//!     races invitectl's; enabling it is deleting its `#[ignore]` line;
 //! 12. Prosody 13's admin shell lists and shows invitectl's invites;
 //! 13. with the same template, invitectl's landing pages match Prosody 13's
 //!     (`invites_page`) for every kind of invite;
@@ -42,15 +50,21 @@
 //!     `check-config` reports no error;
 //! 16. (PostgreSQL only) on a database with no table yet, invitectl creates
 //!     exactly Prosody 13's table (compared with the one the server made for
-//!     itself), and a server started on that database honours its invite.
+//!     itself), and a server started on that database honours its invite;
+//! 17. the server keeps answering: a logged-in client pings it
+//!     (XEP-0199, tests/interop/stall.rs) throughout `generate --count
+//!     100000`, and the longest round trip stays under 100 ms; count,
+//!     median, p99 and maximum are printed. It runs on PostgreSQL and
+//!     MariaDB; on SQLite and file storage it is ignored until writes go
+//!     through the server (issue 14), like scenario 11.
 //!
-//! Scenarios 1-4, 6, 7, 9, 10 and 15 run a second time with the server on its
-//! file storage (`storage = "internal"`, modules `prosody_0_12_files` and
+//! Scenarios 1-4, 6, 7, 9, 10, 15 (and 11 and 17, ignored) run a second
+//! time with the server on its file storage (`storage = "internal"`, modules `prosody_0_12_files` and
 //! `prosody_13_files`): invitectl is given the server's data folder and
 //! runs as the server's user, and the assertions read the server's Lua data
 //! files instead of rows.
 //!
-//! Scenarios 1-4, 6, 7, 9, 10, 11, 15 and 16 run with the server's SQL
+//! Scenarios 1-4, 6, 7, 9, 10, 11, 15, 16 and 17 run with the server's SQL
 //! storage on PostgreSQL (`driver = "PostgreSQL"`, modules
 //! `prosody_0_12_postgres` and `prosody_13_postgres`): each server gets a
 //! fresh database of a throwaway PostgreSQL cluster that the test process
@@ -82,6 +96,7 @@
 //! cargo test --test interop _postgres::         # PostgreSQL only
 //! cargo test --test interop _mysql::            # MariaDB only
 //! CI=true cargo test --test interop             # a missing server fails
+//! cargo test --test interop -- --ignored        # only the ignored (11, 17)
 //! INVITECTL_INTEROP_KEEP=1 cargo test ...       # keep each server's folder
 //! ```
 //!
@@ -118,6 +133,7 @@ mod interop {
     pub mod harness;
     mod live;
     pub mod scenarios;
+    mod stall;
     mod xmpp;
 }
 
@@ -127,10 +143,11 @@ use support::postgres_cluster;
 /// Defines, for each scenario function `scenarios::NAME(&Server)`, one test
 /// `prosody_0_12::NAME` and one test `prosody_13::NAME`.
 macro_rules! interop {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         mod prosody_0_12 {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     let options = crate::scenarios::options(stringify!($name));
                     let version = crate::harness::Version::V012;
@@ -143,6 +160,7 @@ macro_rules! interop {
         mod prosody_13 {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     let options = crate::scenarios::options(stringify!($name));
                     let version = crate::harness::Version::V13;
@@ -171,16 +189,23 @@ interop!(
     landing_pages_match_the_server,
     server_does_not_wait_for_sqlite_locks,
     configuration_alone_finds_the_store,
+    // Enabled by deleting the ignore line, once writes go through the
+    // server (issue 14).
+    #[ignore = "invitectl writes SQLite beside the server, which does not wait for locks (scenario 14): issue 14"]
+    concurrent_use,
+    #[ignore = "the bound is for writes through the server's admin socket: issue 14"]
+    server_keeps_answering,
 );
 
 /// Defines, for each scenario function, `prosody_0_12_files::NAME` and
 /// `prosody_13_files::NAME`: the same scenario with the server on its file
 /// storage (`storage = "internal"`) and invitectl given its data folder.
 macro_rules! interop_files {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         mod prosody_0_12_files {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Internal, crate::harness::Version::V012, stringify!($name), crate::scenarios::$name);
                 }
@@ -189,6 +214,7 @@ macro_rules! interop_files {
         mod prosody_13_files {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Internal, crate::harness::Version::V13, stringify!($name), crate::scenarios::$name);
                 }
@@ -222,6 +248,12 @@ interop_files!(
     contact_invite_makes_mutual_contacts,
     server_made_invites_are_managed,
     configuration_alone_finds_the_store,
+    // Enabled by deleting the ignore line, once writes go through the
+    // server (issue 14).
+    #[ignore = "the server's rewrite of a data file can undo invitectl's write beside it: issue 14"]
+    concurrent_use,
+    #[ignore = "the bound is for writes through the server's admin socket: issue 14"]
+    server_keeps_answering,
 );
 
 /// Defines, for each scenario function, `prosody_0_12_postgres::NAME` and
@@ -229,10 +261,11 @@ interop_files!(
 /// storage on PostgreSQL, a fresh database of the test process's cluster,
 /// and invitectl given the database's URL.
 macro_rules! interop_postgres {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         mod prosody_0_12_postgres {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Postgres, crate::harness::Version::V012, stringify!($name), crate::scenarios::$name);
                 }
@@ -241,6 +274,7 @@ macro_rules! interop_postgres {
         mod prosody_13_postgres {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Postgres, crate::harness::Version::V13, stringify!($name), crate::scenarios::$name);
                 }
@@ -259,6 +293,7 @@ interop_postgres!(
     contact_invite_makes_mutual_contacts,
     server_made_invites_are_managed,
     concurrent_use,
+    server_keeps_answering,
     configuration_alone_finds_the_store,
     new_database_gets_the_servers_schema,
 );
@@ -268,10 +303,11 @@ interop_postgres!(
 /// storage on MariaDB (`driver = "MySQL"`), a fresh database of the test
 /// process's server, and invitectl given the database's URL.
 macro_rules! interop_mysql {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         mod prosody_0_12_mysql {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Mysql, crate::harness::Version::V012, stringify!($name), crate::scenarios::$name);
                 }
@@ -280,6 +316,7 @@ macro_rules! interop_mysql {
         mod prosody_13_mysql {
             $(
                 #[test]
+                $(#[$attr])*
                 fn $name() {
                     crate::run_on(crate::harness::Storage::Mysql, crate::harness::Version::V13, stringify!($name), crate::scenarios::$name);
                 }
@@ -298,6 +335,7 @@ interop_mysql!(
     contact_invite_makes_mutual_contacts,
     server_made_invites_are_managed,
     concurrent_use,
+    server_keeps_answering,
     configuration_alone_finds_the_store,
     new_mysql_database_gets_the_servers_schema,
 );
@@ -342,33 +380,4 @@ fn postgres_cluster_accepts_only_the_password() {
         format!("postgres://invitectl@127.0.0.1:{}/{}", db.port, db.name)
     );
     assert!(!db.url().contains(&db.password));
-}
-
-/// Scenario 11 cannot pass on SQLite storage, and scenario 14 shows why:
-/// neither Prosody generation sets a busy timeout on its SQLite connection,
-/// so a server write that meets any lock another process holds fails at
-/// once, and the server's connection stays broken until it restarts. No
-/// outside writer can avoid that; invitectl only keeps its locks short.
-/// The test stays, to be run by hand (`cargo test --test interop --
-/// --ignored`) and to pass once a server waits for locks; on PostgreSQL it
-/// runs with the others (`prosody_*_postgres::concurrent_use`).
-mod concurrent_use_on_sqlite {
-    #[test]
-    #[ignore = "Prosody's SQLite connection does not wait for locks: see scenario 14"]
-    fn prosody_0_12() {
-        run(crate::harness::Version::V012);
-    }
-
-    #[test]
-    #[ignore = "Prosody's SQLite connection does not wait for locks: see scenario 14"]
-    fn prosody_13() {
-        run(crate::harness::Version::V13);
-    }
-
-    fn run(version: crate::harness::Version) {
-        let options = crate::scenarios::options("concurrent_use");
-        if let Some(server) = crate::harness::start_with(version, options) {
-            crate::scenarios::concurrent_use(&server);
-        }
-    }
 }

@@ -11,7 +11,7 @@
 //! the server gets SIGKILL from the kernel if the test thread that started it
 //! dies without dropping it (PR_SET_PDEATHSIG).
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -600,12 +600,34 @@ impl Server {
         })
     }
 
+    /// The server's configuration file, e.g. for `--config` in
+    /// [`Server::spawn_invitectl_with`].
+    pub fn config_path(&self) -> &Path {
+        &self.config
+    }
+
     /// Starts invitectl against this server's store:
     /// `invitectl --store DB HOST args...`. On file storage it runs as the
     /// server's user, as the README tells admins to.
     pub fn spawn_invitectl(&self, args: &[&str]) -> Running {
+        self.spawn_invitectl_with(NO_GLOBALS, args)
+    }
+
+    /// [`Server::spawn_invitectl`] with global options before the rest:
+    /// `invitectl GLOBALS... --store DB HOST args...`, e.g. `--config` and
+    /// [`Server::config_path`], or a choice of path to the store.
+    pub fn spawn_invitectl_with<G>(&self, globals: G, args: &[&str]) -> Running
+    where
+        G: IntoIterator,
+        G::Item: AsRef<OsStr>,
+    {
+        let globals: Vec<OsString> = globals
+            .into_iter()
+            .map(|g| g.as_ref().to_os_string())
+            .collect();
         let mut cmd = binary::command();
-        cmd.arg("--store")
+        cmd.args(&globals)
+            .arg("--store")
             .arg(self.store_arg())
             .arg(HOST)
             .args(args);
@@ -615,7 +637,7 @@ impl Server {
         if let (Storage::Internal, Some((uid, gid))) = (self.storage, self.run_as) {
             cmd.uid(uid).gid(gid).current_dir(self.dir());
         }
-        Running::spawn(format!("invitectl {args:?}"), cmd)
+        Running::spawn(invitectl_label(&globals, args), cmd)
     }
 
     /// `invitectl --config <this server's configuration> HOST args...`, with
@@ -639,12 +661,38 @@ impl Server {
         self.spawn_invitectl(args).wait(COMMAND_TIMEOUT)
     }
 
+    /// [`Server::invitectl`] with global options (see
+    /// [`Server::spawn_invitectl_with`]).
+    pub fn invitectl_with<G>(&self, globals: G, args: &[&str]) -> Output
+    where
+        G: IntoIterator,
+        G::Item: AsRef<OsStr>,
+    {
+        self.spawn_invitectl_with(globals, args)
+            .wait(COMMAND_TIMEOUT)
+    }
+
     /// Runs invitectl and fails the test unless it exits 0; returns stdout.
     pub fn invitectl_ok(&self, args: &[&str]) -> String {
-        let out = self.invitectl(args);
+        self.invitectl_ok_with(NO_GLOBALS, args)
+    }
+
+    /// [`Server::invitectl_ok`] with global options (see
+    /// [`Server::spawn_invitectl_with`]).
+    pub fn invitectl_ok_with<G>(&self, globals: G, args: &[&str]) -> String
+    where
+        G: IntoIterator,
+        G::Item: AsRef<OsStr>,
+    {
+        let globals: Vec<OsString> = globals
+            .into_iter()
+            .map(|g| g.as_ref().to_os_string())
+            .collect();
+        let out = self.invitectl_with(&globals, args);
         assert!(
             out.status.success(),
-            "invitectl {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+            "{} failed ({}):\nstdout: {}\nstderr: {}",
+            invitectl_label(&globals, args),
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
@@ -867,6 +915,18 @@ impl Drop for Server {
                 eprintln!("kept server folder {}", kept.display());
             }
         }
+    }
+}
+
+/// No global options, for the helpers without `_with`.
+const NO_GLOBALS: [&str; 0] = [];
+
+/// How failure messages name an invitectl run.
+fn invitectl_label(globals: &[OsString], args: &[&str]) -> String {
+    if globals.is_empty() {
+        format!("invitectl {args:?}")
+    } else {
+        format!("invitectl {globals:?} {args:?}")
     }
 }
 

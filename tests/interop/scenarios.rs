@@ -1,23 +1,28 @@
 //! The scenarios. Each takes a freshly started server (either generation)
 //! and asserts on real server replies and real rows of its database.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use invitectl::{Host, InviteRequest};
 use serde_json::Value;
 
 use super::harness::{now_unix, Options, Running, Server, Storage, Version, COMMAND_TIMEOUT, HOST};
+use super::stall::StallMeter;
 use super::xmpp::{StanzaError, NS_CLIENT};
 use crate::support::postgres_cluster;
 
 /// Server settings per scenario: the concurrency scenario greps the log for
-/// errors, so it logs at "info" (debug logs SQL tracebacks of handled errors).
+/// errors, so it logs at "info" (debug logs SQL tracebacks of handled
+/// errors); the stall scenario's pings would fill a debug log, and the
+/// server would spend its time writing it.
 pub fn options(scenario: &str) -> Options {
     match scenario {
-        "concurrent_use" => Options {
+        "concurrent_use" | "server_keeps_answering" => Options {
             log_level: "info",
             ..Options::default()
         },
@@ -41,7 +46,11 @@ struct Generated {
 fn generate_many(server: &Server, args: &[&str]) -> Vec<Generated> {
     let mut all = vec!["generate", "--json"];
     all.extend_from_slice(args);
-    let stdout = server.invitectl_ok(&all);
+    parse_generated(&server.invitectl_ok(&all))
+}
+
+/// The invites `generate --json` printed.
+fn parse_generated(stdout: &str) -> Vec<Generated> {
     stdout
         .lines()
         .map(|line| {
@@ -726,23 +735,159 @@ pub fn server_made_invites_are_managed(server: &Server) {
 
 // ---------------------------------------------------------------- 11
 
-/// While the server registers a stream of people with invites, `generate
-/// --count 20000`, `expire` and a bulk `revoke` run: every command and every
-/// registration succeeds, and the server logs no error.
-pub fn concurrent_use(server: &Server) {
-    const TOKENS: usize = 300;
-    const REVOKED: usize = 200;
-    const STREAM_LIMIT: Duration = Duration::from_secs(30);
+/// The load scenarios (11 and 17) take turns within the test process, so
+/// that each meets its bounds under its own load: run side by side on two
+/// cores, a 20,000-invite generate on MariaDB outlasted the 10 s that
+/// another invitectl waits for its turn to write.
+static LOAD_TURN: Mutex<()> = Mutex::new(());
 
-    let mut made = generate_many(server, &["--count", &(TOKENS + REVOKED).to_string()])
-        .into_iter()
-        .map(|g| g.token);
-    let tokens: Vec<String> = made.by_ref().take(TOKENS).collect();
+fn load_turn() -> MutexGuard<'static, ()> {
+    LOAD_TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The global options every invitectl run of scenarios 11 and 17 gets: the
+/// server's configuration, as an admin's cron job has it (/etc/prosody),
+/// so that invitectl knows the server's admin socket.
+fn live_globals(server: &Server) -> [OsString; 2] {
+    ["--config".into(), server.config_path().into()]
+}
+
+/// `invitectl GLOBALS generate --json ARGS`, its invites.
+fn generate_many_with(server: &Server, globals: &[OsString], args: &[&str]) -> Vec<Generated> {
+    let mut all = vec!["generate", "--json"];
+    all.extend_from_slice(args);
+    parse_generated(&server.invitectl_ok_with(globals, &all))
+}
+
+/// What one command run in a loop of scenario 11 ended with.
+struct LoopRun {
+    output: Output,
+    /// For `list --json`: the invites it listed, or why its output is bad.
+    listed: Result<usize, String>,
+}
+
+/// Runs `args` again and again until `stop` (or `deadline`), starting a run
+/// at most every `every` (at once if the last one took longer).
+fn run_in_a_loop(
+    server: &Server,
+    globals: &[OsString],
+    args: &[&str],
+    every: Duration,
+    stop: &AtomicBool,
+    deadline: Instant,
+) -> Vec<LoopRun> {
+    let mut runs = Vec::new();
+    while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+        let started = Instant::now();
+        let output = server.invitectl_with(globals, args);
+        let listed = if args.contains(&"--json") {
+            list_json_count(&output.stdout)
+        } else {
+            Ok(0)
+        };
+        runs.push(LoopRun { output, listed });
+        std::thread::sleep(every.saturating_sub(started.elapsed()));
+    }
+    runs
+}
+
+/// The number of invites `list --json` printed, each line one object with
+/// a token; Err(why) otherwise.
+fn list_json_count(stdout: &[u8]) -> Result<usize, String> {
+    let text = std::str::from_utf8(stdout).map_err(|e| format!("not UTF-8: {e}"))?;
+    let mut n = 0;
+    for line in text.lines() {
+        let json: Value =
+            serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        if !json["token"].is_string() {
+            return Err(format!("no token: {line}"));
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// One registration of the stream: (username, token, outcome).
+type Registration = (String, String, Result<(), String>);
+
+/// Registers `stream{i}` with `tokens[i]`, one after another on new
+/// connections, until `stop` or `limit`.
+fn registration_stream(
+    port: u16,
+    tokens: &[String],
+    stop: &AtomicBool,
+    done: &AtomicUsize,
+    limit: Duration,
+) -> Vec<Registration> {
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) || started.elapsed() > limit {
+            break;
+        }
+        let user = format!("stream{i}");
+        let outcome = (|| -> anyhow::Result<Result<(), String>> {
+            let mut c = super::xmpp::Client::connect(port, HOST)?;
+            if let Err(e) = c.preauth(token)? {
+                return Ok(Err(format!("preauth: {e}")));
+            }
+            if let Err(e) = c.register(&user, "pw")? {
+                return Ok(Err(format!("register: {e}")));
+            }
+            c.sync_unauthed()?;
+            c.close();
+            Ok(Ok(()))
+        })();
+        let outcome = outcome.unwrap_or_else(|e| Err(format!("transport: {e:#}")));
+        results.push((user, token.clone(), outcome));
+        done.fetch_add(1, Ordering::SeqCst);
+    }
+    results
+}
+
+/// The problem with one command run, if it failed.
+fn failed_run(name: &str, out: &Output) -> Option<String> {
+    (!out.status.success()).then(|| {
+        format!(
+            "invitectl {name}: {} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    })
+}
+
+/// While a client registers a stream of people with invites, `generate
+/// --count 20000`, `expire` every 100 ms, `list --json` in a loop and a
+/// bulk `revoke` of hundreds of invites run together, as a cron job and
+/// scripts beside a live server do. Every command run and every
+/// registration succeeds; the server logs no error and no traceback; and
+/// afterwards every token generate printed is in the store, or was used
+/// by the stream, or was revoked (never two of these), and the expired
+/// ones are gone.
+pub fn concurrent_use(server: &Server) {
+    const STREAM_TOKENS: usize = 300;
+    const REVOKED: usize = 500;
+    const STALE: usize = 50;
+    const BATCH: usize = 20_000;
+    const EXPIRE_EVERY: Duration = Duration::from_millis(100);
+    const STREAM_LIMIT: Duration = Duration::from_secs(30);
+    let _turn = load_turn();
+    let globals = live_globals(server);
+
+    let mut made = generate_many_with(
+        server,
+        &globals,
+        &["--count", &(STREAM_TOKENS + REVOKED).to_string()],
+    )
+    .into_iter()
+    .map(|g| g.token);
+    let stream_tokens: Vec<String> = made.by_ref().take(STREAM_TOKENS).collect();
     let revoked: Vec<String> = made.collect();
+    assert_eq!(revoked.len(), REVOKED);
     // Expired invites for `expire` to prune, written from outside.
     let host = Host::parse(HOST).expect("host");
     let now = invitectl::now();
-    let stale_invites: Vec<invitectl::Invite> = (0..50)
+    let stale_invites: Vec<invitectl::Invite> = (0..STALE)
         .map(|_| {
             InviteRequest {
                 ttl: Some(Duration::from_secs(60)),
@@ -756,69 +901,83 @@ pub fn concurrent_use(server: &Server) {
     let stale: Vec<String> = stale_invites.iter().map(|i| i.token.to_string()).collect();
     let log_start = server.log().len();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicUsize::new(0));
-    let port = server.port;
-    let stream = {
-        let stop = Arc::clone(&stop);
-        let done = Arc::clone(&done);
-        let tokens = tokens.clone();
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut results = Vec::new();
-            for (i, token) in tokens.iter().enumerate() {
-                if stop.load(Ordering::SeqCst) || started.elapsed() > STREAM_LIMIT {
-                    break;
-                }
-                let user = format!("stream{i}");
-                let outcome = (|| -> anyhow::Result<Result<(), String>> {
-                    let mut c = super::xmpp::Client::connect(port, HOST)?;
-                    if let Err(e) = c.preauth(token)? {
-                        return Ok(Err(format!("preauth: {e}")));
-                    }
-                    if let Err(e) = c.register(&user, "pw")? {
-                        return Ok(Err(format!("register: {e}")));
-                    }
-                    c.sync_unauthed()?;
-                    c.close();
-                    Ok(Ok(()))
-                })();
-                let outcome = outcome.unwrap_or_else(|e| Err(format!("transport: {e:#}")));
-                results.push((user, token.clone(), outcome));
-                done.fetch_add(1, Ordering::SeqCst);
-            }
-            results
-        })
-    };
-
-    // Let the stream get going, then run both commands at once.
-    let warm = Instant::now();
-    while done.load(Ordering::SeqCst) < 5 && warm.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let during_from = done.load(Ordering::SeqCst);
-    let t0 = Instant::now();
-    let gen = server.spawn_invitectl(&["generate", "--count", "20000"]);
-    let exp = server.spawn_invitectl(&["expire"]);
-    let mut revoke_args = vec!["revoke"];
+    let stop_stream = AtomicBool::new(false);
+    let commands_done = AtomicBool::new(false);
+    let done = AtomicUsize::new(0);
+    let mut revoke_args = vec!["revoke", "--json"];
     revoke_args.extend(revoked.iter().map(String::as_str));
-    let rev = server.spawn_invitectl(&revoke_args);
-    let gen = gen.wait(COMMAND_TIMEOUT);
-    let exp = exp.wait(COMMAND_TIMEOUT);
-    let rev = rev.wait(COMMAND_TIMEOUT);
-    let took = t0.elapsed();
-    let during_to = done.load(Ordering::SeqCst);
-    // A few more registrations after the commands, then stop.
-    while done.load(Ordering::SeqCst) < during_to + 5
-        && !stream.is_finished()
-        && t0.elapsed() < STREAM_LIMIT
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    stop.store(true, Ordering::SeqCst);
-    let results = stream.join().expect("registration thread");
+    let batch = BATCH.to_string();
+    let generate_args = ["generate", "--json", "--count", batch.as_str()];
 
-    let failures: Vec<_> = results.iter().filter(|(_, _, r)| r.is_err()).collect();
+    let (results, gen, rev, expires, lists, took, during) = std::thread::scope(|s| {
+        let (globals, commands_done, stream_tokens) = (&globals, &commands_done, &stream_tokens);
+        let (stop_stream, done) = (&stop_stream, &done);
+        let stream = s.spawn(move || {
+            registration_stream(server.port, stream_tokens, stop_stream, done, STREAM_LIMIT)
+        });
+        // Let the stream get going, then start everything at once.
+        let warm = Instant::now();
+        while done.load(Ordering::SeqCst) < 5
+            && !stream.is_finished()
+            && warm.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let during_from = done.load(Ordering::SeqCst);
+        let t0 = Instant::now();
+        // The loops stop when the commands are done; the deadline only
+        // bounds them should this thread fail first.
+        let deadline = t0 + 2 * COMMAND_TIMEOUT;
+        let expires = s.spawn(move || {
+            run_in_a_loop(
+                server,
+                globals,
+                &["expire"],
+                EXPIRE_EVERY,
+                commands_done,
+                deadline,
+            )
+        });
+        let lists = s.spawn(move || {
+            run_in_a_loop(
+                server,
+                globals,
+                &["list", "--json"],
+                Duration::ZERO,
+                commands_done,
+                deadline,
+            )
+        });
+        let gen = server.spawn_invitectl_with(globals, &generate_args);
+        let rev = server.spawn_invitectl_with(globals, &revoke_args);
+        let gen = gen.wait(COMMAND_TIMEOUT);
+        let rev = rev.wait(COMMAND_TIMEOUT);
+        let took = t0.elapsed();
+        commands_done.store(true, Ordering::SeqCst);
+        let during_to = done.load(Ordering::SeqCst);
+        let expires = expires.join().expect("expire loop");
+        let lists = lists.join().expect("list loop");
+        // A few more registrations after the commands, then stop.
+        while done.load(Ordering::SeqCst) < during_to + 5
+            && !stream.is_finished()
+            && t0.elapsed() < STREAM_LIMIT
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        stop_stream.store(true, Ordering::SeqCst);
+        let results = stream.join().expect("registration stream");
+        (
+            results,
+            gen,
+            rev,
+            expires,
+            lists,
+            took,
+            during_to - during_from,
+        )
+    });
+
+    let failures: Vec<&Registration> = results.iter().filter(|(_, _, r)| r.is_err()).collect();
     let log = server.log();
     let new_log = &log[log_start.min(log.len())..];
     let bad_lines: Vec<&str> = new_log
@@ -826,25 +985,52 @@ pub fn concurrent_use(server: &Server) {
         .filter(|l| l.contains("\terror\t") || l.to_lowercase().contains("traceback"))
         .take(20)
         .collect();
+    let listed: Vec<usize> = lists.iter().filter_map(|r| r.listed.clone().ok()).collect();
     eprintln!(
-        "{}: generate --count 20000, expire and revoke took {took:?}; {} registrations in total, {} during the commands",
+        "{} on {:?}: generate --count {BATCH} and revoke of {REVOKED} took {took:?}; \
+         meanwhile {} expire runs, {} list --json runs (listing {:?}..{:?} invites), \
+         {} registrations ({} in total)",
         server.version.label(),
+        server.storage,
+        expires.len(),
+        lists.len(),
+        listed.iter().min(),
+        listed.iter().max(),
+        during,
         results.len(),
-        during_to - during_from
     );
+
     let mut problems = Vec::new();
-    for (name, out) in [
-        ("generate --count 20000", &gen),
-        ("expire", &exp),
-        ("revoke", &rev),
-    ] {
-        if !out.status.success() {
-            problems.push(format!(
-                "invitectl {name}: {} {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
+    problems.extend(failed_run(&format!("generate --count {BATCH}"), &gen));
+    problems.extend(failed_run(&format!("revoke ({REVOKED} tokens)"), &rev));
+    let failed_expires: Vec<String> = expires
+        .iter()
+        .filter_map(|r| failed_run("expire", &r.output))
+        .collect();
+    if let Some(first) = failed_expires.first() {
+        problems.push(format!(
+            "{} of {} expire runs failed, the first: {first}",
+            failed_expires.len(),
+            expires.len()
+        ));
+    }
+    let failed_lists: Vec<String> = lists
+        .iter()
+        .filter_map(|r| {
+            failed_run("list --json", &r.output).or_else(|| {
+                r.listed
+                    .clone()
+                    .err()
+                    .map(|e| format!("list --json printed {e}"))
+            })
+        })
+        .collect();
+    if let Some(first) = failed_lists.first() {
+        problems.push(format!(
+            "{} of {} list runs failed, the first: {first}",
+            failed_lists.len(),
+            lists.len()
+        ));
     }
     if !failures.is_empty() {
         let first_failure = results.iter().position(|(_, _, r)| r.is_err());
@@ -865,47 +1051,112 @@ pub fn concurrent_use(server: &Server) {
     }
     assert!(
         problems.is_empty(),
-        "{}: concurrent use failed:\n- {}",
+        "{} on {:?}: concurrent use failed:\n- {}\n{}",
         server.version.label(),
-        problems.join("\n- ")
+        server.storage,
+        problems.join("\n- "),
+        server.diagnostics()
     );
+    assert!(during > 0, "no registration overlapped the commands");
     assert!(
-        during_to > during_from,
-        "no registration overlapped the commands"
+        !expires.is_empty() && !lists.is_empty(),
+        "the loops did not run"
     );
 
-    let links = String::from_utf8(gen.stdout).expect("UTF-8");
-    assert_eq!(links.lines().count(), 20_000);
-    let pending = server.rows("invite_token", Some(""));
-    // 20000 new + the stream's unused ones; none of the stale or revoked ones.
-    assert_eq!(pending.len(), 20_000 + TOKENS - results.len());
-    let stored: HashSet<&str> = pending.iter().map(|r| r.key.as_str()).collect();
-    for token in &stale {
-        assert!(
-            !stored.contains(token.as_str()),
-            "stale invite {token} not pruned"
-        );
+    let printed = parse_generated(&String::from_utf8(gen.stdout).expect("UTF-8"));
+    assert_eq!(printed.len(), BATCH, "generate --count {BATCH} printed");
+    let batch_tokens: HashSet<String> = printed.into_iter().map(|g| g.token).collect();
+    assert_eq!(batch_tokens.len(), BATCH, "generate printed a token twice");
+    let revoke_report: Vec<Value> = String::from_utf8_lossy(&rev.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("revoke --json line"))
+        .collect();
+    assert_eq!(revoke_report.len(), REVOKED, "revoke --json lines");
+    for (line, token) in revoke_report.iter().zip(&revoked) {
+        assert_eq!(line["token"], token.as_str());
+        assert_eq!(line["revoked"], true, "revoke reports {line}");
     }
-    for token in &revoked {
-        assert!(
-            !stored.contains(token.as_str()),
-            "invite {token} not revoked"
-        );
-    }
-    let accounts: HashSet<String> = server
-        .rows("accounts", None)
+
+    // Afterwards: each printed token in exactly one of stored, used, revoked.
+    let stored: HashSet<String> = server
+        .rows("invite_token", Some(""))
         .into_iter()
-        .map(|r| r.user)
+        .map(|r| r.key)
         .collect();
     let any_record: HashSet<String> = server
         .rows("invite_token", None)
         .into_iter()
         .map(|r| r.key)
         .collect();
-    for (user, token, _) in &results {
-        assert!(accounts.contains(user), "{user} missing");
-        assert!(!any_record.contains(token), "{token} not consumed");
+    let accounts: HashSet<String> = server
+        .rows("accounts", None)
+        .into_iter()
+        .map(|r| r.user)
+        .collect();
+    let used: HashSet<&str> = results.iter().map(|(_, t, _)| t.as_str()).collect();
+    let mut wrong: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut note = |kind, example: String| wrong.entry(kind).or_default().push(example);
+    for token in &batch_tokens {
+        if !stored.contains(token) {
+            note(
+                "printed by generate --count, not in the store",
+                token.clone(),
+            );
+        }
     }
+    for (user, token, _) in &results {
+        if !accounts.contains(user) {
+            note("registered, no account", format!("{user} ({token})"));
+        }
+        if any_record.contains(token) {
+            note("used, still in the store", token.clone());
+        }
+    }
+    for token in &stream_tokens {
+        if !used.contains(token.as_str()) && !stored.contains(token) {
+            note("not used, not in the store", token.clone());
+        }
+    }
+    for token in &revoked {
+        if any_record.contains(token) {
+            note("revoked, back in the store", token.clone());
+        }
+    }
+    for token in &stale {
+        if any_record.contains(token) {
+            note("expired, not pruned", token.clone());
+        }
+    }
+    let expected = BATCH + STREAM_TOKENS - results.len();
+    if stored.len() != expected {
+        note(
+            "count of pending invites",
+            format!("{} stored, {expected} expected", stored.len()),
+        );
+    }
+    let report: Vec<String> = wrong
+        .iter()
+        .map(|(kind, all)| {
+            let some: Vec<&str> = all.iter().take(3).map(String::as_str).collect();
+            format!("{kind}: {} (e.g. {})", all.len(), some.join(", "))
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} on {:?}: the store afterwards:\n- {}",
+        server.version.label(),
+        server.storage,
+        report.join("\n- ")
+    );
+    let final_list = server.invitectl_ok_with(&globals, &["list", "--json"]);
+    let listed: HashSet<String> = final_list
+        .lines()
+        .map(|l| {
+            let json: Value = serde_json::from_str(l).expect("list --json line");
+            json["token"].as_str().expect("token").to_owned()
+        })
+        .collect();
+    assert_eq!(listed, stored, "list --json afterwards shows the store");
 }
 
 // ---------------------------------------------------------------- 12
@@ -1388,4 +1639,67 @@ pub fn new_mysql_database_gets_the_servers_schema(server: &Server) {
         Version::V13 => assert_eq!(roles, &serde_json::json!(["prosody:admin"])),
         Version::V012 => assert_eq!(roles, &serde_json::json!({"prosody:admin": true})),
     }
+}
+
+// ---------------------------------------------------------------- 17
+
+/// The longest a client may wait for the server during a big `generate`.
+const STALL_BOUND: Duration = Duration::from_millis(100);
+
+/// The stall meter's pause between pings (see tests/interop/stall.rs).
+const PING_PAUSE: Duration = Duration::from_millis(1);
+
+/// `generate --count 100000` does not stop the server answering: a
+/// logged-in client pings it back to back throughout, and the longest round
+/// trip stays under [`STALL_BOUND`]. The figures are printed in any case.
+pub fn server_keeps_answering(server: &Server) {
+    const COUNT: usize = 100_000;
+    let _turn = load_turn();
+    let globals = live_globals(server);
+    let inv = generate(server, &[]);
+    register_ok(server, &inv.token, "pinger", "pw-pinger");
+    let mut client = server.client();
+    client
+        .login("pinger", "pw-pinger")
+        .expect("login round trip")
+        .expect("pinger logs in");
+    let meter = StallMeter::start(client, PING_PAUSE, 3 * COMMAND_TIMEOUT)
+        .unwrap_or_else(|e| panic!("starting the stall meter: {e:#}\n{}", server.diagnostics()));
+    let t0 = Instant::now();
+    let out = server
+        .spawn_invitectl_with(&globals, &["generate", "--count", &COUNT.to_string()])
+        .wait(2 * COMMAND_TIMEOUT);
+    let took = t0.elapsed();
+    let trips = meter
+        .stop()
+        .unwrap_or_else(|e| panic!("the stall meter: {e:#}\n{}", server.diagnostics()));
+    eprintln!(
+        "{} on {:?}: generate --count {COUNT} took {took:?}; meanwhile {trips}",
+        server.version.label(),
+        server.storage,
+    );
+    assert!(
+        out.status.success(),
+        "generate --count {COUNT}: {} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout.iter().filter(|&&b| b == b'\n').count(),
+        COUNT,
+        "links printed"
+    );
+    assert_eq!(
+        server.rows("invite_token", Some("")).len(),
+        COUNT,
+        "invites stored"
+    );
+    assert!(trips.count() >= 10, "too few pings to measure: {trips}");
+    assert!(
+        trips.max() < STALL_BOUND,
+        "{} on {:?}: a client waited {:?} (bound {STALL_BOUND:?}) during generate --count {COUNT}: {trips}",
+        server.version.label(),
+        server.storage,
+        trips.max(),
+    );
 }

@@ -1,8 +1,8 @@
 //! A small XMPP client over plain TCP, just enough to drive Prosody's invite
 //! handling the way a real client does: stream set-up, XEP-0401 preauth,
 //! XEP-0077 in-band registration, SASL SCRAM-SHA-1 (PLAIN as a fallback),
-//! resource binding, roster fetch and XEP-0379 pre-authenticated
-//! subscription.
+//! resource binding, roster fetch, XEP-0379 pre-authenticated
+//! subscription and XEP-0199 ping.
 //!
 //! Incoming XML is parsed with quick-xml's namespace-aware reader into small
 //! [`Element`] trees; every read has a timeout so a test never hangs.
@@ -32,6 +32,7 @@ pub const NS_REGISTER: &str = "jabber:iq:register";
 pub const NS_ROSTER: &str = "jabber:iq:roster";
 pub const NS_PARS: &str = "urn:xmpp:pars:0";
 pub const NS_INVITE_FEATURE: &str = "urn:xmpp:invite";
+pub const NS_PING: &str = "urn:xmpp:ping";
 
 /// How long any single wait for the server may take.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
@@ -529,6 +530,14 @@ impl Client {
             }
         }
         Ok(sasl_outcome(&reply))
+    }
+
+    /// XEP-0199: pings the server (the stream's host) and waits for the
+    /// answer. Ok(Err) when the server answers with an error.
+    pub fn ping(&mut self) -> Result<std::result::Result<(), StanzaError>> {
+        let to = self.host.clone();
+        let payload = format!("<ping xmlns='{NS_PING}'/>");
+        Ok(self.iq("get", Some(&to), &payload)?.map(|_| ()))
     }
 
     /// Fetches the roster (which also makes this resource receive pushes).
