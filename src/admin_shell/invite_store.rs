@@ -187,6 +187,10 @@ impl<'c> InviteStore<'c> {
         &self.host
     }
 
+    pub(super) fn connection(&mut self) -> &mut Connection {
+        self.connection
+    }
+
     pub(super) fn run<T: serde::de::DeserializeOwned>(&mut self, program: &Program) -> Result<T> {
         program.run(self.connection, self.host.as_str())
     }

@@ -40,4 +40,6 @@ pub use invite_store::{
     RecordKey, Records, ServerInfo, WriteOutcome,
 };
 pub use program::Program;
-pub use sql_rows::{delete_rows_program, Extent, KeysToRemove, RawRow};
+pub use sql_rows::{
+    delete_rows_program, insert_rows_program, Extent, KeysToRemove, NewRow, RawRow,
+};

@@ -37,6 +37,7 @@ pub(crate) enum Body {
     SqlRows,
     SqlExtent,
     SqlDeleteRows,
+    SqlInsertRows,
 }
 
 impl Body {
@@ -53,6 +54,7 @@ impl Body {
             Body::SqlRows => include_str!("lua/sql_rows.lua"),
             Body::SqlExtent => include_str!("lua/sql_extent.lua"),
             Body::SqlDeleteRows => include_str!("lua/sql_delete_rows.lua"),
+            Body::SqlInsertRows => include_str!("lua/sql_insert_rows.lua"),
         }
     }
 }
@@ -124,6 +126,43 @@ impl Program {
     }
 }
 
+impl Program {
+    /// Runs a program that answers with one Lua literal (`answer_literal`)
+    /// and reads it with invitectl's reader of literals; a refusal still
+    /// comes as JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`Program::run`].
+    pub(crate) fn run_literal(&self, connection: &mut Connection, host: &str) -> Result<Table> {
+        let reply = connection.request(&self.text)?;
+        if reply.failed {
+            return Err(AdminShellError::Failed(reply.result));
+        }
+        let text = reply
+            .result
+            .strip_prefix("Result: ")
+            .ok_or_else(|| AdminShellError::BadAnswer(reply.result.clone()))?;
+        // A literal of a table with only named fields never starts so.
+        if text.starts_with("{\"") {
+            let refusal: Refusal = serde_json::from_str(text)
+                .map_err(|e| AdminShellError::BadAnswer(e.to_string()))?;
+            return Err(match refusal.error.as_str() {
+                "unknown-host" => AdminShellError::UnknownHost(host.to_owned()),
+                _ => AdminShellError::Storage(refusal.message.unwrap_or(refusal.error)),
+            });
+        }
+        match crate::lua::parse_value(text.as_bytes()) {
+            Ok(Value::Table(t)) => Ok(t),
+            Ok(other) => Err(AdminShellError::BadAnswer(format!(
+                "a {} where a table was expected",
+                other.type_name()
+            ))),
+            Err(e) => Err(AdminShellError::BadAnswer(e.to_string())),
+        }
+    }
+}
+
 /// The answer of a program that could not do its work.
 #[derive(Deserialize)]
 struct Refusal {
@@ -177,6 +216,7 @@ mod tests {
             Body::SqlRows,
             Body::SqlExtent,
             Body::SqlDeleteRows,
+            Body::SqlInsertRows,
         ] {
             let program = Program::new(args.clone(), body).unwrap();
             // Starting with `local`, the text never compiles as the

@@ -6,7 +6,7 @@
 local json = require "util.json";
 local serialization = require "util.serialization";
 -- multiref: the same table may be in an answer twice (a key asked twice).
-local literal = serialization.new({ multiref = true });
+local literal = serialization.new({ multiref = true, preset = "compact" });
 local storagemanager = require "core.storagemanager";
 local now = require "util.time".now;
 local started = now();
@@ -16,6 +16,12 @@ local started = now();
 local function answer(t)
 	t.seconds = now() - started;
 	return json.encode(t);
+end
+
+-- The same as one Lua literal, for answers made mostly of stored values.
+local function answer_literal(t)
+	t.seconds = now() - started;
+	return literal(t);
 end
 
 -- A program given no host (the server's version) opens no store.

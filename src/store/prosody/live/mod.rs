@@ -110,7 +110,8 @@ impl ServerLink {
 
     /// A fresh connection, after one broke (a timeout leaves it unusable).
     fn reconnect(&mut self) -> Result<()> {
-        self.connection = Connection::open(&self.socket).map_err(|e| self.error(e))?;
+        self.connection = Connection::open_with_timeout(&self.socket, route::REQUEST_TIMEOUT)
+            .map_err(|e| self.error(e))?;
         Ok(())
     }
 

@@ -13,6 +13,11 @@ use crate::store::Location;
 /// (mod_admin_socket's default).
 pub const DEFAULT_SOCKET_NAME: &str = "prosody.sock";
 
+/// How long one request may take. Long: on file storage one request
+/// rewrites the whole invite file, which for a large store takes the
+/// server seconds, and a request given up on leaves its outcome unknown.
+pub(super) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Which way to reach the store, as asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Via {
@@ -161,7 +166,7 @@ pub(super) fn decide(server: &ProsodyServer, via: Via) -> Result<Way> {
         }
         return not_running(server, "no admin socket is known".into());
     };
-    match Connection::open(socket) {
+    match Connection::open_with_timeout(socket, REQUEST_TIMEOUT) {
         Ok(connection) => Ok(Way::Server(Box::new(connection), socket.to_owned())),
         Err(AdminShellError::NoSocket { .. }) if via == Via::Auto => {
             not_running(server, format!("no admin socket at {}", socket.display()))

@@ -10,6 +10,7 @@ use super::create::{self, Chunking};
 use super::journal::{self, JournalMode};
 use super::ServerLink;
 use crate::admin_shell::{delete_rows_program, Extent, RawRow};
+use crate::lua::LuaString;
 use crate::error::Result;
 use crate::invite::Invite;
 use crate::jid::Host;
@@ -20,10 +21,12 @@ use crate::store::prosody::sqlite::SqlStore;
 use crate::store::OpenMode;
 use crate::token::Token;
 
-/// Rows per page of a read through the server, and the rowids one page
+/// Rows per page of a read through the server, rows per page of the
+/// sorting pass of a listing (two numbers each), and the rowids one page
 /// may scan: each bounds how long one request holds the server.
-const PAGE_ROWS: u32 = 500;
-const PAGE_WINDOW: i64 = 20_000;
+const PAGE_ROWS: u32 = 200;
+const ORDER_ROWS: u32 = 500;
+const PAGE_WINDOW: i64 = 5_000;
 /// Rows removed, or tokens looked up, per request.
 const BATCH: usize = 256;
 
@@ -51,11 +54,46 @@ impl LiveSql {
         })
     }
 
+    /// Every record of each token, the host-level one first: through the
+    /// index for host-level records and for the inviter's record of a
+    /// contact invite (whose user the host-level record names); only
+    /// tokens with no host-level record are looked for among all users,
+    /// by one scan per batch. (So a per-user record under some other user
+    /// beside a host-level record, which mod_invites never writes, is not
+    /// found.)
     fn rows_of(&mut self, host: &Host, tokens: &[&str]) -> Result<Vec<RawRow>> {
         let mut rows = Vec::new();
         for part in tokens.chunks(BATCH) {
             let found = self.link.store(host).rows_of_keys(part);
-            rows.extend(found.map_err(|e| self.link.error(e))?);
+            let host_rows = found.map_err(|e| self.link.error(e))?;
+            let with_host: HashSet<&LuaString> = host_rows.iter().map(|r| &r.key).collect();
+            let inviters: Vec<(String, String)> = host_rows
+                .iter()
+                .filter_map(|r| match decode(host.as_str(), r) {
+                    Entry::Invite(invite) => invite
+                        .inviter()
+                        .map(|u| (u.to_owned(), invite.token.as_str().to_owned())),
+                    Entry::Damaged(_) => None,
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> =
+                inviters.iter().map(|(u, k)| (u.as_str(), k.as_str())).collect();
+            let lone: Vec<&str> = part
+                .iter()
+                .copied()
+                .filter(|t| !with_host.contains(&LuaString::from(*t)))
+                .collect();
+            let mut user_rows = Vec::new();
+            if !pairs.is_empty() {
+                let found = self.link.store(host).rows_of_pairs(&pairs);
+                user_rows.extend(found.map_err(|e| self.link.error(e))?);
+            }
+            if !lone.is_empty() {
+                let found = self.link.store(host).rows_of_any_user(&lone);
+                user_rows.extend(found.map_err(|e| self.link.error(e))?);
+            }
+            rows.extend(host_rows);
+            rows.extend(user_rows);
         }
         Ok(rows)
     }
@@ -101,21 +139,25 @@ impl LiveSql {
             .map_err(|e| self.link.error(e))
     }
 
-    /// Reads every invite row of the host up to `extent`, a page at a time.
-    fn each_page(
+    /// Reads every invite row of the host up to `extent` that may have
+    /// expired at `now`, a page at a time.
+    fn each_expired_page(
         &mut self,
         host: &Host,
         extent: Extent,
-        mut page: impl FnMut(&mut Self, Vec<RawRow>) -> Result<()>,
+        now: i64,
+        mut page: impl FnMut(&mut Self, Vec<RawRow>, f64) -> Result<()>,
     ) -> Result<()> {
         let mut after = 0;
         while after < extent.max_rowid {
             let before = after.saturating_add(PAGE_WINDOW).min(extent.max_rowid);
-            let read = self.link.store(host).rows_page(after, before, PAGE_ROWS);
+            let read = self.link.store(host).expired_page(after, before, PAGE_ROWS, now);
             let (rows, next) = read.map_err(|e| self.link.error(e))?;
             // The server's answer must move on, or the loop would not end.
             after = next.max(after + 1);
-            page(self, rows)?;
+            // How far through the table: what progress can tell.
+            let done = after.min(extent.max_rowid) as f64 / extent.max_rowid as f64;
+            page(self, rows, done)?;
         }
         Ok(())
     }
@@ -156,7 +198,7 @@ impl Backend for LiveSql {
                 let mut entries = Vec::new();
                 let host_name = host.as_str().to_owned();
                 let extent = self.extent(host)?;
-                self.each_page(host, extent, |_, rows| {
+                self.each_expired_page(host, extent, now, |_, rows, _| {
                     entries.extend(
                         rows.iter()
                             .filter(|r| counted_as_expired(r, now))
@@ -188,7 +230,6 @@ impl Backend for LiveSql {
 
     fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
         let mut removed = 0;
-        let mut seen = 0;
         let mut pruned_keys = HashSet::new();
         // Per-user records of invites that still had a host-level record
         // when read: removed at the end if that record went.
@@ -196,7 +237,7 @@ impl Backend for LiveSql {
         let extent = self.extent(host)?;
         let total = extent.host_records;
         progress(0, total);
-        self.each_page(host, extent, |store, rows| {
+        self.each_expired_page(host, extent, now, |store, rows, done| {
             let doomed: Vec<&RawRow> = rows.iter().filter(|r| counted_as_expired(r, now)).collect();
             for row in store.remove(host, &doomed)? {
                 removed += 1;
@@ -204,7 +245,7 @@ impl Backend for LiveSql {
                     pruned_keys.insert(row.key.clone());
                 }
             }
-            seen += rows.iter().filter(|r| r.user.is_empty()).count() as u64;
+            let seen = (total as f64 * done) as u64;
             behind.extend(
                 rows.into_iter()
                     .filter(|r| !r.user.is_empty() && !r.lone && user_expired(r, now)),
@@ -258,7 +299,7 @@ fn user_expired(row: &RawRow, now: i64) -> bool {
     }
 }
 
-fn text(column: &Option<crate::lua::LuaString>) -> Option<Cow<'_, str>> {
+fn text(column: &Option<LuaString>) -> Option<Cow<'_, str>> {
     column.as_ref()?.to_str().map(Cow::Borrowed)
 }
 
@@ -294,21 +335,20 @@ impl Entries for Listed {
 }
 
 /// Every invite newest first, as the direct reader lists them: a pass
-/// that keeps only each row's creation time and rowid, sorted, then the
-/// rows read again in that order, a batch at a time.
+/// that reads only each row's rowid and creation time (SQLite's JSON
+/// functions read `created_at` inside the server), sorted, then the rows
+/// read in that order, a batch at a time.
 fn newest_first<'s>(store: &'s mut LiveSql, host: &Host) -> Result<Box<dyn Entries + 's>> {
-    let mut order: Vec<(Option<i64>, i64)> = Vec::new();
     let extent = store.extent(host)?;
-    store.each_page(host, extent, |_, rows| {
-        for row in rows.iter().filter(|r| r.user.is_empty() || r.lone) {
-            let created = match (row.user.is_empty(), text(&row.kind), text(&row.value)) {
-                (true, Some(kind), Some(value)) => record::host_record_created_at(&kind, &value),
-                _ => None,
-            };
-            order.push((created, row.rowid));
-        }
-        Ok(())
-    })?;
+    let mut order: Vec<(Option<i64>, i64)> = Vec::new();
+    let mut after = 0;
+    while after < extent.max_rowid {
+        let before = after.saturating_add(PAGE_WINDOW).min(extent.max_rowid);
+        let read = store.link.store(host).order_page(after, before, ORDER_ROWS);
+        let (rows, next) = read.map_err(|e| store.link.error(e))?;
+        after = next.max(after + 1);
+        order.extend(rows.into_iter().map(|(rowid, created)| (created, rowid)));
+    }
     // Newest first, the row written last first among equals; no time last.
     order.sort_by_key(|&(created, rowid)| {
         (
