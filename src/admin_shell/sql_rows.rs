@@ -327,9 +327,7 @@ fn read_rows(answer: &Table) -> Result<Vec<RawRow>> {
         .collect()
 }
 
-
 #[derive(Deserialize)]
 struct RemovedAnswer {
     removed: String,
 }
-

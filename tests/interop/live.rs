@@ -17,9 +17,14 @@
 
 use std::collections::HashSet;
 
+use std::cell::RefCell;
+
+use invitectl::admin_shell::{Connection, InviteStore, Records};
+use invitectl::store::{ProsodyServer, Route, Via};
+use invitectl::{Error, Host, InviteRequest, Location, OpenMode, Store};
 use serde_json::Value;
 
-use crate::harness::{self, Options, Server, Storage, Version};
+use crate::harness::{self, Options, Server, Storage, Version, HOST};
 
 /// One test per server generation and storage for each `NAME(&mut Server)`.
 macro_rules! beside_every_server {
@@ -41,10 +46,33 @@ macro_rules! beside_every_server {
 
 beside_every_server!(
     the_running_server_does_the_writes,
+    the_library_takes_the_same_way,
     a_stopped_server_means_the_direct_path,
     a_killed_server_means_the_direct_path,
     hostile_text_is_stored_and_never_run,
 );
+
+/// SQLite: a row removed only while byte for byte as read.
+mod sqlite_rows {
+    #[test]
+    fn prosody_0_12() {
+        super::run(
+            super::Version::V012,
+            super::Storage::Sql,
+            "",
+            super::a_changed_row_stays,
+        );
+    }
+    #[test]
+    fn prosody_13() {
+        super::run(
+            super::Version::V13,
+            super::Storage::Sql,
+            "",
+            super::a_changed_row_stays,
+        );
+    }
+}
 
 /// Without `admin_shell`, on both generations and storages.
 mod without_admin_shell {
@@ -411,4 +439,114 @@ fn hostile_text_is_stored_and_never_run(server: &mut Server) {
     assert_eq!(json["additional_data"]["note"], hostile);
     // Still serving: nothing ran.
     registers(server, &token, "x]]--y");
+}
+
+/// `Store::open_beside`, as a Rust registration service would use it:
+/// check and redeem through the server, and a `create` that fails part
+/// way (its caller's output failing) leaves none of its invites.
+fn the_library_takes_the_same_way(server: &mut Server) {
+    let location = Location::from_path(server.store_path());
+    let beside = ProsodyServer::beside(&location);
+    let mut store = Store::open_beside(&location, OpenMode::Existing, &beside, Via::Auto)
+        .expect("opening beside the running server");
+    assert!(
+        matches!(store.route(), Route::Server { .. }),
+        "{}",
+        store.route()
+    );
+    let host = Host::parse(HOST).expect("host");
+    let now = invitectl::now();
+
+    let invite = InviteRequest::default()
+        .build(&host, now)
+        .expect("an invite");
+    store.insert(&host, &invite).expect("insert");
+    let checked = store.check(&host, &invite.token, now).expect("check");
+    assert_eq!(checked.token, invite.token);
+    store.redeem(&host, &invite.token, now).expect("redeem");
+    assert!(!stored_keys(server).contains(invite.token.as_str()));
+    assert!(matches!(
+        store.redeem(&host, &invite.token, now),
+        Err(Error::NotFound(_))
+    ));
+    let reusable = InviteRequest {
+        reusable: true,
+        ..InviteRequest::default()
+    }
+    .build(&host, now)
+    .expect("a reusable invite");
+    store.insert(&host, &reusable).expect("insert");
+    store.redeem(&host, &reusable.token, now).expect("redeem");
+    assert!(
+        stored_keys(server).contains(reusable.token.as_str()),
+        "a reusable invite stays"
+    );
+
+    let made = RefCell::new(Vec::new());
+    let mut told = 0;
+    let failed = store.create(
+        &host,
+        3_000,
+        || {
+            let invite = InviteRequest::default().build(&host, now)?;
+            made.borrow_mut().push(invite.token.to_string());
+            Ok(invite)
+        },
+        |_| {
+            told += 1;
+            if told == 2_500 {
+                Err(std::io::Error::other("the caller's output failed"))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert!(failed.is_err(), "the failing callback fails create");
+    let stored = stored_keys(server);
+    let made = made.into_inner();
+    assert!(made.len() >= 2_500, "{} made", made.len());
+    let left: Vec<&String> = made.iter().filter(|t| stored.contains(*t)).collect();
+    assert!(
+        left.is_empty(),
+        "{} of a failed create's invites were left",
+        left.len()
+    );
+    // And the server still honours invites.
+    let (out, _) = verbose_ok(server, &["generate", "--json"]);
+    registers(server, &tokens_of(&out)[0], "after_failure");
+}
+
+/// The conditional removal of raw rows: a row the server changed since it
+/// was read stays; as read, it goes.
+fn a_changed_row_stays(server: &mut Server) {
+    let host = Host::parse(HOST).expect("host");
+    let (out, _) = verbose_ok(server, &["generate", "--json"]);
+    let token = tokens_of(&out).remove(0);
+    let mut connection = Connection::open(&server.dir().join("prosody.sock")).expect("socket");
+    let mut store = InviteStore::new(&mut connection, &host);
+    let read = store.rows_of_keys(&[&token]).expect("rows");
+    assert_eq!(read.len(), 1);
+    // The server rewrites the record (as it would on an update).
+    let mut records = Records::new();
+    let mut changed = invitectl::lua::Table::new();
+    changed.insert("type", "register");
+    changed.insert("expires", 1);
+    records.host_record(token.as_str(), changed);
+    assert!(store.set_records(&records).expect("set").ok);
+    assert_eq!(
+        store.delete_rows_if_unchanged(&[&read[0]]).expect("delete"),
+        vec![false]
+    );
+    assert!(
+        stored_keys(server).contains(&token),
+        "the changed row stays"
+    );
+    let fresh = store.rows_of_keys(&[&token]).expect("rows");
+    assert_eq!(
+        store
+            .delete_rows_if_unchanged(&[&fresh[0]])
+            .expect("delete"),
+        vec![true]
+    );
+    assert!(!stored_keys(server).contains(&token));
 }

@@ -15,11 +15,11 @@ use super::ServerLink;
 use crate::admin_shell::{
     insert_rows_program, set_records_program, KeysToRemove, NewRow, RecordKey, Records,
 };
-use crate::record;
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::jid::Host;
 use crate::lua::LuaString;
+use crate::record;
 use crate::store::backend::NewInvites;
 use crate::store::prosody::files::convert;
 

@@ -10,10 +10,10 @@ use super::create::{self, Chunking};
 use super::journal::{self, JournalMode};
 use super::ServerLink;
 use crate::admin_shell::{delete_rows_program, Extent, RawRow};
-use crate::lua::LuaString;
 use crate::error::Result;
 use crate::invite::Invite;
 use crate::jid::Host;
+use crate::lua::LuaString;
 use crate::record::{self, Entry};
 use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::store::prosody::rows::{decode_row, RecordRow};
@@ -76,8 +76,10 @@ impl LiveSql {
                     Entry::Damaged(_) => None,
                 })
                 .collect();
-            let pairs: Vec<(&str, &str)> =
-                inviters.iter().map(|(u, k)| (u.as_str(), k.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = inviters
+                .iter()
+                .map(|(u, k)| (u.as_str(), k.as_str()))
+                .collect();
             let lone: Vec<&str> = part
                 .iter()
                 .copied()
@@ -151,7 +153,10 @@ impl LiveSql {
         let mut after = 0;
         while after < extent.max_rowid {
             let before = after.saturating_add(PAGE_WINDOW).min(extent.max_rowid);
-            let read = self.link.store(host).expired_page(after, before, PAGE_ROWS, now);
+            let read = self
+                .link
+                .store(host)
+                .expired_page(after, before, PAGE_ROWS, now);
             let (rows, next) = read.map_err(|e| self.link.error(e))?;
             // The server's answer must move on, or the loop would not end.
             after = next.max(after + 1);
