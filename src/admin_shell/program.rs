@@ -106,23 +106,25 @@ impl Program {
     /// when the program says so; [`AdminShellError::BadAnswer`] for an
     /// answer that is not `T`.
     pub fn run<T: DeserializeOwned>(&self, connection: &mut Connection, host: &str) -> Result<T> {
+        let result = self.result(connection)?;
+        let value: serde_json::Value =
+            serde_json::from_str(&result).map_err(|e| AdminShellError::BadAnswer(e.to_string()))?;
+        if let Ok(refusal) = Refusal::deserialize(&value) {
+            return Err(refusal.into_error(host));
+        }
+        T::deserialize(value).map_err(|e| AdminShellError::BadAnswer(e.to_string()))
+    }
+
+    /// Sends the program; the text of its result, after `Result: `.
+    fn result(&self, connection: &mut Connection) -> Result<String> {
         let reply = connection.request(&self.text)?;
         if reply.failed {
             return Err(AdminShellError::Failed(reply.result));
         }
-        let json = reply
-            .result
-            .strip_prefix("Result: ")
-            .ok_or_else(|| AdminShellError::BadAnswer(reply.result.clone()))?;
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| AdminShellError::BadAnswer(e.to_string()))?;
-        if let Ok(refusal) = Refusal::deserialize(&value) {
-            return Err(match refusal.error.as_str() {
-                "unknown-host" => AdminShellError::UnknownHost(host.to_owned()),
-                _ => AdminShellError::Storage(refusal.message.unwrap_or(refusal.error)),
-            });
+        match reply.result.strip_prefix("Result: ") {
+            Some(text) => Ok(text.to_owned()),
+            None => Err(AdminShellError::BadAnswer(reply.result)),
         }
-        T::deserialize(value).map_err(|e| AdminShellError::BadAnswer(e.to_string()))
     }
 }
 
@@ -135,22 +137,12 @@ impl Program {
     ///
     /// As [`Program::run`].
     pub(crate) fn run_literal(&self, connection: &mut Connection, host: &str) -> Result<Table> {
-        let reply = connection.request(&self.text)?;
-        if reply.failed {
-            return Err(AdminShellError::Failed(reply.result));
-        }
-        let text = reply
-            .result
-            .strip_prefix("Result: ")
-            .ok_or_else(|| AdminShellError::BadAnswer(reply.result.clone()))?;
+        let text = self.result(connection)?;
         // A literal of a table with only named fields never starts so.
         if text.starts_with("{\"") {
-            let refusal: Refusal = serde_json::from_str(text)
+            let refusal: Refusal = serde_json::from_str(&text)
                 .map_err(|e| AdminShellError::BadAnswer(e.to_string()))?;
-            return Err(match refusal.error.as_str() {
-                "unknown-host" => AdminShellError::UnknownHost(host.to_owned()),
-                _ => AdminShellError::Storage(refusal.message.unwrap_or(refusal.error)),
-            });
+            return Err(refusal.into_error(host));
         }
         match crate::lua::parse_value(text.as_bytes()) {
             Ok(Value::Table(t)) => Ok(t),
@@ -168,6 +160,15 @@ impl Program {
 struct Refusal {
     error: String,
     message: Option<String>,
+}
+
+impl Refusal {
+    fn into_error(self, host: &str) -> AdminShellError {
+        match self.error.as_str() {
+            "unknown-host" => AdminShellError::UnknownHost(host.to_owned()),
+            _ => AdminShellError::Storage(self.message.unwrap_or(self.error)),
+        }
+    }
 }
 
 #[cfg(test)]
