@@ -25,6 +25,7 @@ use invitectl::{Error, Host, InviteRequest, Location, OpenMode, Store};
 use serde_json::Value;
 
 use crate::harness::{self, Options, Server, Storage, Version, HOST};
+use crate::scenarios::register_ok;
 
 /// One test per server generation and storage for each `NAME(&mut Server)`.
 macro_rules! beside_every_server {
@@ -52,90 +53,40 @@ beside_every_server!(
     hostile_text_is_stored_and_never_run,
 );
 
-/// SQLite: a row removed only while byte for byte as read.
-mod sqlite_rows {
-    #[test]
-    fn prosody_0_12() {
-        super::run(
-            super::Version::V012,
-            super::Storage::Sql,
-            "",
-            super::a_changed_row_stays,
-        );
-    }
-    #[test]
-    fn prosody_13() {
-        super::run(
-            super::Version::V13,
-            super::Storage::Sql,
-            "",
-            super::a_changed_row_stays,
-        );
-    }
+/// One test per listed server for a test function given extra
+/// configuration: `MODULE::prosody_0_12` and so on.
+macro_rules! on_servers {
+    ($module:ident, $extra:expr, $test:ident: $($name:ident => $version:ident, $storage:ident);+ $(;)?) => {
+        mod $module {
+            $( #[test] fn $name() {
+                super::run(super::Version::$version, super::Storage::$storage, $extra, super::$test)
+            } )+
+        }
+    };
 }
 
-/// Without `admin_shell`, on both generations and storages.
-mod without_admin_shell {
-    const NO_SHELL: &str = "modules_disabled = { \"s2s\"; \"offline\"; \"admin_shell\" }\n";
-    #[test]
-    fn prosody_0_12() {
-        super::run(
-            super::Version::V012,
-            super::Storage::Sql,
-            NO_SHELL,
-            super::refused_without_the_socket,
-        );
-    }
-    #[test]
-    fn prosody_13() {
-        super::run(
-            super::Version::V13,
-            super::Storage::Sql,
-            NO_SHELL,
-            super::refused_without_the_socket,
-        );
-    }
-    #[test]
-    fn prosody_0_12_files() {
-        super::run(
-            super::Version::V012,
-            super::Storage::Internal,
-            NO_SHELL,
-            super::refused_without_the_socket,
-        );
-    }
-    #[test]
-    fn prosody_13_files() {
-        super::run(
-            super::Version::V13,
-            super::Storage::Internal,
-            NO_SHELL,
-            super::refused_without_the_socket,
-        );
-    }
-}
+// SQLite: a row removed only while byte for byte as read.
+on_servers!(sqlite_rows, "", a_changed_row_stays:
+    prosody_0_12 => V012, Sql;
+    prosody_13 => V13, Sql;
+);
 
-/// A database the admin switched to WAL mode, on both generations.
-mod in_wal_mode {
-    #[test]
-    fn prosody_0_12() {
-        super::run(
-            super::Version::V012,
-            super::Storage::Sql,
-            "",
-            super::wal_is_read_directly,
-        );
-    }
-    #[test]
-    fn prosody_13() {
-        super::run(
-            super::Version::V13,
-            super::Storage::Sql,
-            "",
-            super::wal_is_read_directly,
-        );
-    }
-}
+/// The configuration of a server without `admin_shell`.
+const NO_SHELL: &str = "modules_disabled = { \"s2s\"; \"offline\"; \"admin_shell\" }\n";
+
+// Without `admin_shell`, on both generations and storages.
+on_servers!(without_admin_shell, super::NO_SHELL, refused_without_the_socket:
+    prosody_0_12 => V012, Sql;
+    prosody_13 => V13, Sql;
+    prosody_0_12_files => V012, Internal;
+    prosody_13_files => V13, Internal;
+);
+
+// A database the admin switched to WAL mode, on both generations.
+on_servers!(in_wal_mode, "", wal_is_read_directly:
+    prosody_0_12 => V012, Sql;
+    prosody_13 => V13, Sql;
+);
 
 fn run(version: Version, storage: Storage, extra: &str, test: fn(&mut Server)) {
     let options = Options {
@@ -195,21 +146,9 @@ fn stored_keys(server: &Server) -> HashSet<String> {
         .collect()
 }
 
+/// A client registers `user` with `token`, and the account exists.
 fn registers(server: &Server, token: &str, user: &str) {
-    let mut c = server.client();
-    c.preauth(token)
-        .expect("preauth round trip")
-        .unwrap_or_else(|e| {
-            panic!(
-                "preauth with {token} refused: {e}\n{}",
-                server.diagnostics()
-            )
-        });
-    c.register(user, "pw")
-        .expect("register round trip")
-        .unwrap_or_else(|e| panic!("registering {user} refused: {e}\n{}", server.diagnostics()));
-    c.sync_unauthed().expect("round trip");
-    c.close();
+    register_ok(server, token, user, "pw");
     assert!(server.account_exists(user), "{user} was not created");
 }
 

@@ -113,7 +113,7 @@ fn register(server: &Server, token: &str, user: &str, password: &str) -> Result<
     r
 }
 
-fn register_ok(server: &Server, token: &str, user: &str, password: &str) {
+pub(super) fn register_ok(server: &Server, token: &str, user: &str, password: &str) {
     if let Err(e) = register(server, token, user, password) {
         panic!(
             "{}: registering {user} with {token} failed: {e}\n{}",

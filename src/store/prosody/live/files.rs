@@ -85,7 +85,7 @@ impl Backend for LiveFiles {
     }
 
     fn write_needs(&self) -> &'static str {
-        "Prosody's admin socket refuses this user: run as root or as the server's user (e.g. runuser -u prosody --)"
+        super::WRITE_NEEDS
     }
 
     fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {

@@ -45,6 +45,9 @@ use crate::store::{Location, OpenMode};
 
 pub use route::{Direct, ProsodyServer, Route, Via, DEFAULT_SOCKET_NAME};
 
+/// What a user the server's admin socket refuses needs.
+const WRITE_NEEDS: &str = "Prosody's admin socket refuses this user: run as root or as the server's user (e.g. runuser -u prosody --)";
+
 /// Opens the store at `location` the way `via` and the server decide.
 pub fn open(
     location: &Location,

@@ -168,10 +168,11 @@ impl LiveSql {
     }
 
     fn direct(&mut self) -> Result<&mut SqlStore> {
-        if self.direct.is_none() {
-            self.direct = Some(SqlStore::open(&self.path, OpenMode::Existing)?);
-        }
-        Ok(self.direct.as_mut().unwrap_or_else(|| unreachable!()))
+        let store = match self.direct.take() {
+            Some(store) => store,
+            None => SqlStore::open(&self.path, OpenMode::Existing)?,
+        };
+        Ok(self.direct.insert(store))
     }
 }
 
@@ -181,7 +182,7 @@ impl Backend for LiveSql {
     }
 
     fn write_needs(&self) -> &'static str {
-        "Prosody's admin socket refuses this user: run as root or as the server's user (e.g. runuser -u prosody --)"
+        super::WRITE_NEEDS
     }
 
     fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
