@@ -131,6 +131,7 @@ mod interop {
     mod data_folder;
     pub mod harness;
     mod live;
+    mod machine;
     pub mod scenarios;
     mod stall;
     mod xmpp;

@@ -36,6 +36,8 @@ pub struct Connection {
     buf: Vec<u8>,
     timeout: Duration,
     broken: bool,
+    /// How long the last answer took after its request was sent whole.
+    answered_after: Duration,
 }
 
 impl std::fmt::Debug for Connection {
@@ -81,6 +83,7 @@ impl Connection {
             buf: Vec::new(),
             timeout,
             broken: false,
+            answered_after: Duration::ZERO,
         };
         connection.exchange(framing::STREAM_HEADER, framing::read_stream_header)?;
         Ok(connection)
@@ -89,6 +92,14 @@ impl Connection {
     /// The socket's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How long the server took to answer the last request once it was
+    /// sent whole: what it spent on it (reading the rest, parsing,
+    /// compiling, running, answering), the longest a client of the
+    /// server's one event loop may have waited meanwhile.
+    pub fn answered_after(&self) -> Duration {
+        self.answered_after
     }
 
     /// Changes the per-request timeout.
@@ -134,7 +145,9 @@ impl Connection {
         let deadline = Instant::now() + self.timeout;
         self.reader.get_mut().get_mut().start(deadline);
         let outcome = self.write(data, deadline).and_then(|()| {
+            let sent = Instant::now();
             let got = read(&mut self.reader, &mut self.buf);
+            self.answered_after = sent.elapsed();
             let timed = self.reader.get_mut().get_mut();
             match got {
                 Err(_) if timed.timed_out => Err(AdminShellError::Timeout(self.timeout)),

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use invitectl::{Host, Invite, Kind, Location, OpenMode, Store};
 use rusqlite::{Connection, OpenFlags};
 
+use super::machine::{self, Machine, Share};
 use super::xmpp::Client;
 use crate::support::accounts::{ids_of, is_root};
 use crate::support::mariadb_server::{self, Database as MyDatabase};
@@ -170,6 +171,8 @@ pub struct Options {
     pub extra_config: String,
     /// The storage backend.
     pub storage: Storage,
+    /// Whether the server runs beside other tests' servers.
+    pub machine: Machine,
 }
 
 impl Default for Options {
@@ -178,6 +181,7 @@ impl Default for Options {
             log_level: "debug",
             extra_config: String::new(),
             storage: Storage::Sql,
+            machine: Machine::Shared,
         }
     }
 }
@@ -196,6 +200,8 @@ pub struct Server {
     /// The server's database on a database server; dropped after the
     /// server stops.
     database: Option<SqlDatabase>,
+    /// Its share of the machine (see machine.rs); released last.
+    share: Option<Share>,
 }
 
 /// A database of the process's test server that a Prosody stores its data
@@ -253,6 +259,7 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         skip::skipped(&why);
         return None;
     }
+    let share = machine::take(options.machine);
     let database = match options.storage {
         Storage::Postgres => Some(SqlDatabase::Postgres(
             postgres_cluster::cluster()?.fresh_database(),
@@ -262,7 +269,9 @@ pub fn start_with(version: Version, options: Options) -> Option<Server> {
         )),
         Storage::Sql | Storage::Internal => None,
     };
-    Some(Server::start(version, options, database))
+    let mut server = Server::start(version, options, database);
+    server.share = Some(share);
+    Some(server)
 }
 
 /// Starts `version` on an existing PostgreSQL `database` (e.g. one that
@@ -309,6 +318,7 @@ impl Server {
             storage: options.storage,
             pg: OnceLock::new(),
             database,
+            share: None,
         };
         server.spawn();
         server.wait_ready();

@@ -93,6 +93,7 @@ fn run(version: Version, storage: Storage, extra: &str, test: fn(&mut Server)) {
         storage,
         log_level: "info",
         extra_config: extra.to_owned(),
+        ..Options::default()
     };
     if let Some(mut server) = harness::start_with(version, options) {
         test(&mut server);

@@ -12,6 +12,7 @@ use invitectl::{Host, InviteRequest};
 use serde_json::Value;
 
 use super::harness::{now_unix, Options, Running, Server, Storage, Version, COMMAND_TIMEOUT, HOST};
+use super::machine::Machine;
 use super::stall::StallMeter;
 use super::xmpp::{StanzaError, NS_CLIENT};
 use crate::support::postgres_cluster;
@@ -19,11 +20,17 @@ use crate::support::postgres_cluster;
 /// Server settings per scenario: the concurrency scenario greps the log for
 /// errors, so it logs at "info" (debug logs SQL tracebacks of handled
 /// errors); the stall scenario's pings would fill a debug log, and the
-/// server would spend its time writing it.
+/// server would spend its time writing it. The stall scenario measures the
+/// server's answers, so it has the machine to itself (machine.rs).
 pub fn options(scenario: &str) -> Options {
     match scenario {
-        "concurrent_use" | "server_keeps_answering" => Options {
+        "concurrent_use" => Options {
             log_level: "info",
+            ..Options::default()
+        },
+        "server_keeps_answering" => Options {
+            log_level: "info",
+            machine: Machine::Alone,
             ..Options::default()
         },
         "landing_pages_match_the_server" => Options {
