@@ -34,6 +34,7 @@ pub mod access;
 pub mod admin_shell;
 pub mod config;
 pub mod duration;
+pub mod ejabberd_config;
 mod error;
 pub mod invite;
 pub mod jid;
