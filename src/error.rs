@@ -104,13 +104,17 @@ pub enum Error {
     #[error("{0}")]
     InvalidLocation(String),
 
-    /// Prosody's configuration names a storage invitectl cannot use.
+    /// The server's configuration names a storage invitectl cannot use.
     #[error("{0}")]
     UnsupportedStorage(String),
 
     /// Prosody's configuration cannot be read where the store is chosen.
     #[error(transparent)]
     Config(#[from] ConfigError),
+
+    /// ejabberd's configuration cannot be read where the store is chosen.
+    #[error(transparent)]
+    EjabberdConfig(#[from] crate::ejabberd_config::EjabberdConfigError),
 
     /// The store's database could not be reached, or refused or failed a
     /// request. The backend describes its driver's error.
@@ -229,7 +233,9 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Damaged { .. } | Error::Expired(_) => ErrorKind::Unusable,
             Error::NotAStore { .. } | Error::DataFile { .. } => ErrorKind::NotAStore,
-            Error::UnsupportedStorage(_) | Error::Config(_) => ErrorKind::Configuration,
+            Error::UnsupportedStorage(_) | Error::Config(_) | Error::EjabberdConfig(_) => {
+                ErrorKind::Configuration
+            }
             Error::NotBuilt { .. } => ErrorKind::NotBuilt,
             Error::Database { .. } | Error::Io { .. } => ErrorKind::Failed,
             Error::Busy { .. } => ErrorKind::Busy,

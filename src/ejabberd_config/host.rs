@@ -9,7 +9,7 @@ use yaml_rust2::Yaml;
 
 use super::error::EjabberdConfigError;
 use super::keywords::Keywords;
-use super::{EjabberdConfig, InviteDb, InvitesModule, LandingPage, SqlSettings, SqlType};
+use super::{EjabberdConfig, InviteDb, InvitesModule, LandingPage, Password, SqlSettings, SqlType};
 
 /// ejabberd's default lifetime of an invite, `token_expire_seconds`: 5
 /// days (include/mod_invites.hrl).
@@ -291,7 +291,7 @@ impl<'c> EjabberdHost<'c> {
             port,
             database: database.unwrap_or_else(|| "ejabberd".into()),
             username: text("sql_username")?.unwrap_or_else(|| "ejabberd".into()),
-            password: text("sql_password")?.unwrap_or_default(),
+            password: Password::new(text("sql_password")?.unwrap_or_default()),
             sqlite_file,
             multihost,
         })

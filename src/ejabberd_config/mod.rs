@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::Yaml;
 
+pub use crate::config::Password;
 pub use error::EjabberdConfigError;
 pub use host::{EjabberdHost, DEFAULT_TOKEN_EXPIRE_SECONDS};
 
@@ -130,8 +131,8 @@ pub enum InviteDb {
 }
 
 /// The SQL connection options of a host, with ejabberd's defaults filled
-/// in. The password is never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+/// in.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlSettings {
     /// `sql_type` (default `odbc`).
     pub sql_type: SqlType,
@@ -144,28 +145,13 @@ pub struct SqlSettings {
     /// `sql_username` (default `ejabberd`).
     pub username: String,
     /// `sql_password` (default empty).
-    pub password: String,
+    pub password: Password,
     /// On SQLite, the database file: `sql_database`, else
     /// `@DATABASE_PATH@/sqlite/@HOST@.sqlite`.
     pub sqlite_file: Option<PathBuf>,
     /// `sql_schema_multihost` (before 25.10 `new_sql_schema`), when set;
     /// the store itself tells by its columns.
     pub multihost: Option<bool>,
-}
-
-impl std::fmt::Debug for SqlSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlSettings")
-            .field("sql_type", &self.sql_type)
-            .field("server", &self.server)
-            .field("port", &self.port)
-            .field("database", &self.database)
-            .field("username", &self.username)
-            .field("password", &"<hidden>")
-            .field("sqlite_file", &self.sqlite_file)
-            .field("multihost", &self.multihost)
-            .finish()
-    }
 }
 
 /// `sql_type`.

@@ -145,7 +145,7 @@ append_host_config:
     assert_eq!(sql.server, "db.internal");
     assert_eq!(sql.port, Some(5432));
     assert_eq!(sql.database, "b_b.example");
-    assert_eq!(sql.password, "s3cret");
+    assert_eq!(sql.password.expose(), "s3cret");
     assert!(
         !format!("{sql:?}").contains("s3cret"),
         "Debug hides the password"

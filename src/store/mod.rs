@@ -54,6 +54,7 @@
 mod backend;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod batch;
+mod ejabberd;
 mod engine;
 mod location;
 mod owner;

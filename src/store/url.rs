@@ -8,6 +8,7 @@ use std::fmt;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::config::{Password, SqlConfig};
+use crate::ejabberd_config::SqlSettings;
 use crate::error::{Error, Result};
 
 /// A database server's location, read from a URL or from Prosody's `sql`
@@ -39,6 +40,15 @@ pub trait ServerLocation: Sized {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
         Self::complete(DatabaseUrl::from_prosody(sql), &env)
+    }
+
+    /// The database of an ejabberd host's `sql_*` options, completed as
+    /// [`ServerLocation::from_prosody_with_env`] completes Prosody's.
+    fn from_ejabberd_with_env(
+        sql: &SqlSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        Self::complete(DatabaseUrl::from_ejabberd(sql), &env)
     }
 }
 
@@ -147,6 +157,28 @@ impl DatabaseUrl {
             host: set(&sql.host),
             port: sql.port,
             database: set(&sql.database),
+            params: Vec::new(),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// The parts of an ejabberd host's `sql_*` options. ejabberd fills in
+    /// every one (see [`SqlSettings`]); an empty password is none, as the
+    /// server's drivers take it. ejabberd's drivers always connect over
+    /// TCP, and Erlang takes `localhost` for 127.0.0.1, where MySQL's
+    /// client library would take it for its unix socket.
+    pub fn from_ejabberd(sql: &SqlSettings) -> DatabaseUrl {
+        let host = match sql.server.as_str() {
+            "localhost" => "127.0.0.1".to_owned(),
+            other => other.to_owned(),
+        };
+        DatabaseUrl {
+            user: nonempty(sql.username.clone()),
+            password: (!sql.password.expose().is_empty()).then(|| sql.password.clone()),
+            host: nonempty(host),
+            port: sql.port,
+            database: nonempty(sql.database.clone()),
             params: Vec::new(),
         }
     }
