@@ -98,10 +98,15 @@ fn run(version: Version, storage: Storage, extra: &str, test: fn(&mut Server)) {
     if let Some(mut server) = harness::start_with(version, options) {
         test(&mut server);
         let log = server.log();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("Traceback") || l.contains("\terror\t"))
+            .collect();
         assert!(
-            !log.contains("Traceback") && !log.contains("\terror\t"),
-            "{}: the server logged an error\n{}",
+            errors.is_empty(),
+            "{}: the server logged an error:\n{}\n{}",
             server.version.label(),
+            errors.join("\n"),
             server.diagnostics()
         );
     }
