@@ -79,6 +79,29 @@ pub enum Error {
     #[error("the invite {0} has expired")]
     Expired(String),
 
+    /// The invite was used already: ejabberd keeps a used invite, with the
+    /// account that used it.
+    #[error("the invite {token} was already used by {by}")]
+    Used {
+        /// The token.
+        token: String,
+        /// The bare JID that used it, as the store records it.
+        by: String,
+    },
+
+    /// The store has no place for something a new invite asks for
+    /// (ejabberd's `invite_token` holds no reusable invites, groups,
+    /// roles or notes): refused rather than dropped.
+    #[error("{store}: {server} cannot store {what}")]
+    NotStorable {
+        /// The store, as messages name it.
+        store: String,
+        /// The server whose data model it is ("ejabberd").
+        server: &'static str,
+        /// What it cannot hold: "reusable invites", "groups", ...
+        what: &'static str,
+    },
+
     /// The file or database exists but is not a Prosody SQL store.
     #[error("{store}: not a Prosody SQL store: {reason}")]
     NotAStore {
@@ -229,9 +252,10 @@ impl Error {
             | Error::MalformedToken { .. }
             | Error::InvalidTemplate { .. }
             | Error::InvalidRequest(_)
-            | Error::InvalidLocation(_) => ErrorKind::InvalidInput,
+            | Error::InvalidLocation(_)
+            | Error::NotStorable { .. } => ErrorKind::InvalidInput,
             Error::NotFound(_) => ErrorKind::NotFound,
-            Error::Damaged { .. } | Error::Expired(_) => ErrorKind::Unusable,
+            Error::Damaged { .. } | Error::Expired(_) | Error::Used { .. } => ErrorKind::Unusable,
             Error::NotAStore { .. } | Error::DataFile { .. } => ErrorKind::NotAStore,
             Error::UnsupportedStorage(_) | Error::Config(_) | Error::EjabberdConfig(_) => {
                 ErrorKind::Configuration

@@ -126,6 +126,10 @@ pub struct Invite {
     pub source: Option<String>,
     /// The rendered landing-page URL.
     pub landing_page: Option<String>,
+    /// Who used it, where the store keeps used invites: ejabberd records
+    /// the bare JID in `invitee` and keeps the row. Always `None` on
+    /// Prosody's stores, which delete a used invite.
+    pub used_by: Option<String>,
 }
 
 impl Invite {
@@ -154,6 +158,11 @@ impl Invite {
     /// Whether the server would refuse it at `now`.
     pub fn is_expired(&self, now: i64) -> bool {
         now > self.expires
+    }
+
+    /// Whether it was used (see [`Invite::used_by`]).
+    pub fn is_used(&self) -> bool {
+        self.used_by.is_some()
     }
 
     /// The link to hand out: the landing page if there is one, else the URI.
@@ -309,6 +318,7 @@ impl InviteRequest {
             note: self.note.clone(),
             source: None,
             landing_page: None,
+            used_by: None,
         };
         if let Some(page) = &self.landing_page {
             if page.supports(&invite) {

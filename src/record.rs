@@ -22,10 +22,11 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// Whether `expire` removes this entry: an invite that reads whole and
-    /// has expired at `now`. A damaged record never does.
+    /// Whether `expire` removes this entry: an invite that reads whole,
+    /// was not used (ejabberd keeps used ones, see [`Invite::used_by`])
+    /// and has expired at `now`. A damaged record never does.
     pub fn is_expired_invite(&self, now: i64) -> bool {
-        matches!(self, Entry::Invite(invite) if invite.is_expired(now))
+        matches!(self, Entry::Invite(invite) if !invite.is_used() && invite.is_expired(now))
     }
 
     /// The token the record is stored under.
@@ -173,6 +174,7 @@ pub fn decode_host_record(key: String, kind: &str, value: &str) -> Entry {
         note: additional.note,
         source: additional.source,
         landing_page: record.landing_page.map(Cow::into_owned),
+        used_by: None,
         token,
     })
 }
@@ -269,6 +271,7 @@ pub fn decode_user_record(host: &str, user: String, key: String, kind: &str, val
         note: None,
         source: None,
         landing_page: None,
+        used_by: None,
     })
 }
 

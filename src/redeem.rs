@@ -7,7 +7,7 @@ use crate::record::Entry;
 use crate::token::Token;
 
 /// Applies the server's check to what the store holds for `token`: unknown,
-/// damaged and expired invites are refused; the invite is valid while
+/// damaged, used (ejabberd keeps them) and expired invites are refused; the invite is valid while
 /// `now <= expires`.
 pub(crate) fn check(entry: Option<Entry>, token: &Token, now: i64) -> Result<Invite> {
     match entry {
@@ -15,6 +15,12 @@ pub(crate) fn check(entry: Option<Entry>, token: &Token, now: i64) -> Result<Inv
         Some(Entry::Damaged(damaged)) => Err(Error::Damaged {
             token: token.to_string(),
             reason: damaged.reason,
+        }),
+        Some(Entry::Invite(Invite {
+            used_by: Some(by), ..
+        })) => Err(Error::Used {
+            token: token.to_string(),
+            by,
         }),
         Some(Entry::Invite(invite)) if invite.is_expired(now) => {
             Err(Error::Expired(token.to_string()))

@@ -23,6 +23,7 @@
 //! | `groups` | array of strings | joined on registration |
 //! | `note` | string or null | free text |
 //! | `source` | string or null | who made it, where recorded |
+//! | `used_by` | string, only when present | the bare JID that used it (ejabberd keeps used invites; Prosody's stores never have this field) |
 //!
 //! A record that cannot be read: `{"token": …, "kind": "damaged", "user":
 //! null or the per-user record's user, "error": …}`. New fields may be
@@ -111,6 +112,10 @@ fn write_invite(out: &mut String, invite: &Invite, now: i64) {
     optional(out, invite.note.as_deref());
     out.push_str(",\"source\":");
     optional(out, invite.source.as_deref());
+    if let Some(used_by) = &invite.used_by {
+        out.push_str(",\"used_by\":");
+        string(out, used_by);
+    }
     out.push('}');
 }
 

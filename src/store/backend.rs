@@ -55,9 +55,35 @@ pub trait Backend {
     /// of how many; returns how many invites went.
     fn prune(&mut self, host: &Host, now: i64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64>;
 
+    /// Removes what [`Backend::prune`] removes and, where the store keeps
+    /// used invites (ejabberd), every used one as well. Prosody's stores
+    /// keep no used invites, so by default this is `prune`.
+    fn prune_including_used(
+        &mut self,
+        host: &Host,
+        now: i64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        self.prune(host, now, progress)
+    }
+
+    /// Checks a token as the server does at `now`, without using it. By
+    /// default Prosody's rules (see [`crate::Store::check`]).
+    fn check(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
+        crate::redeem::check(self.get(host, token)?, token, now)
+    }
+
     /// Checks the token as [`crate::Store::check`] does and uses it, under
     /// one lock.
     fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite>;
+
+    /// [`Backend::redeem`] by the account `invitee` (a bare JID), which a
+    /// store that records who used an invite (ejabberd) records. By
+    /// default the invitee is not recorded.
+    fn redeem_by(&mut self, host: &Host, token: &Token, now: i64, invitee: &str) -> Result<Invite> {
+        let _ = invitee;
+        self.redeem(host, token, now)
+    }
 }
 
 /// A prepared listing, which streams its entries from the store.

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use super::backend::Backend;
 use super::engine::mysql::MyTarget;
 use super::engine::pg::PgTarget;
-use super::{owner, prosody, OpenMode};
+use super::engine::sqlite::Connection;
+use super::{ejabberd, owner, prosody, OpenMode};
 use crate::error::{Error, Result};
 
 /// Where a store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// A SQLite file in Prosody's SQL schema.
+    /// A SQLite file in Prosody's SQL schema, or with ejabberd's
+    /// `invite_token` table (and no `prosody` table).
     Sqlite(PathBuf),
     /// Prosody's data folder (`data_path`), with its file storage
     /// (`storage = "internal"`, the default).
@@ -95,6 +97,16 @@ impl Location {
         Ok(match self {
             Location::Sqlite(path) => {
                 owner::check_store_path(path)?;
+                // The table the database holds decides the data model
+                // (see `ejabberd::sqlite::holds_ejabberd`).
+                if path.is_file() {
+                    let db = Connection::open(path, OpenMode::Existing, |_| Ok(()))?;
+                    if ejabberd::sqlite::holds_ejabberd(&db)? {
+                        return Ok(Box::new(ejabberd::sqlite::EjabberdSqlite::from_connection(
+                            db,
+                        )?));
+                    }
+                }
                 Box::new(prosody::sqlite::SqlStore::open(path, mode)?)
             }
             Location::Files(path) => {

@@ -15,6 +15,10 @@
 //!   rows and record JSON, written against each database engine
 //!   (`prosody::sqlite`, `prosody::pg`, `prosody::mysql`); and Prosody's
 //!   Lua data files (`prosody::files`), which are a store of their own.
+//! - ejabberd's data model (`ejabberd`): mod_invites' `invite_token`
+//!   table, a row per invite, on SQLite (`ejabberd::sqlite`), in its
+//!   multihost and single-host schemas; see that module for the rows,
+//!   the mapping to [`Invite`] and ejabberd's rules.
 //! - The database engines (`engine`), with no data model: a connection to
 //!   SQLite, PostgreSQL or MySQL/MariaDB, its transactions, the lock
 //!   invitectl's writers take turns by (`BEGIN IMMEDIATE`, an advisory
@@ -277,15 +281,41 @@ impl Store {
         self.backend.prune(host, now, &mut progress)
     }
 
+    /// [`Store::prune`], and on a store that keeps used invites
+    /// (ejabberd's), every used invite of `host` too, whatever its expiry,
+    /// in the same transaction. On Prosody's stores, which keep no used
+    /// invites, the same as `prune`.
+    pub fn prune_including_used(&mut self, host: &Host, now: i64) -> Result<u64> {
+        self.backend.prune_including_used(host, now, &mut |_, _| {})
+    }
+
     /// Checks a token as the server does at `now`, without using it.
+    /// On ejabberd's stores, ejabberd's rules: a used invite is refused
+    /// ([`Error::Used`](crate::Error::Used)), and an invite expires at
+    /// its `expires` second.
     pub fn check(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
-        crate::redeem::check(self.get(host, token)?, token, now)
+        self.backend.check(host, token, now)
     }
 
     /// Uses a token as the server does when an account registers: a
     /// reusable invite stays, any other loses all its records, atomically.
+    /// On ejabberd's stores the row stays, marked used by the account the
+    /// invite names (its `invitee` set, as ejabberd's `set_invitee` does);
+    /// an invite that names no account needs [`Store::redeem_by`].
     pub fn redeem(&mut self, host: &Host, token: &Token, now: i64) -> Result<Invite> {
         self.backend.redeem(host, token, now)
+    }
+
+    /// [`Store::redeem`] by the account `invitee` (a bare JID), which
+    /// ejabberd's stores record as who used it; Prosody's record no one.
+    pub fn redeem_by(
+        &mut self,
+        host: &Host,
+        token: &Token,
+        now: i64,
+        invitee: &str,
+    ) -> Result<Invite> {
+        self.backend.redeem_by(host, token, now, invitee)
     }
 }
 
