@@ -550,3 +550,35 @@ fn ssl_mode_means_what_it_means_for_the_mysql_client() {
     let out = list(url("ssl-mode=VERIFY_IDENTITY")).code(1);
     stderr_line(&out);
 }
+
+/// A database with ejabberd's `invite_token` table and no Prosody table
+/// is ejabberd's: invitectl refuses it in one line and adds no table.
+#[test]
+fn an_ejabberd_database_gets_no_prosody_table() {
+    use mysql::prelude::Queryable;
+    let Some(db) = empty_database() else { return };
+    db.client()
+        .query_drop(
+            "CREATE TABLE invite_token (token varchar(191) NOT NULL PRIMARY KEY, \
+             username text NOT NULL, invitee text NOT NULL, created_at timestamp NOT NULL, \
+             expires timestamp NOT NULL, type character(1) NOT NULL, account_name text NOT NULL)",
+        )
+        .unwrap();
+    for args in [&["generate"][..], &["list"]] {
+        let out = invitectl()
+            .args(["--store", &db.url()])
+            .envs(db.env())
+            .arg(HOST)
+            .args(args)
+            .assert()
+            .code(1)
+            .stdout("");
+        assert!(
+            stderr_line(&out).contains("holds ejabberd's invite_token table"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    let tables: Vec<String> = db.client().query("SHOW TABLES").unwrap();
+    assert_eq!(tables, ["invite_token"], "only ejabberd's table");
+}

@@ -459,3 +459,42 @@ fn a_lock_held_elsewhere_is_waited_for_then_given_up_on() {
     drop(tx);
     assert_eq!(store.invite_rows().len(), 1, "nothing was revoked");
 }
+
+/// A database with ejabberd's `invite_token` table and no Prosody table
+/// is ejabberd's: invitectl refuses it in one line and adds no table.
+#[test]
+fn an_ejabberd_database_gets_no_prosody_table() {
+    let Some(db) = empty_database() else { return };
+    db.client()
+        .batch_execute(
+            "CREATE TABLE invite_token (token text NOT NULL PRIMARY KEY, username text NOT NULL, \
+             invitee text NOT NULL DEFAULT '', created_at timestamp NOT NULL DEFAULT now(), \
+             expires timestamp NOT NULL DEFAULT now(), type character(1) NOT NULL, \
+             account_name text NOT NULL)",
+        )
+        .unwrap();
+    for args in [&["generate"][..], &["list"]] {
+        let out = invitectl()
+            .args(["--store", &db.url()])
+            .envs(db.env())
+            .arg(HOST)
+            .args(args)
+            .assert()
+            .code(1)
+            .stdout("");
+        assert!(
+            stderr_line(&out).contains("holds ejabberd's invite_token table"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1, "only ejabberd's table");
+}

@@ -18,6 +18,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS "prosody_unique_index" ON "prosody" ("host", "
 pub const NO_TABLE: &str =
     "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)";
 
+/// Why a database server's database without Prosody's table is not given
+/// one: it is ejabberd's, which invitectl reads only on SQLite so far.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub fn ejabberds_database(name: &str) -> crate::error::Error {
+    crate::error::Error::UnsupportedStorage(format!(
+        "{name} holds ejabberd's invite_token table, not Prosody's: invitectl works on ejabberd's invites on SQLite only so far, and adds no Prosody table beside them"
+    ))
+}
+
 /// The table's columns on a database server, after making the table
 /// (`create`, which tells whether this call made it) when it is missing
 /// and `mode` allows; and whether this open made it.

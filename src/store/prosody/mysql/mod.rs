@@ -95,6 +95,9 @@ impl MyStore {
     pub fn open(target: &MyTarget, mode: OpenMode) -> Result<MyStore> {
         let mut db = Connection::open(target)?;
         let (columns, created) = table::columns_creating(&mut db, mode, columns, create_table)?;
+        if columns.is_empty() {
+            refuse_ejabberds(&mut db)?;
+        }
         let indexes = check_schema(&mut db, &columns)?;
         Ok(MyStore {
             opened: table::opened(db.name(), created, indexes),
@@ -155,11 +158,27 @@ fn columns(db: &mut Connection) -> Result<Vec<(String, String)>> {
 
 /// Makes Prosody 13's table, unless someone made it meanwhile; returns
 /// whether this call made it.
+/// A database without Prosody's table but with ejabberd's is ejabberd's.
+fn refuse_ejabberds(db: &mut Connection) -> Result<()> {
+    let (conn, name) = db.parts();
+    let ejabberds: Option<i64> = conn
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_name = 'invite_token'",
+        )
+        .map_err(failed(name))?;
+    if ejabberds.unwrap_or(0) > 0 {
+        return Err(table::ejabberds_database(db.name()));
+    }
+    Ok(())
+}
+
 fn create_table(db: &mut Connection) -> Result<bool> {
     db.locked_for_schema(|db| {
         if !columns(db)?.is_empty() {
             return Ok(false);
         }
+        refuse_ejabberds(db)?;
         let (conn, name) = db.parts();
         conn.query_drop(SCHEMA[0])
             .and_then(|()| match conn.query_drop(SCHEMA[1]) {

@@ -68,10 +68,14 @@ impl PgStore {
     pub fn open(target: &PgTarget, mode: OpenMode) -> Result<PgStore> {
         let mut db = Connection::open(target)?;
         let (columns, created) = table::columns_creating(&mut db, mode, columns, |db| {
+            refuse_ejabberds(db)?;
             let (client, name) = db.parts();
             client.batch_execute(table::SCHEMA).map_err(failed(name))?;
             Ok(true)
         })?;
+        if columns.is_empty() {
+            refuse_ejabberds(&mut db)?;
+        }
         let indexes = check_schema(&mut db, &columns)?;
         Ok(PgStore {
             opened: table::opened(db.name(), created, indexes),
@@ -79,6 +83,19 @@ impl PgStore {
             db,
         })
     }
+}
+
+/// A database without Prosody's table but with ejabberd's is ejabberd's.
+fn refuse_ejabberds(db: &mut Connection) -> Result<()> {
+    let (client, name) = db.parts();
+    let ejabberds: bool = client
+        .query_one("SELECT to_regclass('invite_token') IS NOT NULL", &[])
+        .map_err(failed(name))?
+        .get(0);
+    if ejabberds {
+        return Err(table::ejabberds_database(db.name()));
+    }
+    Ok(())
 }
 
 fn columns(db: &mut Connection) -> Result<Vec<(String, String)>> {
