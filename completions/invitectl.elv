@@ -19,7 +19,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
     var completions = [
         &'invitectl'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -52,7 +52,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]'
             cand --qr-file 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -69,7 +69,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         &'invitectl;list'= {
             cand --kind 'Show only invites of this kind'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -84,7 +84,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         &'invitectl;show'= {
             cand --qr-file 'Write the link as a QR image, PNG or SVG by the name''s extension (a folder gets TOKEN.png)'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -97,7 +97,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;revoke'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -109,7 +109,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;expire'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -124,7 +124,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;check-config'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -135,7 +135,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;completions'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
@@ -146,7 +146,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
         }
         &'invitectl;man'= {
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
-            cand --config 'Prosody''s configuration file, read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists'
+            cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'

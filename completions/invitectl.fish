@@ -25,7 +25,7 @@ function __fish_invitectl_using_subcommand
 end
 
 complete -c invitectl -n "__fish_invitectl_needs_command" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_needs_command" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_needs_command" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -59,7 +59,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l count -
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l landing-page -d 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]' -r
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l qr-file -d 'Write each link as a QR image, PNG or SVG by the name\'s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand generate" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -79,7 +79,7 @@ reset\t'Password resets'
 contact\t'Contact invites'
 group\t'Reusable (group) invites'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -94,7 +94,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s v -l verbos
 complete -c invitectl -n "__fish_invitectl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr-file -d 'Write the link as a QR image, PNG or SVG by the name\'s extension (a folder gets TOKEN.png)' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -107,7 +107,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand show" -l qr -d 'Also
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -119,7 +119,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -l json -d '
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -133,7 +133,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l json -d '
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -144,7 +144,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -l adm
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand check-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -155,7 +155,7 @@ complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -l admi
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which way the store is reached'
 complete -c invitectl -n "__fish_invitectl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l store -d 'The invite store: Prosody\'s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration\'s, else $XDG_DATA_HOME/invitectl/invites.sqlite' -r -F
-complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l config -d 'Prosody\'s configuration file, read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua when it exists' -r -F
+complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l config -d 'The server\'s configuration file (Prosody\'s, or ejabberd\'s .yml), read for the host\'s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand man" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"

@@ -14,6 +14,7 @@ mod cli {
     mod config;
     mod damaged_rows;
     mod docs;
+    mod ejabberd_config;
     mod file_storage;
     mod generate;
     mod list_show;

@@ -14,11 +14,14 @@ Prosody running with an admin socket invitectl cannot use),
 named by token was not found.
 
 Configuration: --config, else INVITECTL_CONFIG, else
-/etc/prosody/prosody.cfg.lua when it exists; INVITECTL_CONFIG set but empty
-reads no configuration. From it come the host's store (unless --store names
-one; data_path defaults to /var/lib/prosody), invite_expiry, invites_page
-and invites_page_supports. A host the configuration does not declare is a
-usage error (2).
+/etc/prosody/prosody.cfg.lua when it exists, else /etc/ejabberd/ejabberd.yml
+when it exists; INVITECTL_CONFIG set but empty reads no configuration. A
+.yml or .yaml file is ejabberd's. From Prosody's come the host's store
+(unless --store names one; data_path defaults to /var/lib/prosody),
+invite_expiry, invites_page and invites_page_supports; from ejabberd's the
+host's store (default_db or mod_invites' db_type, and the sql_* options)
+and mod_invites' token_expire_seconds. A host the configuration does not
+declare is a usage error (2).
 
 Environment: INVITECTL_CONFIG (the configuration when --config is not
 given), INVITECTL_STORE (the store when --store is not given), INVITECTL_VIA
@@ -53,9 +56,10 @@ pub struct Args {
     #[arg(long, global = true, env = "INVITECTL_STORE", value_name = "STORE", value_hint = ValueHint::AnyPath)]
     pub store: Option<PathBuf>,
 
-    /// Prosody's configuration file, read for the host's store and invite
-    /// defaults. Default: $INVITECTL_CONFIG, else
-    /// /etc/prosody/prosody.cfg.lua when it exists
+    /// The server's configuration file (Prosody's, or ejabberd's .yml),
+    /// read for the host's store and invite defaults. Default:
+    /// $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else
+    /// /etc/ejabberd/ejabberd.yml, when it exists
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 

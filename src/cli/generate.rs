@@ -1,8 +1,10 @@
 //! `invitectl HOST generate`: create invites and print their links.
 
 use std::io::{self, BufWriter, Seek, Write};
+use std::time::Duration;
 
 use anyhow::Result;
+use invitectl::duration::MAX_TTL;
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
 use invitectl::token::TokenSource;
@@ -204,7 +206,15 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
 /// Fills in what the options leave to the server's configuration:
 /// `invite_expiry` (not for password resets, which Prosody always gives one
 /// day) and `invites_page` with `invites_page_supports`.
+/// On ejabberd, `mod_invites`' `token_expire_seconds`, which it gives
+/// every kind.
 fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest) -> Result<()> {
+    if let Some(host) = ctx.ejabberd_host()? {
+        if let (None, Some(invites)) = (args.ttl, host.invites()?) {
+            request.ttl = Some(Duration::from_secs(invites.token_expire_seconds).min(MAX_TTL));
+        }
+        return Ok(());
+    }
     let Some(host) = ctx.host_config()? else {
         return Ok(());
     };

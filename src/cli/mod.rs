@@ -20,11 +20,13 @@ mod terminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use invitectl::config::{Config, HostConfig};
+use invitectl::config::HostConfig;
+use invitectl::ejabberd_config::EjabberdHost;
 use invitectl::store::{ProsodyServer, Via};
 use invitectl::{Host, Location, OpenMode, Store};
 
 pub use args::{Args, Command};
+use config::ServerConfig;
 pub use exit::{report, report_usage, Exit};
 
 /// A usage error found by the binary itself, such as a missing host.
@@ -39,7 +41,7 @@ enum StoreOrigin {
     Named,
     /// The per-user default, which no server reads unless pointed at it.
     Default,
-    /// Prosody's configuration, through the setting described.
+    /// The server's configuration, through the setting described.
     Configured(String),
 }
 
@@ -48,8 +50,8 @@ pub struct Context {
     host: Host,
     location: Location,
     origin: StoreOrigin,
-    /// Prosody's configuration, when one was found or named.
-    config: Option<Config>,
+    /// The server's configuration, when one was found or named.
+    config: Option<ServerConfig>,
     /// The server whose store it is, as far as known.
     server: ProsodyServer,
     via: Via,
@@ -73,13 +75,23 @@ impl Context {
         Ok(store)
     }
 
-    /// The host's view of the configuration, if there is one (the host was
-    /// checked to exist when the context was made).
+    /// The host's view of Prosody's configuration, if there is one (the
+    /// host was checked to exist when the context was made).
     fn host_config(&self) -> Result<Option<HostConfig<'_>>> {
-        self.config
-            .as_ref()
-            .map(|c| config::host(c, self.host.as_str()))
-            .transpose()
+        match &self.config {
+            Some(ServerConfig::Prosody(c)) => config::host(c, self.host.as_str()).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The host's view of ejabberd's configuration, if there is one.
+    fn ejabberd_host(&self) -> Result<Option<EjabberdHost<'_>>> {
+        match &self.config {
+            Some(ServerConfig::Ejabberd(c)) => {
+                config::ejabberd_host(c, self.host.as_str()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 }
 
@@ -142,9 +154,9 @@ impl Context {
         let config = config::find(config)
             .filter(|found| found.explicit || named.is_none())
             .map(|found| {
-                Config::load(&found.path).map_err(|e| {
+                ServerConfig::load(&found.path).map_err(|e| {
                     if found.explicit {
-                        e.into()
+                        e
                     } else {
                         anyhow::anyhow!(
                             "{e} (name one with --config, or set INVITECTL_CONFIG= to read none)"
@@ -153,20 +165,28 @@ impl Context {
                 })
             })
             .transpose()?;
-        let host_config = config
-            .as_ref()
-            .map(|c| config::host(c, host.as_str()))
-            .transpose()?;
-        let (location, origin) = resolve_store(named, host_config.as_ref())?;
-        let mut server = match &host_config {
-            Some(host) => ProsodyServer::from_config(host)?,
-            None => ProsodyServer::beside(&location),
+        let configured = match &config {
+            Some(ServerConfig::Prosody(c)) => {
+                Some(Configured::Prosody(config::host(c, host.as_str())?))
+            }
+            Some(ServerConfig::Ejabberd(c)) => Some(Configured::Ejabberd(config::ejabberd_host(
+                c,
+                host.as_str(),
+            )?)),
+            None => None,
+        };
+        let (location, origin) = resolve_store(named, configured.as_ref())?;
+        let mut server = match &configured {
+            Some(Configured::Prosody(host)) => ProsodyServer::from_config(host)?,
+            _ => ProsodyServer::beside(&location),
         };
         if admin_socket.is_some() {
             server.admin_socket = admin_socket;
         }
-        // No server reads the per-user default store.
-        if origin == StoreOrigin::Default && via == Via::Auto {
+        // No server reads the per-user default store, and ejabberd has no
+        // admin socket to write through.
+        let ejabberd = matches!(configured, Some(Configured::Ejabberd(_)));
+        if (origin == StoreOrigin::Default || ejabberd) && via == Via::Auto {
             via = Via::Store;
         }
         // The configuration is read as the caller (root may need to); the
@@ -186,19 +206,33 @@ impl Context {
     }
 }
 
+/// A host as the server's configuration declares it.
+enum Configured<'c> {
+    Prosody(HostConfig<'c>),
+    Ejabberd(EjabberdHost<'c>),
+}
+
 /// The store to use: `--store` (or `INVITECTL_STORE`, which clap folds into
 /// it, read by [`Location::parse`]), else the one the configuration gives
 /// the host, else the per-user default.
 fn resolve_store(
     named: Option<PathBuf>,
-    host: Option<&HostConfig<'_>>,
+    host: Option<&Configured<'_>>,
 ) -> Result<(Location, StoreOrigin)> {
     if let Some(path) = named {
         return Ok((Location::parse(path.as_os_str())?, StoreOrigin::Named));
     }
-    if let Some(host) = host {
-        let (location, chosen_at) = Location::from_config(host)?;
-        return Ok((location, StoreOrigin::Configured(chosen_at)));
+    match host {
+        Some(Configured::Prosody(host)) => {
+            let (location, chosen_at) = Location::from_config(host)?;
+            return Ok((location, StoreOrigin::Configured(chosen_at)));
+        }
+        Some(Configured::Ejabberd(host)) => {
+            let location = Location::from_ejabberd(host)?;
+            let chosen_at = format!("the sql options of {}", host.config_path().display());
+            return Ok((location, StoreOrigin::Configured(chosen_at)));
+        }
+        None => {}
     }
     let location = Location::default_store().ok_or_else(|| {
         UsageError("no store given and no home folder for the default one: use --store PATH".into())

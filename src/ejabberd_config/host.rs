@@ -28,6 +28,11 @@ impl<'c> EjabberdHost<'c> {
         self.name
     }
 
+    /// The configuration's main file.
+    pub fn config_path(&self) -> &'c std::path::Path {
+        &self.config.path
+    }
+
     /// An option as this host sees it.
     fn option(&self, key: &str) -> Option<Yaml> {
         let key_yaml = Yaml::String(key.to_owned());

@@ -259,5 +259,5 @@ fn check_config_fails_a_broken_config() {
 #[test]
 fn check_config_needs_a_config() {
     let run = invitectl().args([HOST, "check-config"]).assert().code(2);
-    one_line_with(run, "no Prosody configuration");
+    one_line_with(run, "no server configuration to check");
 }

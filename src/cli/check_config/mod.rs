@@ -9,9 +9,11 @@ use invitectl::{Location, OpenMode, Store};
 
 use super::{config, Context, Exit, StoreOrigin, UsageError};
 
+mod ejabberd;
+
 /// What one line says.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     Ok,
     Warning,
     Error,
@@ -19,7 +21,7 @@ enum Level {
 
 /// The findings, printed as they come.
 #[derive(Default)]
-struct Report {
+pub(super) struct Report {
     errors: usize,
 }
 
@@ -36,6 +38,15 @@ impl Report {
         println!("{prefix}: {}", message.as_ref());
     }
 
+    /// What the findings add up to.
+    fn exit(&self) -> Exit {
+        if self.errors > 0 {
+            Exit::Failure
+        } else {
+            Exit::Success
+        }
+    }
+
     /// An error line for a setting that could not be read.
     fn failed(&mut self, error: impl std::fmt::Display) {
         self.line(Level::Error, error.to_string());
@@ -43,9 +54,12 @@ impl Report {
 }
 
 pub fn run(ctx: &Context) -> Result<Exit> {
+    if let Some(host) = ctx.ejabberd_host()? {
+        return Ok(ejabberd::run(ctx, &host));
+    }
     let Some(host) = ctx.host_config()? else {
         return Err(UsageError(
-            "no Prosody configuration to check: use --config PATH or INVITECTL_CONFIG".into(),
+            "no server configuration to check: use --config PATH or INVITECTL_CONFIG".into(),
         )
         .into());
     };
@@ -65,11 +79,7 @@ pub fn run(ctx: &Context) -> Result<Exit> {
     registration(&mut report, &host);
     store(&mut report, ctx);
     landing_page(&mut report, &host);
-    Ok(if report.errors > 0 {
-        Exit::Failure
-    } else {
-        Exit::Success
-    })
+    Ok(report.exit())
 }
 
 fn modules(report: &mut Report, host: &HostConfig<'_>) {
@@ -120,7 +130,7 @@ fn registration(report: &mut Report, host: &HostConfig<'_>) {
     }
 }
 
-fn store(report: &mut Report, ctx: &Context) {
+pub(super) fn store(report: &mut Report, ctx: &Context) {
     let source = match &ctx.origin {
         StoreOrigin::Named => "named by --store".to_owned(),
         StoreOrigin::Default => "the per-user default".to_owned(),
@@ -151,7 +161,11 @@ fn store(report: &mut Report, ctx: &Context) {
             return;
         }
     };
-    route(report, ctx, &store);
+    if matches!(ctx.ejabberd_host(), Ok(Some(_))) {
+        ejabberd::route(report);
+    } else {
+        route(report, ctx, &store);
+    }
     if let Route::Server { .. } = store.route() {
         // The socket let this user in: the server does the writing.
         return;

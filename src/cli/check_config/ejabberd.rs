@@ -1,0 +1,79 @@
+//! `check-config` on an ejabberd host: whether its ejabberd, as
+//! configured, honours the invites invitectl writes.
+
+use invitectl::ejabberd_config::{EjabberdHost, LandingPage};
+
+use super::{store, Level, Report};
+use crate::cli::{Context, Exit};
+
+pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
+    let mut report = Report::default();
+    report.line(
+        Level::Ok,
+        format!(
+            "host {} is in the hosts of {}",
+            host.name(),
+            host.config_path().display()
+        ),
+    );
+    match host.invites() {
+        Ok(Some(invites)) => {
+            report.line(
+                Level::Ok,
+                "mod_invites is loaded (keeps and checks invites)",
+            );
+            report.line(
+                Level::Ok,
+                format!(
+                    "invites last {} s unless --ttl says otherwise (token_expire_seconds)",
+                    invites.token_expire_seconds
+                ),
+            );
+            let page = match &invites.landing_page {
+                LandingPage::None => "no landing_page: links are xmpp: URIs".to_owned(),
+                LandingPage::Auto => "landing_page: auto (ejabberd's own page)".to_owned(),
+                LandingPage::Template(t) => format!("landing page {t}"),
+            };
+            report.line(Level::Ok, page);
+            if invites.access_create_account != "none" {
+                report.line(
+                    Level::Ok,
+                    format!(
+                        "users allowed by access rule {} may make account invites (access_create_account)",
+                        invites.access_create_account
+                    ),
+                );
+            }
+        }
+        Ok(None) => report.line(
+            Level::Error,
+            "mod_invites is not loaded: add it to modules (it keeps and checks invites)",
+        ),
+        Err(e) => report.failed(e),
+    }
+    match host.register_allows_invites() {
+        Ok(Some(true)) => report.line(Level::Ok, "mod_register lets invites create accounts"),
+        Ok(Some(false)) => report.line(
+            Level::Error,
+            "mod_register's allow_modules leaves out mod_invites: account invites cannot register",
+        ),
+        Ok(None) => report.line(
+            Level::Error,
+            "mod_register is not loaded: account invites cannot register (contact invites still work)",
+        ),
+        Err(e) => report.failed(e),
+    }
+    store(&mut report, ctx);
+    report.exit()
+}
+
+/// ejabberd has no admin socket that takes code, so writes always go to
+/// the database directly; its SQLite connection waits for no lock either
+/// (no busy timeout), which each command's one short transaction keeps
+/// rare.
+pub(super) fn route(report: &mut Report) {
+    report.line(
+        Level::Ok,
+        "writes go to the database directly, each command in one short transaction",
+    );
+}

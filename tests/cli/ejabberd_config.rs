@@ -1,0 +1,249 @@
+//! The binary given ejabberd's configuration: how it refuses what it
+//! cannot use, in one line, with the documented exit code, and before
+//! anything is written.
+
+use std::path::PathBuf;
+
+use tempfile::TempDir;
+
+use super::common::{invitectl, stderr_of, HOST};
+
+const FAILURE: i32 = 1;
+const USAGE: i32 = 2;
+
+/// A temporary `ejabberd.yml` with HOST in its hosts.
+struct EjabberdYml {
+    dir: TempDir,
+    path: PathBuf,
+}
+
+impl EjabberdYml {
+    fn new(rest: &str) -> EjabberdYml {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ejabberd.yml");
+        std::fs::write(&path, format!("hosts:\n  - {HOST}\n{rest}")).unwrap();
+        EjabberdYml { dir, path }
+    }
+
+    /// Runs `invitectl --config PATH host args`, expecting a refusal with
+    /// `code`; returns its one line, and checks nothing was written
+    /// beside the configuration.
+    fn refused(&self, host: &str, args: &[&str], code: i32) -> String {
+        let out = invitectl()
+            .arg("--config")
+            .arg(&self.path)
+            .arg(host)
+            .args(args)
+            .assert()
+            .code(code)
+            .stdout("");
+        let stderr = stderr_of(&out);
+        assert!(stderr.starts_with("invitectl: "), "{args:?}: {stderr:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+        let entries: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["ejabberd.yml"], "{args:?} wrote beside it");
+        stderr
+    }
+}
+
+#[test]
+fn mnesia_is_refused_with_the_fix() {
+    let config = EjabberdYml::new("modules:\n  mod_invites: {}\n");
+    for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
+        let line = config.refused(HOST, command, FAILURE);
+        assert!(
+            line.contains("Mnesia") && line.contains("set `default_db: sql`"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_host_not_in_hosts_is_a_usage_error() {
+    let config = EjabberdYml::new("default_db: sql\nsql_type: sqlite\n");
+    let line = config.refused("other.example", &["list"], USAGE);
+    assert_eq!(
+        line.trim_end(),
+        format!(
+            "invitectl: host other.example is not in the hosts of {}",
+            config.path.display()
+        )
+    );
+}
+
+#[test]
+fn a_broken_configuration_is_one_line_without_its_values() {
+    let config = EjabberdYml::new("sql_password: [\"s3cret\"\n");
+    let line = config.refused(HOST, &["list"], FAILURE);
+    assert!(
+        line.contains("ejabberd.yml") && !line.contains("s3cret"),
+        "{line}"
+    );
+    let config = EjabberdYml::new("default_db: sql\nsql_type: oracle\n");
+    let line = config.refused(HOST, &["generate"], FAILURE);
+    assert!(line.contains("`sql_type` should be"), "{line}");
+}
+
+#[test]
+fn unsupported_sql_types_are_refused() {
+    for sql_type in ["mssql", "odbc"] {
+        let config = EjabberdYml::new(&format!("default_db: sql\nsql_type: {sql_type}\n"));
+        let line = config.refused(HOST, &["list"], FAILURE);
+        assert!(
+            line.contains(&format!("sql_type {sql_type} is not supported")),
+            "{line}"
+        );
+    }
+}
+
+/// An ejabberd SQLite database in 26.07's multihost schema, beside a
+/// configuration that points at it, with a row of another host and
+/// ejabberd's users table.
+fn ejabberd_on_sqlite() -> (EjabberdYml, PathBuf) {
+    let config = EjabberdYml::new("");
+    let db = config.dir.path().join("ejabberd.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(include_str!("../fixtures/ejabberd/lite.new.sql"))
+        .unwrap();
+    conn.execute_batch(
+        "CREATE TABLE users (username text, server_host text, password text);
+         INSERT INTO users VALUES ('alice', 'example.com', 'pw');
+         INSERT INTO invite_token VALUES ('otherhosttoken', '', 'other.example', '',
+           '2026-01-01 00:00:00', '2026-01-02 00:00:00', 'A', '');",
+    )
+    .unwrap();
+    std::fs::write(
+        &config.path,
+        format!(
+            "hosts:\n  - {HOST}\ndefault_db: sql\nsql_type: sqlite\nsql_database: {:?}\nmodules:\n  mod_invites:\n    token_expire_seconds: 3600\n  mod_register:\n    allow_modules: [mod_invites]\n",
+            db.display().to_string()
+        ),
+    )
+    .unwrap();
+    (config, db)
+}
+
+fn rows(db: &std::path::Path) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT token, username, server_host, invitee, created_at, expires, type, account_name FROM invite_token ORDER BY rowid")
+        .unwrap();
+    stmt.query_map([], |r| (0..8).map(|i| r.get(i)).collect())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn run_ok(config: &EjabberdYml, args: &[&str]) -> String {
+    let out = invitectl()
+        .arg("--config")
+        .arg(&config.path)
+        .arg(HOST)
+        .args(args)
+        .assert()
+        .success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn the_commands_work_on_ejabberds_sqlite_store() {
+    let (config, db) = ejabberd_on_sqlite();
+    let made = run_ok(&config, &["generate", "--username", "bob", "--json"]);
+    let made: serde_json::Value = serde_json::from_str(made.trim()).unwrap();
+    let token = made["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        made["uri"],
+        format!("xmpp:bob@{HOST}?register;preauth={token}")
+    );
+    let all = rows(&db);
+    assert_eq!(all.len(), 2);
+    let row = &all[1];
+    assert_eq!(row[0], token);
+    assert_eq!(&row[1..4], ["", HOST, ""]);
+    assert_eq!((row[6].as_str(), row[7].as_str()), ("A", "bob"));
+    // token_expire_seconds, in ejabberd's own time format.
+    let form = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]";
+    let (lifetime, both_in_form): (i64, bool) = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT strftime('%s', expires) - strftime('%s', created_at), \
+             created_at GLOB ?1 AND expires GLOB ?1 FROM invite_token WHERE token = ?2",
+            rusqlite::params![form, token],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(lifetime, 3600);
+    assert!(both_in_form, "{row:?}");
+
+    let listed = run_ok(&config, &["list", "--json"]);
+    assert_eq!(listed.lines().count(), 1, "only this host's: {listed}");
+    assert!(listed.contains(&token));
+    assert!(run_ok(&config, &["show", &token]).contains(&token));
+    run_ok(&config, &["revoke", &token]);
+    assert_eq!(rows(&db).len(), 1, "revoked; the other host's row stays");
+    assert_eq!(rows(&db)[0][0], "otherhosttoken");
+}
+
+#[test]
+fn what_ejabberd_cannot_hold_is_a_usage_error_that_writes_nothing() {
+    let (config, db) = ejabberd_on_sqlite();
+    let before = std::fs::read(&db).unwrap();
+    for args in [
+        &["generate", "--reusable"][..],
+        &["generate", "--group", "friends"],
+        &["generate", "--role", "prosody:admin"],
+        &["generate", "--note", "for bob"],
+        &["generate", "--count", "5", "--note", "x"],
+    ] {
+        let out = invitectl()
+            .arg("--config")
+            .arg(&config.path)
+            .arg(HOST)
+            .args(args)
+            .assert()
+            .code(USAGE)
+            .stdout("");
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.starts_with("invitectl: ") && stderr.contains("ejabberd"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+}
+
+#[test]
+fn check_config_reports_an_ejabberd_host() {
+    let (config, _db) = ejabberd_on_sqlite();
+    let report = run_ok(&config, &["check-config"]);
+    for line in [
+        "ok: mod_invites is loaded",
+        "ok: invites last 3600 s",
+        "ok: mod_register lets invites create accounts",
+        "ok: store: SQLite database",
+        "ok: the store opens and is writable by this user",
+    ] {
+        assert!(report.contains(line), "{line}: {report}");
+    }
+    let bare =
+        EjabberdYml::new("default_db: sql\nsql_type: sqlite\nsql_database: /nonexistent/x.db\n");
+    let out = invitectl()
+        .arg("--config")
+        .arg(&bare.path)
+        .args([HOST, "check-config"])
+        .assert()
+        .code(FAILURE);
+    let report = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        report.contains("error: mod_invites is not loaded"),
+        "{report}"
+    );
+    assert!(
+        report.contains("error: mod_register is not loaded"),
+        "{report}"
+    );
+}
