@@ -104,7 +104,23 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     spool.copy_to(&mut ctx.style.stdout())?;
     qr.beside.copy_to(&mut io::stderr().lock())?;
     published?;
+    warn_of_ejabberds_cap(ctx, args.count)?;
     Ok(Exit::Success)
+}
+
+/// ejabberd 26.07 counts the server's invites in the table, used and
+/// expired ones too until they are deleted, and its own `generate_invite`
+/// refuses once there are 1000 (processone/ejabberd#4616). invitectl has
+/// no such cap; an admin who also uses ejabberd's tool should know.
+const EJABBERD_CAP: u64 = 1000;
+
+fn warn_of_ejabberds_cap(ctx: &Context, count: u64) -> Result<()> {
+    if count >= EJABBERD_CAP && ctx.ejabberd_host()?.is_some() {
+        eprintln!(
+            "invitectl: warning: with {EJABBERD_CAP} or more of the server's invites in its table, ejabberd 26.07's own generate_invite refuses to make more until they are deleted (processone/ejabberd#4616); invitectl's invites are not limited"
+        );
+    }
+    Ok(())
 }
 
 /// What `--qr` and `--qr-file` add to each invite.

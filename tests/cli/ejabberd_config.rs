@@ -188,6 +188,25 @@ fn the_commands_work_on_ejabberds_sqlite_store() {
 }
 
 #[test]
+fn a_thousand_invites_come_with_a_warning_about_ejabberds_own_cap() {
+    let (config, db) = ejabberd_on_sqlite();
+    let run = |count: &str| {
+        let out = invitectl()
+            .arg("--config")
+            .arg(&config.path)
+            .args([HOST, "generate", "--count", count])
+            .assert()
+            .success();
+        stderr_of(&out)
+    };
+    assert_eq!(run("999"), "");
+    let stderr = run("1000");
+    assert!(stderr.contains("ejabberd#4616"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(rows(&db).len(), 1 + 999 + 1000);
+}
+
+#[test]
 fn what_ejabberd_cannot_hold_is_a_usage_error_that_writes_nothing() {
     let (config, db) = ejabberd_on_sqlite();
     let before = std::fs::read(&db).unwrap();
