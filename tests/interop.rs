@@ -129,12 +129,13 @@ pub mod support;
 mod interop {
     mod admin_shell;
     mod data_folder;
+    pub mod ejabberd;
     pub mod harness;
     mod live;
     mod machine;
     pub mod scenarios;
     mod stall;
-    mod xmpp;
+    pub mod xmpp;
 }
 
 use interop::{harness, scenarios};
@@ -334,6 +335,41 @@ interop_mysql!(
     configuration_alone_finds_the_store,
     new_mysql_database_gets_the_servers_schema,
 );
+
+/// Defines, for each scenario function
+/// `interop::ejabberd::scenarios::NAME(&Ejabberd)`, one test
+/// `ejabberd_sqlite::NAME` (the single-host schema, Debian's default) and
+/// one test `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`).
+macro_rules! interop_ejabberd {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        mod ejabberd_sqlite {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $name() {
+                    let options = crate::interop::ejabberd::harness::Options { multihost: false };
+                    if let Some(server) = crate::interop::ejabberd::harness::start(options) {
+                        crate::interop::ejabberd::scenarios::$name(&server);
+                    }
+                }
+            )*
+        }
+        mod ejabberd_sqlite_multihost {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $name() {
+                    let options = crate::interop::ejabberd::harness::Options { multihost: true };
+                    if let Some(server) = crate::interop::ejabberd::harness::start(options) {
+                        crate::interop::ejabberd::scenarios::$name(&server);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+interop_ejabberd!(server_invite_registers_once, inserted_row_is_honoured);
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
 /// a fresh database takes the login role with its password over TCP, and
