@@ -74,7 +74,6 @@ pub struct Ejabberd {
     child: Option<Child>,
     pub c2s_port: u16,
     /// ejabberd_http: mod_invites' pages and mod_http_api under /api.
-    #[allow(dead_code)] // for the landing-page and HTTP API scenarios to come
     pub http_port: u16,
     pub options: Options,
     /// The Erlang node's name, unique to this server.
@@ -155,6 +154,9 @@ impl Ejabberd {
         let node = format!("invitectl{}", random_word(10));
         let cookie = random_word(24);
         let i = inside.display();
+        // ejabberdctl points Erlang at CONFIG_DIR/inetrc; an empty one
+        // keeps it from logging that the file is missing.
+        fs::write(dir.path().join("inetrc"), "").expect("writing inetrc");
         for sub in ["logs", "spool"] {
             fs::create_dir(dir.path().join(sub)).expect("creating a folder");
         }

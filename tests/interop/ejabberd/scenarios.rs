@@ -84,9 +84,22 @@ pub fn server_invite_registers_once(server: &Ejabberd) {
     );
     let out = server.ctl_ok(&["generate_invite", HOST]);
     let token = new_server_invite(server, &[]);
+    // 26.07 prints the URI and the landing page (`landing_page: auto`: the
+    // ejabberd_http listener's port, the virtual host as the name), and
+    // makes 24-character tokens of a-y and 0-6.
+    assert_eq!(
+        out.trim_end(),
+        format!(
+            "xmpp:{HOST}?register;preauth={token}\thttp://{HOST}:{}/invites/{token}",
+            server.http_port
+        )
+    );
     assert!(
-        out.contains(&token),
-        "generate_invite prints the invite: {out}"
+        token.len() == 24
+            && token
+                .bytes()
+                .all(|b| (b'a'..=b'y').contains(&b) || (b'0'..=b'6').contains(&b)),
+        "{token}"
     );
     let row = server
         .rows()
