@@ -85,6 +85,22 @@
 //! is given `--store mysql://invitectl@127.0.0.1:PORT/DB`, the password in
 //! `MYSQL_PWD`.
 //!
+//! ejabberd 26.07 (Debian trixie-backports) runs in the trixie chroot
+//! `scripts/install-test-servers` builds (`$INVITECTL_EJABBERD_CHROOT`,
+//! default /opt/invitectl-test/ejabberd-trixie; `chroot` needs root), each
+//! test with its own node name, cookie, loopback ports, configuration and
+//! SQLite database in a folder inside the chroot, as the chroot's
+//! `ejabberd` user (tests/interop/ejabberd/harness.rs), on the single-host
+//! schema (`ejabberd_sqlite::`) and on `sql_schema_multihost`
+//! (`ejabberd_sqlite_multihost::`). So far it proves the ground the
+//! ejabberd store stands on: an invite made by `ejabberdctl
+//! generate_invite` registers an account once (preauth, then
+//! jabber:iq:register on the same stream), the new user logs in, a second
+//! use is refused with item-not-found and the row stays with `invitee` set
+//! to the new bare JID; and a row written straight into `invite_token`
+//! while the server runs, with a 43-character base64url token, is listed
+//! by `ejabberdctl list_invites` and registers an account at once.
+//!
 //! How to run it:
 //!
 //! ```text
@@ -95,6 +111,7 @@
 //! cargo test --test interop reset_changes       # one scenario, every storage
 //! cargo test --test interop _postgres::         # PostgreSQL only
 //! cargo test --test interop _mysql::            # MariaDB only
+//! cargo test --test interop ejabberd            # ejabberd only (as root)
 //! CI=true cargo test --test interop             # a missing server fails
 //! INVITECTL_INTEROP_KEEP=1 cargo test ...       # keep each server's folder
 //! ```
@@ -129,12 +146,13 @@ pub mod support;
 mod interop {
     mod admin_shell;
     mod data_folder;
+    pub mod ejabberd;
     pub mod harness;
     mod live;
     mod machine;
     pub mod scenarios;
     mod stall;
-    mod xmpp;
+    pub mod xmpp;
 }
 
 use interop::{harness, scenarios};
@@ -334,6 +352,41 @@ interop_mysql!(
     configuration_alone_finds_the_store,
     new_mysql_database_gets_the_servers_schema,
 );
+
+/// Defines, for each scenario function
+/// `interop::ejabberd::scenarios::NAME(&Ejabberd)`, one test
+/// `ejabberd_sqlite::NAME` (the single-host schema, Debian's default) and
+/// one test `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`).
+macro_rules! interop_ejabberd {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        mod ejabberd_sqlite {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $name() {
+                    let options = crate::interop::ejabberd::harness::Options { multihost: false };
+                    if let Some(server) = crate::interop::ejabberd::harness::start(options) {
+                        crate::interop::ejabberd::scenarios::$name(&server);
+                    }
+                }
+            )*
+        }
+        mod ejabberd_sqlite_multihost {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $name() {
+                    let options = crate::interop::ejabberd::harness::Options { multihost: true };
+                    if let Some(server) = crate::interop::ejabberd::harness::start(options) {
+                        crate::interop::ejabberd::scenarios::$name(&server);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+interop_ejabberd!(server_invite_registers_once, inserted_row_is_honoured);
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
 /// a fresh database takes the login role with its password over TCP, and

@@ -1,0 +1,524 @@
+//! A real ejabberd for one test: started with `chroot` in the Debian trixie
+//! chroot `scripts/install-test-servers` builds (default
+//! /opt/invitectl-test/ejabberd-trixie, or `$INVITECTL_EJABBERD_CHROOT`),
+//! with its own configuration, node name, cookie, ports and SQLite
+//! database in a folder of its own inside the chroot, and always stopped
+//! (`ejabberdctl stop`, then SIGKILL of its process group) when the test
+//! ends, also when it fails.
+//!
+//! `chroot` needs root: run as another user, the tests skip (or fail with
+//! `CI=true`). Run as root, `ejabberdctl` itself runs the node as the
+//! chroot's `ejabberd` user; [`Ejabberd::start`] checks that it does.
+
+use std::fs;
+use std::net::TcpStream;
+use std::os::unix::fs::chown;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::interop::xmpp::Client;
+use crate::support::accounts::is_root;
+use crate::support::ports::free_port;
+use crate::support::skip;
+
+/// The virtual host every test server serves.
+pub const HOST: &str = "example.test";
+
+/// How long the node may take to start (Erlang boots, ejabberd creates its
+/// SQL tables).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one `ejabberdctl` run may take.
+const CTL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The chroot ejabberd runs in.
+pub fn chroot_dir() -> PathBuf {
+    std::env::var_os("INVITECTL_EJABBERD_CHROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/invitectl-test/ejabberd-trixie"))
+}
+
+/// How a test wants its server.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// `sql_schema_multihost: true`: the table has a `server_host` column.
+    /// Off, as in Debian's default configuration: the single-host schema.
+    pub multihost: bool,
+}
+
+/// One row of `invite_token`, every column as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRow {
+    pub token: String,
+    pub username: String,
+    /// Only with the multihost schema.
+    pub server_host: Option<String>,
+    pub invitee: String,
+    pub created_at: String,
+    pub expires: String,
+    pub kind: String,
+    pub account_name: String,
+}
+
+/// A running ejabberd.
+pub struct Ejabberd {
+    chroot: PathBuf,
+    /// The test's folder as the chroot sees it, e.g. /tmp/invitectl-ejabberd-XXXX.
+    inside: PathBuf,
+    /// The same folder from the host; removed on drop.
+    dir: Option<tempfile::TempDir>,
+    child: Option<Child>,
+    pub c2s_port: u16,
+    /// ejabberd_http: mod_invites' pages and mod_http_api under /api.
+    pub http_port: u16,
+    pub options: Options,
+    /// The Erlang node's name, unique to this server.
+    node: String,
+}
+
+/// Why this machine cannot run the chroot's ejabberd, if it cannot.
+fn check_available(chroot: &Path) -> Result<(), String> {
+    if !chroot.join(".invitectl-complete").is_file()
+        || !chroot.join("usr/sbin/ejabberdctl").is_file()
+    {
+        return Err(format!(
+            "no ejabberd chroot in {} (run scripts/install-test-servers as root)",
+            chroot.display()
+        ));
+    }
+    if !is_root() {
+        return Err("the ejabberd tests run ejabberd with chroot, which needs root".into());
+    }
+    Ok(())
+}
+
+/// The (uid, gid) of `name` in the chroot's /etc/passwd.
+fn chroot_ids(chroot: &Path, name: &str) -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string(chroot.join("etc/passwd")).ok()?;
+    passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() > 3 && f[0] == name)
+            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+            .flatten()
+    })
+}
+
+/// A random lowercase word for cookies and node names.
+fn random_word(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    getrandom_bytes(&mut bytes);
+    bytes.iter().map(|b| (b'a' + b % 26) as char).collect()
+}
+
+fn getrandom_bytes(buf: &mut [u8]) {
+    use std::io::Read;
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(buf))
+        .expect("reading /dev/urandom");
+}
+
+/// Starts ejabberd for a test, or returns None (after printing why) when
+/// the chroot is missing and the suite is not running on CI.
+pub fn start(options: Options) -> Option<Ejabberd> {
+    let chroot = chroot_dir();
+    if let Err(why) = check_available(&chroot) {
+        if skip::required() {
+            panic!("{why} (CI=true: the interop servers are required)");
+        }
+        skip::skipped(&why);
+        return None;
+    }
+    Some(Ejabberd::start(chroot, options))
+}
+
+impl Ejabberd {
+    fn start(chroot: PathBuf, options: Options) -> Ejabberd {
+        let (uid, gid) = chroot_ids(&chroot, "ejabberd")
+            .expect("the chroot has an ejabberd user (is the ejabberd package installed?)");
+        let dir = tempfile::Builder::new()
+            .prefix("invitectl-ejabberd-")
+            .tempdir_in(chroot.join("tmp"))
+            .expect("a folder in the chroot's /tmp");
+        let inside = Path::new("/").join(
+            dir.path()
+                .strip_prefix(&chroot)
+                .expect("the folder is inside the chroot"),
+        );
+        let c2s_port = free_port();
+        let http_port = free_port();
+        let dist_port = free_port();
+        let node = format!("invitectl{}", random_word(10));
+        let cookie = random_word(24);
+        let i = inside.display();
+        // ejabberdctl points Erlang at CONFIG_DIR/inetrc; an empty one
+        // keeps it from logging that the file is missing.
+        fs::write(dir.path().join("inetrc"), "").expect("writing inetrc");
+        for sub in ["logs", "spool"] {
+            fs::create_dir(dir.path().join(sub)).expect("creating a folder");
+        }
+        fs::write(
+            dir.path().join("ejabberdctl.cfg"),
+            format!(
+                "ERLANG_NODE={node}@localhost\n\
+                 ERL_DIST_PORT={dist_port}\n\
+                 ERL_OPTIONS=\"-setcookie {cookie} -kernel inet_dist_use_interface {{127,0,0,1}}\"\n\
+                 LOGS_DIR={i}/logs\n\
+                 SPOOL_DIR={i}/spool\n\
+                 EJABBERD_PID_PATH={i}/ejabberd.pid\n"
+            ),
+        )
+        .expect("writing ejabberdctl.cfg");
+        let schema = if options.multihost {
+            "sql_schema_multihost: true"
+        } else {
+            "sql_schema_multihost: false"
+        };
+        fs::write(
+            dir.path().join("ejabberd.yml"),
+            format!(
+                r#"hosts:
+  - {HOST}
+loglevel: info
+certfiles: []
+log_rotate_count: 0
+listen:
+  -
+    port: {c2s_port}
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls: false
+  -
+    port: {http_port}
+    ip: "127.0.0.1"
+    module: ejabberd_http
+    request_handlers:
+      /api: mod_http_api
+      /invites: mod_invites
+default_db: sql
+sql_type: sqlite
+sql_database: {i}/ejabberd.db
+{schema}
+auth_method: sql
+registration_timeout: infinity
+acl:
+  loopback:
+    ip:
+      - 127.0.0.0/8
+api_permissions:
+  "loopback":
+    from: mod_http_api
+    who:
+      acl: loopback
+    what: "*"
+modules:
+  mod_admin_extra: {{}}
+  mod_disco: {{}}
+  mod_invites:
+    landing_page: auto
+  mod_ping: {{}}
+  mod_register:
+    allow_modules:
+      - mod_invites
+  mod_roster: {{}}
+"#
+            ),
+        )
+        .expect("writing ejabberd.yml");
+        for entry in walk(dir.path()) {
+            chown(&entry, Some(uid), Some(gid)).expect("chown to the chroot's ejabberd user");
+        }
+        let console = fs::File::create(dir.path().join("console.log")).expect("console.log");
+        let mut command = Command::new("chroot");
+        command
+            .arg(&chroot)
+            .args(env_args(&inside))
+            .args(["/usr/sbin/ejabberdctl", "--config-dir"])
+            .arg(&inside)
+            .arg("foreground")
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().expect("console.log"))
+            .stderr(console)
+            // Its own process group, so that a last-resort SIGKILL reaches
+            // the whole tree (su, the shell, beam).
+            .process_group(0);
+        let child = command
+            .spawn()
+            .expect("spawning chroot ejabberdctl foreground");
+        let mut server = Ejabberd {
+            chroot,
+            inside,
+            dir: Some(dir),
+            child: Some(child),
+            c2s_port,
+            http_port,
+            options,
+            node,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "ejabberd exited during start-up ({status}).\n{}",
+                    self.diagnostics()
+                );
+            }
+            if TcpStream::connect(("127.0.0.1", self.c2s_port)).is_ok()
+                && self.ctl(&["status"]).status.success()
+            {
+                break;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "ejabberd did not answer on port {} and to `ejabberdctl status` within {START_TIMEOUT:?}.\n{}",
+                    self.c2s_port,
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let uid = chroot_ids(&self.chroot, "ejabberd").map(|(u, _)| u);
+        let beam_uids: Vec<u32> = self.node_processes().iter().map(|p| p.1).collect();
+        assert!(
+            !beam_uids.is_empty() && beam_uids.iter().all(|u| Some(*u) == uid),
+            "the ejabberd node must run as the chroot's ejabberd user ({uid:?}); its processes run as {beam_uids:?}\n{}",
+            self.diagnostics()
+        );
+    }
+
+    /// The pids and uids of this node's Erlang VM processes, found by the
+    /// node's unique name on their command line: `su` in `ejabberdctl`
+    /// moves them out of our child's process group.
+    fn node_processes(&self) -> Vec<(libc::pid_t, u32)> {
+        let mut found = Vec::new();
+        for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let path = entry.path();
+            let Some(pid) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.parse::<libc::pid_t>().ok())
+            else {
+                continue;
+            };
+            let Ok(cmdline) = fs::read(path.join("cmdline")) else {
+                continue;
+            };
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let is_vm = args
+                .first()
+                .is_some_and(|a| a.ends_with(b"beam.smp") || a.ends_with(b"beam"));
+            let name = format!("{}@localhost", self.node);
+            if !is_vm || !args.contains(&name.as_bytes()) {
+                continue;
+            }
+            let uid = fs::read_to_string(path.join("status"))
+                .ok()
+                .and_then(|status| {
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .and_then(|u| u.parse().ok())
+                });
+            if let Some(uid) = uid {
+                found.push((pid, uid));
+            }
+        }
+        found
+    }
+
+    /// The chroot the server runs in.
+    pub fn chroot(&self) -> &Path {
+        &self.chroot
+    }
+
+    /// The test's folder, from the host.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("the server's folder").path()
+    }
+
+    /// The SQLite database, as the host sees it.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir().join("ejabberd.db")
+    }
+
+    /// The SQLite database, as ejabberd (inside the chroot) sees it.
+    pub fn db_path_inside(&self) -> PathBuf {
+        self.inside.join("ejabberd.db")
+    }
+
+    /// A connection of the test's own to the server's database.
+    pub fn db(&self) -> Connection {
+        let conn = Connection::open_with_flags(
+            self.db_path(),
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .expect("opening ejabberd's SQLite database");
+        conn.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        conn
+    }
+
+    /// Every row of `invite_token`, oldest first.
+    pub fn rows(&self) -> Vec<TokenRow> {
+        let conn = self.db();
+        let host = if self.options.multihost {
+            "server_host"
+        } else {
+            "NULL"
+        };
+        let sql = format!(
+            "SELECT token, username, {host}, invitee, created_at, expires, type, account_name \
+             FROM invite_token ORDER BY created_at, rowid"
+        );
+        let mut stmt = conn.prepare(&sql).expect("reading invite_token");
+        stmt.query_map([], |r| {
+            Ok(TokenRow {
+                token: r.get(0)?,
+                username: r.get(1)?,
+                server_host: r.get(2)?,
+                invitee: r.get(3)?,
+                created_at: r.get(4)?,
+                expires: r.get(5)?,
+                kind: r.get(6)?,
+                account_name: r.get(7)?,
+            })
+        })
+        .expect("reading invite_token")
+        .collect::<Result<_, _>>()
+        .expect("reading invite_token")
+    }
+
+    /// Runs `ejabberdctl ARGS` in the chroot against this server.
+    pub fn ctl(&self, args: &[&str]) -> Output {
+        let mut command = Command::new("timeout");
+        command
+            .args(["-k", "5", &CTL_TIMEOUT.as_secs().to_string(), "chroot"])
+            .arg(&self.chroot)
+            .args(env_args(&self.inside))
+            .args(["/usr/sbin/ejabberdctl", "--config-dir"])
+            .arg(&self.inside)
+            .args(args)
+            .stdin(Stdio::null());
+        command.output().expect("running ejabberdctl in the chroot")
+    }
+
+    /// `ejabberdctl ARGS`, which must succeed: its standard output.
+    pub fn ctl_ok(&self, args: &[&str]) -> String {
+        let out = self.ctl(args);
+        assert!(
+            out.status.success(),
+            "ejabberdctl {args:?} failed ({}):\n{}{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.diagnostics()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A new client connection to the server's virtual host.
+    pub fn client(&self) -> Client {
+        Client::connect(self.c2s_port, HOST)
+            .unwrap_or_else(|e| panic!("connecting to ejabberd: {e:#}\n{}", self.diagnostics()))
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir().join("logs/ejabberd.log")).unwrap_or_default()
+    }
+
+    /// Console output and the tail of the log, for failure messages.
+    pub fn diagnostics(&self) -> String {
+        let console = fs::read_to_string(self.dir().join("console.log")).unwrap_or_default();
+        let tail = |s: &str| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines[lines.len().saturating_sub(60)..].join("\n")
+        };
+        let error = fs::read_to_string(self.dir().join("logs/error.log")).unwrap_or_default();
+        format!(
+            "--- ejabberd console output ---\n{}\n--- last lines of ejabberd.log ---\n{}\n--- error.log ---\n{}\n---",
+            tail(&console),
+            tail(&self.log()),
+            tail(&error)
+        )
+    }
+
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if child.try_wait().ok().flatten().is_none() {
+            let _ = self.ctl(&["stop"]);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        // The last resort: SIGKILL to this node's VM (found by its unique
+        // name) and to our child's process group (chroot, su, the shell).
+        for (pid, _) in self.node_processes() {
+            // SAFETY: plain kill(2); the pid was this node's VM a moment ago.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        // SAFETY: kill(2) on the process group our child leads; the child is
+        // not reaped yet, so its pid (the group's id) cannot be reused.
+        unsafe {
+            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+        }
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Ejabberd {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(dir) = self.dir.take() {
+            if std::env::var_os("INVITECTL_INTEROP_KEEP").is_some() {
+                let kept = dir.keep();
+                eprintln!("kept ejabberd folder {}", kept.display());
+            }
+        }
+    }
+}
+
+/// `/usr/bin/env -i` and the environment the server and its tools get in
+/// the chroot: nothing of the test process's, UTC.
+fn env_args(inside: &Path) -> Vec<String> {
+    vec![
+        "/usr/bin/env".into(),
+        "-i".into(),
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin".into(),
+        "TZ=UTC".into(),
+        format!("HOME={}", inside.display()),
+    ]
+}
+
+/// `root` and everything under it.
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = vec![root.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].is_dir() {
+            if let Ok(entries) = fs::read_dir(&out[i]) {
+                out.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+        i += 1;
+    }
+    out
+}

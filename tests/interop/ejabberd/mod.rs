@@ -1,0 +1,6 @@
+//! ejabberd 26.07 (Debian trixie-backports) in the trixie chroot that
+//! `scripts/install-test-servers` builds: the harness that starts it for a
+//! test and the scenarios run against it.
+
+pub mod harness;
+pub mod scenarios;
