@@ -353,12 +353,12 @@ interop_mysql!(
     new_mysql_database_gets_the_servers_schema,
 );
 
-/// Defines, for each scenario function
-/// `interop::ejabberd::scenarios::NAME(&Ejabberd)`, one test
+/// Defines, for each scenario function `MODULE::NAME(&Ejabberd)` of
+/// `interop::ejabberd`, one test
 /// `ejabberd_sqlite::NAME` (the single-host schema, Debian's default) and
 /// one test `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`).
 macro_rules! interop_ejabberd {
-    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $module:ident :: $name:ident),* $(,)?) => {
         mod ejabberd_sqlite {
             $(
                 #[test]
@@ -366,7 +366,7 @@ macro_rules! interop_ejabberd {
                 fn $name() {
                     let options = crate::interop::ejabberd::harness::Options { multihost: false };
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
-                        crate::interop::ejabberd::scenarios::$name(&server);
+                        crate::interop::ejabberd::$module::$name(&server);
                     }
                 }
             )*
@@ -378,7 +378,7 @@ macro_rules! interop_ejabberd {
                 fn $name() {
                     let options = crate::interop::ejabberd::harness::Options { multihost: true };
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
-                        crate::interop::ejabberd::scenarios::$name(&server);
+                        crate::interop::ejabberd::$module::$name(&server);
                     }
                 }
             )*
@@ -386,7 +386,13 @@ macro_rules! interop_ejabberd {
     };
 }
 
-interop_ejabberd!(server_invite_registers_once, inserted_row_is_honoured);
+interop_ejabberd!(
+    scenarios::server_invite_registers_once,
+    scenarios::inserted_row_is_honoured,
+    invitectl::invitectl_invite_registers_once,
+    invitectl::username_revoked_and_expired,
+    invitectl::server_and_invitectl_invites_side_by_side,
+);
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
 /// a fresh database takes the login role with its password over TCP, and

@@ -3,4 +3,5 @@
 //! test and the scenarios run against it.
 
 pub mod harness;
+pub mod invitectl;
 pub mod scenarios;

@@ -23,7 +23,7 @@ fn new_server_invite(server: &Ejabberd, before: &[String]) -> String {
 
 /// Registers `user` with `token` (preauth, then jabber:iq:register on the
 /// same unauthenticated stream) and logs in as them.
-fn register_and_login(server: &Ejabberd, token: &str, user: &str, password: &str) {
+pub fn register_and_login(server: &Ejabberd, token: &str, user: &str, password: &str) {
     let mut client = server.client();
     // Unlike Prosody, ejabberd 26.07 advertises no invite stream feature
     // (urn:xmpp:invite), only plain in-band registration: the client
