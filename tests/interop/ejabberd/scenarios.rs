@@ -114,13 +114,23 @@ pub fn server_invite_registers_once(server: &Ejabberd) {
 
     register_and_login(server, &token, "alice", "alice-password");
 
-    // The row stays; invitee records who used it.
-    let row = server
+    // The row stays; invitee records who used it. Seen live: nothing else
+    // changes (account_name stays '' for an account invite, created_at and
+    // expires, created_at plus the default 5 days, are kept).
+    let used = server
         .rows()
         .into_iter()
         .find(|r| r.token == token)
         .unwrap();
-    assert_eq!(row.invitee, format!("alice@{HOST}"), "{row:?}");
+    assert_eq!(
+        used,
+        super::harness::TokenRow {
+            invitee: format!("alice@{HOST}"),
+            ..row.clone()
+        },
+        "the row after use"
+    );
+    assert_eq!(row.account_name, "", "{row:?}");
 
     let mut client = server.client();
     let refused = client.preauth(&token).expect("preauth round trip");
