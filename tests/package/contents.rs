@@ -37,6 +37,10 @@ pub const FILES: &[(&str, Option<&str>)] = &[
         Some("packaging/invitectl-expire@.timer"),
     ),
     (
+        "/usr/share/lintian/overrides/invitectl",
+        Some("packaging/lintian-overrides"),
+    ),
+    (
         "/usr/share/doc/invitectl/copyright",
         Some("packaging/copyright"),
     ),
