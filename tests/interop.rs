@@ -354,29 +354,30 @@ interop_mysql!(
 );
 
 /// Defines, for each scenario function `MODULE::NAME(&Ejabberd)` of
-/// `interop::ejabberd`, one test
-/// `ejabberd_sqlite::NAME` (the single-host schema, Debian's default) and
-/// one test `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`).
+/// `interop::ejabberd`, one test per database ejabberd runs on and
+/// schema: `ejabberd_sqlite::NAME` (the single-host schema, Debian's
+/// default), `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`),
+/// and the same on PostgreSQL (`ejabberd_postgres...`) and MariaDB
+/// (`ejabberd_mysql...`), each a fresh database of the test servers.
 macro_rules! interop_ejabberd {
     ($($(#[$attr:meta])* $module:ident :: $name:ident),* $(,)?) => {
-        mod ejabberd_sqlite {
+        interop_ejabberd!(@on ejabberd_sqlite, Sqlite, false; $($(#[$attr])* $module::$name),*);
+        interop_ejabberd!(@on ejabberd_sqlite_multihost, Sqlite, true; $($(#[$attr])* $module::$name),*);
+        interop_ejabberd!(@on ejabberd_postgres, Postgres, false; $($(#[$attr])* $module::$name),*);
+        interop_ejabberd!(@on ejabberd_postgres_multihost, Postgres, true; $($(#[$attr])* $module::$name),*);
+        interop_ejabberd!(@on ejabberd_mysql, Mysql, false; $($(#[$attr])* $module::$name),*);
+        interop_ejabberd!(@on ejabberd_mysql_multihost, Mysql, true; $($(#[$attr])* $module::$name),*);
+    };
+    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),*) => {
+        mod $suite {
             $(
                 #[test]
                 $(#[$attr])*
                 fn $name() {
-                    let options = crate::interop::ejabberd::harness::Options { multihost: false };
-                    if let Some(server) = crate::interop::ejabberd::harness::start(options) {
-                        crate::interop::ejabberd::$module::$name(&server);
-                    }
-                }
-            )*
-        }
-        mod ejabberd_sqlite_multihost {
-            $(
-                #[test]
-                $(#[$attr])*
-                fn $name() {
-                    let options = crate::interop::ejabberd::harness::Options { multihost: true };
+                    let options = crate::interop::ejabberd::harness::Options {
+                        multihost: $multihost,
+                        storage: crate::interop::ejabberd::harness::Storage::$storage,
+                    };
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
                         crate::interop::ejabberd::$module::$name(&server);
                     }

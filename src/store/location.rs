@@ -14,14 +14,15 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// A SQLite file in Prosody's SQL schema, or with ejabberd's
-    /// `invite_token` table (and no `prosody` table).
+    /// `invite_token` table (and no `prosody` table; so on every
+    /// database).
     Sqlite(PathBuf),
     /// Prosody's data folder (`data_path`), with its file storage
     /// (`storage = "internal"`, the default).
     Files(PathBuf),
-    /// A PostgreSQL database in Prosody's SQL schema.
+    /// A PostgreSQL database in Prosody's SQL schema, or ejabberd's.
     Postgres(PgTarget),
-    /// A MySQL or MariaDB database in Prosody's SQL schema.
+    /// A MySQL or MariaDB database in Prosody's SQL schema, or ejabberd's.
     Mysql(MyTarget),
 }
 
@@ -114,9 +115,23 @@ impl Location {
                 Box::new(prosody::files::FileStore::open(path)?)
             }
             #[cfg(feature = "postgres")]
-            Location::Postgres(target) => Box::new(prosody::pg::PgStore::open(target, mode)?),
+            Location::Postgres(target) => {
+                let mut db = super::engine::pg::Connection::open(target)?;
+                if ejabberd::pg::holds_ejabberd(&mut db)? {
+                    return Ok(Box::new(ejabberd::pg::EjabberdPg::from_connection(db)?));
+                }
+                Box::new(prosody::pg::PgStore::from_connection(db, mode)?)
+            }
             #[cfg(feature = "mysql")]
-            Location::Mysql(target) => Box::new(prosody::mysql::MyStore::open(target, mode)?),
+            Location::Mysql(target) => {
+                let mut db = super::engine::mysql::Connection::open(target)?;
+                if ejabberd::mysql::holds_ejabberd(&mut db)? {
+                    return Ok(Box::new(ejabberd::mysql::EjabberdMysql::from_connection(
+                        db,
+                    )?));
+                }
+                Box::new(prosody::mysql::MyStore::from_connection(db, mode)?)
+            }
             #[cfg(not(feature = "postgres"))]
             Location::Postgres(_) => return Err(self.not_built("PostgreSQL", "postgres")),
             #[cfg(not(feature = "mysql"))]

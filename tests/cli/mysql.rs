@@ -552,33 +552,38 @@ fn ssl_mode_means_what_it_means_for_the_mysql_client() {
 }
 
 /// A database with ejabberd's `invite_token` table and no Prosody table
-/// is ejabberd's: invitectl refuses it in one line and adds no table.
+/// is ejabberd's: invitectl writes ejabberd's rows there and adds no
+/// table.
 #[test]
-fn an_ejabberd_database_gets_no_prosody_table() {
-    use mysql::prelude::Queryable;
+fn an_ejabberd_database_is_ejabberds() {
     let Some(db) = empty_database() else { return };
     db.client()
-        .query_drop(
-            "CREATE TABLE invite_token (token varchar(191) NOT NULL PRIMARY KEY, \
-             username text NOT NULL, invitee text NOT NULL, created_at timestamp NOT NULL, \
-             expires timestamp NOT NULL, type character(1) NOT NULL, account_name text NOT NULL)",
-        )
+        .query_drop(include_str!("../fixtures/ejabberd/mysql.sql"))
         .unwrap();
-    for args in [&["generate"][..], &["list"]] {
-        let out = invitectl()
+    let run = |args: &[&str]| {
+        invitectl()
             .args(["--store", &db.url()])
             .envs(db.env())
             .arg(HOST)
             .args(args)
             .assert()
-            .code(1)
-            .stdout("");
-        assert!(
-            stderr_line(&out).contains("holds ejabberd's invite_token table"),
-            "{}",
-            stderr_of(&out)
-        );
-    }
+            .success()
+    };
+    let link = stdout_of(&run(&["generate", "--contact", "alice", "--no-register"]));
+    let token = link.trim().rsplit_once("preauth=").unwrap().1.to_owned();
+    assert_eq!(
+        link.trim(),
+        format!("xmpp:alice@{HOST}?roster;preauth={token}")
+    );
+    let row: Option<(String, String, String, String)> = db
+        .client()
+        .query_first("SELECT token, username, type, account_name FROM invite_token")
+        .unwrap();
+    assert_eq!(
+        row,
+        Some((token.clone(), "alice".into(), "R".into(), String::new()))
+    );
+    assert!(stdout_of(&run(&["list"])).contains(&token));
     let tables: Vec<String> = db.client().query("SHOW TABLES").unwrap();
     assert_eq!(tables, ["invite_token"], "only ejabberd's table");
 }

@@ -461,33 +461,44 @@ fn a_lock_held_elsewhere_is_waited_for_then_given_up_on() {
 }
 
 /// A database with ejabberd's `invite_token` table and no Prosody table
-/// is ejabberd's: invitectl refuses it in one line and adds no table.
+/// is ejabberd's: invitectl writes ejabberd's rows there and adds no
+/// table.
 #[test]
-fn an_ejabberd_database_gets_no_prosody_table() {
+fn an_ejabberd_database_is_ejabberds() {
     let Some(db) = empty_database() else { return };
     db.client()
-        .batch_execute(
-            "CREATE TABLE invite_token (token text NOT NULL PRIMARY KEY, username text NOT NULL, \
-             invitee text NOT NULL DEFAULT '', created_at timestamp NOT NULL DEFAULT now(), \
-             expires timestamp NOT NULL DEFAULT now(), type character(1) NOT NULL, \
-             account_name text NOT NULL)",
-        )
+        .batch_execute(include_str!("../fixtures/ejabberd/pg.new.sql"))
         .unwrap();
-    for args in [&["generate"][..], &["list"]] {
-        let out = invitectl()
+    let run = |args: &[&str]| {
+        invitectl()
             .args(["--store", &db.url()])
             .envs(db.env())
             .arg(HOST)
             .args(args)
             .assert()
-            .code(1)
-            .stdout("");
-        assert!(
-            stderr_line(&out).contains("holds ejabberd's invite_token table"),
-            "{}",
-            stderr_of(&out)
-        );
-    }
+            .success()
+    };
+    let link = stdout_of(&run(&["generate", "--username", "romeo"]));
+    let token = link.trim().rsplit_once("preauth=").unwrap().1.to_owned();
+    assert_eq!(
+        link.trim(),
+        format!("xmpp:romeo@{HOST}?register;preauth={token}")
+    );
+    let row: (String, String, String, String) = {
+        let r = db
+            .client()
+            .query_one(
+                "SELECT token, server_host, type::text, account_name FROM invite_token",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2), r.get(3))
+    };
+    assert_eq!(
+        row,
+        (token.clone(), HOST.into(), "A".into(), "romeo".into())
+    );
+    assert!(stdout_of(&run(&["list"])).contains(&token));
     let tables: i64 = db
         .client()
         .query_one(

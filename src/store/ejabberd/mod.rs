@@ -59,8 +59,14 @@
 //! the offset. invitectl writes and compares UTC.)
 
 mod configured;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod pg;
 pub mod sqlite;
 mod time;
+
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::invite::{Action, Invite, RolesFormat};
@@ -97,6 +103,29 @@ pub(crate) struct NewRow {
     pub account_name: String,
 }
 
+/// The columns every schema of the table has.
+const COLUMNS: [&str; 7] = [
+    "token",
+    "username",
+    "invitee",
+    "created_at",
+    "expires",
+    "type",
+    "account_name",
+];
+
+/// Whether a table with these columns is in the multihost schema (it has
+/// `server_host`); refuses one that lacks a column ejabberd reads.
+pub(crate) fn multihost(store: &str, columns: &HashSet<String>) -> Result<bool> {
+    if let Some(missing) = COLUMNS.iter().find(|c| !columns.contains(**c)) {
+        return Err(Error::NotAStore {
+            store: store.to_owned(),
+            reason: format!("ejabberd's invite_token table has no column {missing:?}"),
+        });
+    }
+    Ok(columns.contains("server_host"))
+}
+
 /// ejabberd's URI for an invite of this type (`token_uri`): the roster
 /// form for `R`, the register form for every other type.
 pub fn uri(kind: &str, username: &str, account_name: &str, host: &str, token: &str) -> String {
@@ -109,9 +138,35 @@ pub fn uri(kind: &str, username: &str, account_name: &str, host: &str, token: &s
     }
 }
 
+/// The times a database's columns hold, in Unix seconds, with how a
+/// refusal names the limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Times {
+    pub first: i64,
+    pub last: i64,
+    pub beyond: &'static str,
+}
+
+/// Text columns (SQLite) and PostgreSQL's `timestamp`: four-digit years,
+/// the form ejabberd reads.
+pub(crate) const FOUR_DIGIT_YEARS: Times = Times {
+    first: -62_135_596_800,
+    last: 253_402_300_799,
+    beyond: "a time after the year 9999",
+};
+
+/// MySQL's `TIMESTAMP` (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC).
+#[cfg(feature = "mysql")]
+pub(crate) const MYSQL_TIMESTAMP: Times = Times {
+    first: 1,
+    last: 2_147_483_647,
+    beyond: "a time after 2038-01-19 03:14:07 UTC (MySQL's TIMESTAMP)",
+};
+
 /// The row for a new invite, or the error naming what ejabberd cannot
-/// hold. `store` names the store in that error.
-pub(crate) fn encode(invite: &Invite, store: &str) -> Result<NewRow> {
+/// hold, in columns holding `times`. `store` names the store in that
+/// error.
+pub(crate) fn encode(invite: &Invite, store: &str, times: Times) -> Result<NewRow> {
     let refuse = |what| {
         Err(Error::NotStorable {
             store: store.to_owned(),
@@ -147,6 +202,12 @@ pub(crate) fn encode(invite: &Invite, store: &str) -> Result<NewRow> {
         return refuse("a contact invite without an inviter");
     }
     let created_at = invite.created_at.unwrap_or_else(crate::now);
+    if ![created_at, invite.expires]
+        .iter()
+        .all(|t| (times.first..=times.last).contains(t))
+    {
+        return refuse(times.beyond);
+    }
     Ok(NewRow {
         username,
         created_at: format_time(created_at),

@@ -115,22 +115,7 @@ impl EjabberdSqlite {
             .and_then(|rows| rows.collect::<rusqlite::Result<HashSet<String>>>())
             .map_err(|e| db.error(e))?;
         drop(stmt);
-        let needed = [
-            "token",
-            "username",
-            "invitee",
-            "created_at",
-            "expires",
-            "type",
-            "account_name",
-        ];
-        if let Some(missing) = needed.iter().find(|c| !columns.contains(**c)) {
-            return Err(Error::NotAStore {
-                store: db.name().to_owned(),
-                reason: format!("ejabberd's invite_token table has no column {missing:?}"),
-            });
-        }
-        let multihost = columns.contains("server_host");
+        let multihost = super::multihost(db.name(), &columns)?;
         Ok(EjabberdSqlite {
             opened: Opened {
                 name: db.name().to_owned(),
@@ -219,7 +204,7 @@ impl Backend for EjabberdSqlite {
                     break;
                 }
                 for invite in &mut chunk {
-                    let row = encode(invite, name)?;
+                    let row = encode(invite, name, super::FOUR_DIGIT_YEARS)?;
                     let token = invite.token.as_str();
                     insert
                         .execute(params![

@@ -19,12 +19,14 @@ pub const NO_TABLE: &str =
     "it has no \"prosody\" table (Prosody makes it when it starts; generate makes it too)";
 
 /// Why a database server's database without Prosody's table is not given
-/// one: it is ejabberd's, which invitectl reads only on SQLite so far.
+/// one: it is ejabberd's (its table appeared while invitectl opened it;
+/// otherwise it is opened as ejabberd's).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub fn ejabberds_database(name: &str) -> crate::error::Error {
-    crate::error::Error::UnsupportedStorage(format!(
-        "{name} holds ejabberd's invite_token table, not Prosody's: invitectl works on ejabberd's invites on SQLite only so far, and adds no Prosody table beside them"
-    ))
+    crate::error::Error::NotAStore {
+        store: name.to_owned(),
+        reason: "it holds ejabberd's invite_token table, made while invitectl opened it: try again, and invitectl works on ejabberd's invites; it adds no Prosody table beside them".into(),
+    }
 }
 
 /// The table's columns on a database server, after making the table

@@ -1,8 +1,10 @@
 //! A real ejabberd for one test: started with `chroot` in the Debian trixie
 //! chroot `scripts/install-test-servers` builds (default
 //! /opt/invitectl-test/ejabberd-trixie, or `$INVITECTL_EJABBERD_CHROOT`),
-//! with its own configuration, node name, cookie, ports and SQLite
-//! database in a folder of its own inside the chroot, and always stopped
+//! with its own configuration, node name, cookie, ports and database (a
+//! SQLite file in a folder of its own inside the chroot, or a fresh
+//! database of the test PostgreSQL cluster or MariaDB server, which the
+//! chroot reaches on loopback), and always stopped
 //! (`ejabberdctl stop`, then SIGKILL of its process group) when the test
 //! ends, also when it fails.
 //!
@@ -18,12 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use mysql::prelude::Queryable;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::interop::xmpp::Client;
 use crate::support::accounts::is_root;
 use crate::support::ports::free_port;
-use crate::support::skip;
+use crate::support::{mariadb_server, postgres_cluster, skip};
 
 /// The virtual host every test server serves.
 pub const HOST: &str = "example.test";
@@ -48,6 +51,25 @@ pub struct Options {
     /// `sql_schema_multihost: true`: the table has a `server_host` column.
     /// Off, as in Debian's default configuration: the single-host schema.
     pub multihost: bool,
+    /// The database ejabberd keeps everything in.
+    pub storage: Storage,
+}
+
+/// ejabberd's `sql_type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Storage {
+    #[default]
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// The server's database.
+enum Database {
+    /// The SQLite file in the test's folder.
+    Sqlite,
+    Postgres(postgres_cluster::Database),
+    Mysql(mariadb_server::Database),
 }
 
 /// One row of `invite_token`, every column as text.
@@ -78,6 +100,7 @@ pub struct Ejabberd {
     pub options: Options,
     /// The Erlang node's name, unique to this server.
     node: String,
+    database: Database,
 }
 
 /// Why this machine cannot run the chroot's ejabberd, if it cannot.
@@ -132,11 +155,36 @@ pub fn start(options: Options) -> Option<Ejabberd> {
         skip::skipped(&why);
         return None;
     }
-    Some(Ejabberd::start(chroot, options))
+    // The database servers say why they do not run, and on CI fail.
+    let database = match options.storage {
+        Storage::Sqlite => Database::Sqlite,
+        Storage::Postgres => Database::Postgres(postgres_cluster::cluster()?.fresh_database()),
+        Storage::Mysql => Database::Mysql(mariadb_server::server()?.fresh_database()),
+    };
+    Some(Ejabberd::start(chroot, options, database))
+}
+
+/// The `sql_*` options for `database`; `inside` is the test's folder in
+/// the chroot.
+fn sql_options(database: &Database, inside: &Path) -> String {
+    let server = |kind: &str, port: u16, name: &str, user: &str, password: &str| {
+        format!(
+            "sql_type: {kind}\nsql_server: \"127.0.0.1\"\nsql_port: {port}\n\
+             sql_database: \"{name}\"\nsql_username: \"{user}\"\nsql_password: \"{password}\"\n"
+        )
+    };
+    match database {
+        Database::Sqlite => format!(
+            "sql_type: sqlite\nsql_database: {}/ejabberd.db\n",
+            inside.display()
+        ),
+        Database::Postgres(db) => server("pgsql", db.port, &db.name, &db.user, &db.password),
+        Database::Mysql(db) => server("mysql", db.port, &db.name, &db.user, &db.password),
+    }
 }
 
 impl Ejabberd {
-    fn start(chroot: PathBuf, options: Options) -> Ejabberd {
+    fn start(chroot: PathBuf, options: Options, database: Database) -> Ejabberd {
         let (uid, gid) = chroot_ids(&chroot, "ejabberd")
             .expect("the chroot has an ejabberd user (is the ejabberd package installed?)");
         let dir = tempfile::Builder::new()
@@ -172,6 +220,7 @@ impl Ejabberd {
             ),
         )
         .expect("writing ejabberdctl.cfg");
+        let sql = sql_options(&database, &inside);
         let schema = if options.multihost {
             "sql_schema_multihost: true"
         } else {
@@ -199,9 +248,7 @@ listen:
       /api: mod_http_api
       /invites: mod_invites
 default_db: sql
-sql_type: sqlite
-sql_database: {i}/ejabberd.db
-{schema}
+{sql}{schema}
 auth_method: sql
 registration_timeout: infinity
 acl:
@@ -257,6 +304,7 @@ modules:
             http_port,
             options,
             node,
+            database,
         };
         server.wait_ready();
         server
@@ -359,8 +407,18 @@ modules:
         self.inside.join("ejabberd.db")
     }
 
-    /// A connection of the test's own to the server's database.
-    pub fn db(&self) -> Connection {
+    /// The store as `invitectl --store` names it: the SQLite file, or the
+    /// database's URL with its password.
+    pub fn store_arg(&self) -> String {
+        match &self.database {
+            Database::Sqlite => self.db_path().display().to_string(),
+            Database::Postgres(db) => db.url_with_password(),
+            Database::Mysql(db) => db.url_with_password(),
+        }
+    }
+
+    /// A connection of the test's own to the server's SQLite database.
+    fn sqlite(&self) -> Connection {
         let conn = Connection::open_with_flags(
             self.db_path(),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -371,34 +429,149 @@ modules:
         conn
     }
 
+    /// The rows of a query whose columns are all text (or NULL).
+    fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match &self.database {
+            Database::Sqlite => {
+                let conn = self.sqlite();
+                let mut stmt = conn.prepare(sql).expect("a query");
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+                    .expect("a query");
+                rows.collect::<Result<_, _>>().expect("a query")
+            }
+            Database::Postgres(db) => db
+                .client()
+                .query(sql, &[])
+                .expect("a query")
+                .iter()
+                .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+                .collect(),
+            Database::Mysql(db) => db
+                .client()
+                .query::<mysql::Row, _>(sql)
+                .expect("a query")
+                .into_iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| mysql::from_value(r.as_ref(i).unwrap().clone()))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The columns of the table ejabberd made.
+    pub fn columns(&self) -> Vec<String> {
+        let sql = match self.database {
+            Database::Sqlite => "SELECT name FROM pragma_table_info('invite_token')",
+            Database::Postgres(_) => {
+                "SELECT column_name::text FROM information_schema.columns \
+                WHERE table_schema = current_schema() AND table_name = 'invite_token'"
+            }
+            Database::Mysql(_) => {
+                "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.columns \
+                WHERE table_schema = DATABASE() AND table_name = 'invite_token'"
+            }
+        };
+        self.query(sql).into_iter().flatten().flatten().collect()
+    }
+
+    /// A time column as ejabberd's text.
+    fn time(&self, column: &str) -> String {
+        match self.database {
+            Database::Sqlite => column.to_owned(),
+            Database::Postgres(_) => format!("to_char({column}, 'YYYY-MM-DD HH24:MI:SS')"),
+            Database::Mysql(_) => format!("DATE_FORMAT({column}, '%Y-%m-%d %H:%i:%s')"),
+        }
+    }
+
     /// Every row of `invite_token`, oldest first.
     pub fn rows(&self) -> Vec<TokenRow> {
-        let conn = self.db();
         let host = if self.options.multihost {
             "server_host"
         } else {
             "NULL"
         };
+        let (order, kind) = match self.database {
+            Database::Sqlite => ("rowid", "type"),
+            Database::Postgres(_) => ("ctid", "type::text"),
+            Database::Mysql(_) => ("token", "CAST(type AS CHAR)"),
+        };
         let sql = format!(
-            "SELECT token, username, {host}, invitee, created_at, expires, type, account_name \
-             FROM invite_token ORDER BY created_at, rowid"
+            "SELECT token, username, {host}, invitee, {}, {}, {kind}, account_name \
+             FROM invite_token ORDER BY created_at, {order}",
+            self.time("created_at"),
+            self.time("expires"),
         );
-        let mut stmt = conn.prepare(&sql).expect("reading invite_token");
-        stmt.query_map([], |r| {
-            Ok(TokenRow {
-                token: r.get(0)?,
-                username: r.get(1)?,
-                server_host: r.get(2)?,
-                invitee: r.get(3)?,
-                created_at: r.get(4)?,
-                expires: r.get(5)?,
-                kind: r.get(6)?,
-                account_name: r.get(7)?,
+        self.query(&sql)
+            .into_iter()
+            .map(|r| {
+                let text = |i: usize| r[i].clone().unwrap_or_default();
+                TokenRow {
+                    token: text(0),
+                    username: text(1),
+                    server_host: r[2].clone(),
+                    invitee: text(3),
+                    created_at: text(4),
+                    expires: text(5),
+                    kind: text(6),
+                    account_name: text(7),
+                }
             })
-        })
-        .expect("reading invite_token")
-        .collect::<Result<_, _>>()
-        .expect("reading invite_token")
+            .collect()
+    }
+
+    /// Writes `row` straight into `invite_token`, times as ejabberd writes
+    /// them (its `server_host` only in the multihost schema).
+    pub fn insert(&self, row: &TokenRow) {
+        let mut values = vec![row.token.as_str(), &row.username];
+        if self.options.multihost {
+            values.push(row.server_host.as_deref().unwrap_or(HOST));
+        }
+        values.extend([
+            row.invitee.as_str(),
+            &row.created_at,
+            &row.expires,
+            &row.kind,
+            &row.account_name,
+        ]);
+        let n = values.len();
+        let placeholders: Vec<String> = (1..=n)
+            .map(|i| match self.database {
+                Database::Sqlite => format!("?{i}"),
+                Database::Postgres(_) if n - i == 2 || n - i == 3 => {
+                    format!("to_timestamp(${i}, 'YYYY-MM-DD HH24:MI:SS')")
+                }
+                Database::Postgres(_) => format!("${i}"),
+                Database::Mysql(_) => "?".into(),
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO invite_token VALUES ({})",
+            placeholders.join(", ")
+        );
+        match &self.database {
+            Database::Sqlite => {
+                self.sqlite()
+                    .execute(&sql, rusqlite::params_from_iter(values))
+                    .expect("inserting an invite");
+            }
+            Database::Postgres(db) => {
+                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                db.client()
+                    .execute(&sql, &params)
+                    .expect("inserting an invite");
+            }
+            Database::Mysql(db) => db
+                .client()
+                .exec_drop(sql, values)
+                .expect("inserting an invite"),
+        }
     }
 
     /// Runs `ejabberdctl ARGS` in the chroot against this server.
@@ -506,6 +679,19 @@ fn env_args(inside: &Path) -> Vec<String> {
         "TZ=UTC".into(),
         format!("HOME={}", inside.display()),
     ]
+}
+
+/// Unix seconds as ejabberd writes a time (`YYYY-MM-DD HH:MM:SS`, UTC).
+pub fn time_text(unix: i64) -> String {
+    Connection::open_in_memory()
+        .and_then(|c| {
+            c.query_row(
+                "SELECT strftime('%Y-%m-%d %H:%M:%S', ?1, 'unixepoch')",
+                [unix],
+                |r| r.get(0),
+            )
+        })
+        .expect("formatting a time")
 }
 
 /// `root` and everything under it.

@@ -18,7 +18,7 @@ fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
     let mut command = binary::command();
     command
         .arg("--store")
-        .arg(server.db_path())
+        .arg(server.store_arg())
         .arg(HOST)
         .args(args);
     Running::spawn(format!("invitectl {args:?}"), command).wait(COMMAND_TIMEOUT)
@@ -120,7 +120,11 @@ pub fn username_revoked_and_expired(server: &Ejabberd) {
     }
     .build(&host, week_ago)
     .unwrap();
-    let mut store = Store::open(&Location::Sqlite(server.db_path()), OpenMode::Existing).unwrap();
+    let mut store = Store::open(
+        &Location::parse(server.store_arg().as_ref()).unwrap(),
+        OpenMode::Existing,
+    )
+    .unwrap();
     store.insert(&host, &old).unwrap();
     drop(store);
     let fresh = generate(server, &[]);

@@ -14,6 +14,7 @@
 
 mod connect;
 mod pgpass;
+pub mod portal;
 mod target;
 mod tls;
 

@@ -37,7 +37,7 @@ use crate::record::{self, Entry};
 use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::store::batch::write_in_batches;
 use crate::store::engine::mysql::{
-    failed, server_code, Connection, MyTarget, Statement, ACCESS_DENIED, DUPLICATE_KEY_NAME,
+    failed, server_code, Connection, Statement, ACCESS_DENIED, DUPLICATE_KEY_NAME,
 };
 use crate::store::engine::Server;
 use crate::store::OpenMode;
@@ -90,10 +90,9 @@ pub struct MyStore {
 }
 
 impl MyStore {
-    /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
-    /// (Prosody 13's schema) in a database that has none.
-    pub fn open(target: &MyTarget, mode: OpenMode) -> Result<MyStore> {
-        let mut db = Connection::open(target)?;
+    /// Uses `db`, and with [`OpenMode::CreateIfMissing`] creates the
+    /// table (Prosody 13's schema) in a database that has none.
+    pub fn from_connection(mut db: Connection, mode: OpenMode) -> Result<MyStore> {
         let (columns, created) = table::columns_creating(&mut db, mode, columns, create_table)?;
         if columns.is_empty() {
             refuse_ejabberds(&mut db)?;

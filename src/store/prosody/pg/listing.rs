@@ -1,9 +1,5 @@
-//! Reading a host's invites as a stream, through a portal that the server
-//! fills a page at a time, in one read-only snapshot.
-
-use std::collections::VecDeque;
-
-use postgres::{Portal, Row, Transaction};
+//! Reading a host's invites as a stream (the engine's portal: a page at
+//! a time, in one read-only snapshot).
 
 use super::super::invite_store;
 use super::super::rows::decode as decode_row;
@@ -11,10 +7,7 @@ use crate::error::Result;
 use crate::jid::Host;
 use crate::record::Entry;
 use crate::store::backend::{Entries, Selection};
-use crate::store::engine::pg::{error, failed, Connection};
-
-/// Rows fetched per round trip.
-const PAGE: i32 = 2_000;
+use crate::store::engine::pg::{portal, Connection};
 
 /// Every invite of a host: host-level records, and per-user records with
 /// no host-level record (contact-only invites); newest first, then
@@ -82,64 +75,10 @@ impl Entries for PgListing<'_> {
             Selection::ExpiredAt(_) => MAYBE_EXPIRED,
         };
         let (client, name) = self.db.parts();
-        let error = failed(name);
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(&error)?;
-        // Compiling this one sort costs more than it saves.
-        tx.batch_execute("SET LOCAL jit = off").map_err(&error)?;
-        let portal = tx.bind(sql, &[&self.host]).map_err(&error)?;
-        Ok(Box::new(Pages {
-            tx,
-            portal,
-            page: VecDeque::new(),
-            done: false,
-            host: &self.host,
-            selection: self.selection,
-            store: name,
-        }))
-    }
-}
-
-/// The rows of a portal, fetched a page at a time.
-struct Pages<'c> {
-    tx: Transaction<'c>,
-    portal: Portal,
-    page: VecDeque<Row>,
-    done: bool,
-    host: &'c str,
-    selection: Selection,
-    store: &'c str,
-}
-
-impl Iterator for Pages<'_> {
-    type Item = Result<Entry>;
-
-    fn next(&mut self) -> Option<Result<Entry>> {
-        loop {
-            if let Some(row) = self.page.pop_front() {
-                let entry = Ok(decode_row(self.host, &row, 0));
-                if self.selection.keeps(&entry) {
-                    return Some(entry);
-                }
-                continue;
-            }
-            if self.done {
-                return None;
-            }
-            match self.tx.query_portal(&self.portal, PAGE) {
-                Ok(rows) => {
-                    self.done = rows.len() < PAGE as usize;
-                    self.page.extend(rows);
-                }
-                Err(source) => {
-                    self.done = true;
-                    return Some(Err(error(self.store, source, String::new())));
-                }
-            }
-        }
+        let host = self.host.as_str();
+        let pages = portal::stream(client, name, sql, &[&host], self.selection, move |row| {
+            decode_row(host, row, 0)
+        })?;
+        Ok(Box::new(pages))
     }
 }

@@ -27,7 +27,7 @@ use crate::jid::Host;
 use crate::record::{self, Entry};
 use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::store::batch::write_in_batches;
-use crate::store::engine::pg::{failed, Connection, PgTarget};
+use crate::store::engine::pg::{failed, Connection};
 use crate::store::engine::Server;
 use crate::store::OpenMode;
 use crate::token::Token;
@@ -63,10 +63,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects, and with [`OpenMode::CreateIfMissing`] creates the table
-    /// (Prosody 13's schema) in a database that has none.
-    pub fn open(target: &PgTarget, mode: OpenMode) -> Result<PgStore> {
-        let mut db = Connection::open(target)?;
+    /// Uses `db`, and with [`OpenMode::CreateIfMissing`] creates the
+    /// table (Prosody 13's schema) in a database that has none.
+    pub fn from_connection(mut db: Connection, mode: OpenMode) -> Result<PgStore> {
         let (columns, created) = table::columns_creating(&mut db, mode, columns, |db| {
             refuse_ejabberds(db)?;
             let (client, name) = db.parts();
