@@ -368,7 +368,7 @@ macro_rules! interop_ejabberd {
         interop_ejabberd!(@on ejabberd_mysql, Mysql, false; $($(#[$attr])* $module::$name),*);
         interop_ejabberd!(@on ejabberd_mysql_multihost, Mysql, true; $($(#[$attr])* $module::$name),*);
     };
-    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),*) => {
+    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),* $(,)?) => {
         mod $suite {
             $(
                 #[test]
@@ -393,6 +393,12 @@ interop_ejabberd!(
     invitectl::invitectl_invite_registers_once,
     invitectl::username_revoked_and_expired,
     invitectl::server_and_invitectl_invites_side_by_side,
+);
+
+// Mnesia, ejabberd's default database: the server's API does the writes.
+interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
+    mnesia::every_command_goes_through_the_api,
+    mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing,
 );
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,

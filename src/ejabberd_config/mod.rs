@@ -30,6 +30,7 @@
 mod error;
 mod host;
 mod keywords;
+mod listen;
 mod load;
 
 #[cfg(test)]
@@ -43,6 +44,7 @@ use yaml_rust2::Yaml;
 pub use crate::config::Password;
 pub use error::EjabberdConfigError;
 pub use host::{EjabberdHost, DEFAULT_TOKEN_EXPIRE_SECONDS};
+pub use listen::HttpListener;
 
 /// Where ejabberd's packages keep its databases: `@DATABASE_PATH@`.
 pub const DEFAULT_DATABASE_PATH: &str = "/var/lib/ejabberd";

@@ -49,15 +49,27 @@ impl EjabberdYml {
     }
 }
 
+/// Mnesia is reached through ejabberd's API on loopback: without a
+/// `mod_http_api` listener there (or with TLS only), every command is
+/// refused with the fix. (The API itself: tests/interop, ejabberd_mnesia.)
 #[test]
-fn mnesia_is_refused_with_the_fix() {
-    let config = EjabberdYml::new("modules:\n  mod_invites: {}\n");
-    for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
-        let line = config.refused(HOST, command, FAILURE);
-        assert!(
-            line.contains("Mnesia") && line.contains("set `default_db: sql`"),
-            "{line}"
-        );
+fn mnesia_without_a_loopback_api_is_refused_with_the_fix() {
+    let no_api = EjabberdYml::new("modules:\n  mod_invites: {}\n");
+    let tls_only = EjabberdYml::new(
+        "listen:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\nmodules:\n  mod_invites: {}\n",
+    );
+    for (config, why) in [(no_api, "no ejabberd_http listener"), (tls_only, "use TLS")] {
+        for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
+            let line = config.refused(HOST, command, FAILURE);
+            assert!(
+                line.contains("Mnesia")
+                    && line.contains(why)
+                    && line
+                        .contains("module: ejabberd_http, request_handlers: {/api: mod_http_api}")
+                    && line.contains("`default_db: sql`"),
+                "{line}"
+            );
+        }
     }
 }
 
@@ -265,4 +277,23 @@ fn check_config_reports_an_ejabberd_host() {
         report.contains("error: mod_register is not loaded"),
         "{report}"
     );
+}
+
+/// An API listener that nothing answers on (ejabberd stopped): one line,
+/// a runtime failure, nothing written.
+#[test]
+fn mnesia_with_the_server_stopped_is_one_line() {
+    let port = crate::support::ports::free_port();
+    let config = EjabberdYml::new(&format!(
+        "listen:\n  - {{port: {port}, ip: 127.0.0.1, module: ejabberd_http, request_handlers: {{/api: mod_http_api}}}}\nmodules:\n  mod_invites: {{}}\n"
+    ));
+    for command in [&["generate"][..], &["list"]] {
+        let line = config.refused(HOST, command, FAILURE);
+        assert!(
+            line.contains(&format!(
+                "http://127.0.0.1:{port}/api: ejabberd's API did not answer"
+            )),
+            "{line}"
+        );
+    }
 }

@@ -62,6 +62,9 @@ pub enum Storage {
     Sqlite,
     Postgres,
     Mysql,
+    /// `default_db: mnesia`, ejabberd's default: inside the node, reached
+    /// through `mod_http_api`.
+    Mnesia,
 }
 
 /// The server's database.
@@ -70,6 +73,7 @@ enum Database {
     Sqlite,
     Postgres(postgres_cluster::Database),
     Mysql(mariadb_server::Database),
+    Mnesia,
 }
 
 /// One row of `invite_token`, every column as text.
@@ -160,6 +164,7 @@ pub fn start(options: Options) -> Option<Ejabberd> {
         Storage::Sqlite => Database::Sqlite,
         Storage::Postgres => Database::Postgres(postgres_cluster::cluster()?.fresh_database()),
         Storage::Mysql => Database::Mysql(mariadb_server::server()?.fresh_database()),
+        Storage::Mnesia => Database::Mnesia,
     };
     Some(Ejabberd::start(chroot, options, database))
 }
@@ -169,17 +174,18 @@ pub fn start(options: Options) -> Option<Ejabberd> {
 fn sql_options(database: &Database, inside: &Path) -> String {
     let server = |kind: &str, port: u16, name: &str, user: &str, password: &str| {
         format!(
-            "sql_type: {kind}\nsql_server: \"127.0.0.1\"\nsql_port: {port}\n\
+            "default_db: sql\nauth_method: sql\nsql_type: {kind}\nsql_server: \"127.0.0.1\"\nsql_port: {port}\n\
              sql_database: \"{name}\"\nsql_username: \"{user}\"\nsql_password: \"{password}\"\n"
         )
     };
     match database {
         Database::Sqlite => format!(
-            "sql_type: sqlite\nsql_database: {}/ejabberd.db\n",
+            "default_db: sql\nauth_method: sql\nsql_type: sqlite\nsql_database: {}/ejabberd.db\n",
             inside.display()
         ),
         Database::Postgres(db) => server("pgsql", db.port, &db.name, &db.user, &db.password),
         Database::Mysql(db) => server("mysql", db.port, &db.name, &db.user, &db.password),
+        Database::Mnesia => "default_db: mnesia\nauth_method: mnesia\n".into(),
     }
 }
 
@@ -247,9 +253,7 @@ listen:
     request_handlers:
       /api: mod_http_api
       /invites: mod_invites
-default_db: sql
 {sql}{schema}
-auth_method: sql
 registration_timeout: infinity
 acl:
   loopback:
@@ -414,7 +418,13 @@ modules:
             Database::Sqlite => self.db_path().display().to_string(),
             Database::Postgres(db) => db.url_with_password(),
             Database::Mysql(db) => db.url_with_password(),
+            Database::Mnesia => panic!("Mnesia is no --store: use config_path()"),
         }
+    }
+
+    /// The server's configuration file, from the host.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir().join("ejabberd.yml")
     }
 
     /// A connection of the test's own to the server's SQLite database.
@@ -459,6 +469,7 @@ modules:
                         .collect()
                 })
                 .collect(),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 
@@ -474,6 +485,7 @@ modules:
                 "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.columns \
                 WHERE table_schema = DATABASE() AND table_name = 'invite_token'"
             }
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         };
         self.query(sql).into_iter().flatten().flatten().collect()
     }
@@ -484,6 +496,7 @@ modules:
             Database::Sqlite => column.to_owned(),
             Database::Postgres(_) => format!("to_char({column}, 'YYYY-MM-DD HH24:MI:SS')"),
             Database::Mysql(_) => format!("DATE_FORMAT({column}, '%Y-%m-%d %H:%i:%s')"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 
@@ -498,6 +511,7 @@ modules:
             Database::Sqlite => ("rowid", "type"),
             Database::Postgres(_) => ("ctid", "type::text"),
             Database::Mysql(_) => ("token", "CAST(type AS CHAR)"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         };
         let sql = format!(
             "SELECT token, username, {host}, invitee, {}, {}, {kind}, account_name \
@@ -546,6 +560,7 @@ modules:
                 }
                 Database::Postgres(_) => format!("${i}"),
                 Database::Mysql(_) => "?".into(),
+                Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
             })
             .collect();
         let sql = format!(
@@ -571,6 +586,7 @@ modules:
                 .client()
                 .exec_drop(sql, values)
                 .expect("inserting an invite"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 

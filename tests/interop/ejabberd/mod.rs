@@ -4,4 +4,5 @@
 
 pub mod harness;
 pub mod invitectl;
+pub mod mnesia;
 pub mod scenarios;
