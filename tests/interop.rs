@@ -377,6 +377,7 @@ macro_rules! interop_ejabberd {
                     let options = crate::interop::ejabberd::harness::Options {
                         multihost: $multihost,
                         storage: crate::interop::ejabberd::harness::Storage::$storage,
+                        ..Default::default()
                     };
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
                         crate::interop::ejabberd::$module::$name(&server);
@@ -400,6 +401,33 @@ interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
     mnesia::every_command_goes_through_the_api,
     mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing,
 );
+
+/// Mnesia through an API listener with TLS, as Debian's is.
+mod ejabberd_mnesia_tls {
+    use crate::interop::ejabberd::{harness, mnesia};
+
+    fn start() -> Option<harness::Ejabberd> {
+        harness::start(harness::Options {
+            storage: harness::Storage::Mnesia,
+            api_tls: true,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn every_command_goes_through_the_api() {
+        if let Some(server) = start() {
+            mnesia::every_command_goes_through_the_api(&server);
+        }
+    }
+
+    #[test]
+    fn only_the_servers_own_certificate_is_trusted() {
+        if let Some(server) = start() {
+            mnesia::only_the_servers_own_certificate_is_trusted(&server);
+        }
+    }
+}
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
 /// a fresh database takes the login role with its password over TCP, and

@@ -97,6 +97,74 @@ impl EjabberdConfig {
     }
 }
 
+impl EjabberdConfig {
+    /// The files `certfiles` names, wildcards (`*`, `?`) in the file
+    /// name expanded as ejabberd expands them, in order; a pattern that
+    /// matches nothing names nothing.
+    ///
+    /// # Errors
+    ///
+    /// A `certfiles` that is not a list of paths.
+    pub fn certfiles(&self) -> Result<Vec<std::path::PathBuf>, EjabberdConfigError> {
+        let patterns = match self.options.get(&Yaml::String("certfiles".into())) {
+            None => return Ok(Vec::new()),
+            Some(Yaml::Array(patterns)) => patterns,
+            Some(_) => {
+                return Err(EjabberdConfigError::WrongType {
+                    path: self.path.clone(),
+                    key: "certfiles".into(),
+                    expected: "a list of file paths",
+                })
+            }
+        };
+        let mut files = Vec::new();
+        for pattern in patterns.iter().filter_map(Yaml::as_str) {
+            let path = std::path::Path::new(pattern);
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.contains(['*', '?']) {
+                files.push(path.to_path_buf());
+                continue;
+            }
+            let folder = path.parent().unwrap_or(std::path::Path::new("."));
+            let mut matched: Vec<_> = std::fs::read_dir(folder)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard(name, n)))
+                .map(|e| e.path())
+                .collect();
+            matched.sort();
+            files.extend(matched);
+        }
+        Ok(files)
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` is any run of characters
+/// and `?` any one.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // The classic two-pointer match, backtracking to the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
 impl EjabberdHost<'_> {
     /// The server's `ejabberd_http` listeners (`listen` is global: every
     /// host is served by them all).
@@ -106,6 +174,15 @@ impl EjabberdHost<'_> {
     /// As [`EjabberdConfig::http_listeners`].
     pub fn listeners(&self) -> Result<Vec<HttpListener>, EjabberdConfigError> {
         self.config.http_listeners()
+    }
+
+    /// The files of the server's `certfiles` (global, as `listen`).
+    ///
+    /// # Errors
+    ///
+    /// As [`EjabberdConfig::certfiles`].
+    pub fn certfiles(&self) -> Result<Vec<std::path::PathBuf>, EjabberdConfigError> {
+        self.config.certfiles()
     }
 }
 
@@ -145,6 +222,33 @@ mod tests {
         assert_eq!(found[0].loopback(), None);
         assert_eq!(found[1].loopback(), Some("::1".parse().unwrap()));
         assert_eq!(found[2].loopback(), Some("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn certfiles_expand_wildcards_in_the_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.pem", "b.pem", "b.key", "c.crt"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let path = dir.path().join("ejabberd.yml");
+        let d = dir.path().display();
+        std::fs::write(
+            &path,
+            format!("hosts: [example.com]\ncertfiles:\n  - {d}/*.pem\n  - /etc/ejabberd/x.pem\n  - {d}/?.crt\n  - {d}/none*\n"),
+        )
+        .unwrap();
+        let files = EjabberdConfig::load(&path).unwrap().certfiles().unwrap();
+        assert_eq!(
+            files,
+            [
+                dir.path().join("a.pem"),
+                dir.path().join("b.pem"),
+                "/etc/ejabberd/x.pem".into(),
+                dir.path().join("c.crt"),
+            ]
+        );
+        assert!(wildcard("*.pem", ".pem") && wildcard("a*b*c", "aXbYbc"));
+        assert!(!wildcard("a*b", "ab.") && !wildcard("?", ""));
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Location {
                 }
                 Box::new(prosody::mysql::MyStore::from_connection(db, mode)?)
             }
-            Location::EjabberdApi(target) => Box::new(ejabberd::api::EjabberdApi::open(target)),
+            Location::EjabberdApi(target) => Box::new(ejabberd::api::EjabberdApi::open(target)?),
             #[cfg(not(feature = "postgres"))]
             Location::Postgres(_) => return Err(self.not_built("PostgreSQL", "postgres")),
             #[cfg(not(feature = "mysql"))]

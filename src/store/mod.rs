@@ -74,6 +74,7 @@ use crate::record::Entry;
 use crate::token::Token;
 
 pub use backend::{Backend, Creation, Entries, NewInvites, Opened, Selection};
+pub use ejabberd::api::{ApiTarget as EjabberdApiTarget, ApiTls as EjabberdApiTls};
 #[cfg(feature = "mysql")]
 pub use engine::mysql::describe as describe_mysql_error;
 pub use engine::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};

@@ -50,26 +50,41 @@ impl EjabberdYml {
 }
 
 /// Mnesia is reached through ejabberd's API on loopback: without a
-/// `mod_http_api` listener there (or with TLS only), every command is
-/// refused with the fix. (The API itself: tests/interop, ejabberd_mnesia.)
+/// `mod_http_api` listener there, or with one on TLS whose certificates
+/// cannot be read, every command is refused with the fix. (The API
+/// itself: tests/interop, ejabberd_mnesia.)
 #[test]
-fn mnesia_without_a_loopback_api_is_refused_with_the_fix() {
+fn mnesia_without_a_usable_api_is_refused_with_the_fix() {
     let no_api = EjabberdYml::new("modules:\n  mod_invites: {}\n");
-    let tls_only = EjabberdYml::new(
-        "listen:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\nmodules:\n  mod_invites: {}\n",
-    );
-    for (config, why) in [(no_api, "no ejabberd_http listener"), (tls_only, "use TLS")] {
-        for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
-            let line = config.refused(HOST, command, FAILURE);
-            assert!(
-                line.contains("Mnesia")
-                    && line.contains(why)
-                    && line
-                        .contains("module: ejabberd_http, request_handlers: {/api: mod_http_api}")
-                    && line.contains("`default_db: sql`"),
-                "{line}"
-            );
-        }
+    for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
+        let line = no_api.refused(HOST, command, FAILURE);
+        assert!(
+            line.contains("Mnesia")
+                && line.contains("no ejabberd_http listener")
+                && line.contains("module: ejabberd_http, request_handlers: {/api: mod_http_api}")
+                && line.contains("`default_db: sql`"),
+            "{line}"
+        );
+    }
+    let tls = |certfiles: &str| {
+        EjabberdYml::new(&format!(
+            "certfiles: {certfiles}\nlisten:\n  - {{port: 5443, module: ejabberd_http, tls: true, request_handlers: {{/api: mod_http_api}}}}\nmodules:\n  mod_invites: {{}}\n"
+        ))
+    };
+    for (config, why) in [
+        (tls("[]"), "its certfiles name no certificate"),
+        (
+            tls("[/nonexistent/ejabberd.pem]"),
+            "cannot read its certificates (/nonexistent/ejabberd.pem",
+        ),
+    ] {
+        let line = config.refused(HOST, &["list"], FAILURE);
+        assert!(
+            line.contains("the only ones trusted")
+                || line.contains("trusts only the server's own certificates"),
+            "{line}"
+        );
+        assert!(line.contains(why), "{line}");
     }
 }
 

@@ -113,9 +113,13 @@ mod tests {
             err.to_string().contains("no ejabberd_http listener"),
             "{err}"
         );
-        let tls = "hosts: [example.com]\nlisten:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\n";
+        let tls = "hosts: [example.com]\ncertfiles: [/nonexistent/ejabberd.pem]\nlisten:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\n";
         let err = location_of(tls).unwrap_err();
-        assert!(err.to_string().contains("use TLS"), "{err}");
+        assert!(err.to_string().contains("uses TLS"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/ejabberd.pem"),
+            "{err}"
+        );
         let err = location_of("hosts: [example.com]\ndefault_db: sql\n").unwrap_err();
         assert!(err.to_string().contains("sql_type odbc"), "{err}");
     }

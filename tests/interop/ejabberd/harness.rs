@@ -53,6 +53,9 @@ pub struct Options {
     pub multihost: bool,
     /// The database ejabberd keeps everything in.
     pub storage: Storage,
+    /// The HTTP listener (mod_http_api, mod_invites) with `tls: true`, on
+    /// a self-signed certificate for the host, as Debian's is.
+    pub api_tls: bool,
 }
 
 /// ejabberd's `sql_type`.
@@ -105,6 +108,9 @@ pub struct Ejabberd {
     /// The Erlang node's name, unique to this server.
     node: String,
     database: Database,
+    /// With `api_tls`: the certificate (and key), at the same path on the
+    /// host and in the chroot, which both go with the server.
+    certificate: Option<PathBuf>,
 }
 
 /// Why this machine cannot run the chroot's ejabberd, if it cannot.
@@ -227,6 +233,16 @@ impl Ejabberd {
         )
         .expect("writing ejabberdctl.cfg");
         let sql = sql_options(&database, &inside);
+        let certificate = options.api_tls.then(|| make_certificate(&chroot, uid, gid));
+        let certfiles = match &certificate {
+            Some(path) => format!("[\"{}\"]", path.display()),
+            None => "[]".into(),
+        };
+        let http_tls = if options.api_tls {
+            "\n    tls: true"
+        } else {
+            ""
+        };
         let schema = if options.multihost {
             "sql_schema_multihost: true"
         } else {
@@ -238,7 +254,7 @@ impl Ejabberd {
                 r#"hosts:
   - {HOST}
 loglevel: info
-certfiles: []
+certfiles: {certfiles}
 log_rotate_count: 0
 listen:
   -
@@ -249,7 +265,7 @@ listen:
   -
     port: {http_port}
     ip: "127.0.0.1"
-    module: ejabberd_http
+    module: ejabberd_http{http_tls}
     request_handlers:
       /api: mod_http_api
       /invites: mod_invites
@@ -309,6 +325,7 @@ modules:
             options,
             node,
             database,
+            certificate,
         };
         server.wait_ready();
         server
@@ -676,6 +693,12 @@ modules:
 impl Drop for Ejabberd {
     fn drop(&mut self) {
         self.stop();
+        if let Some(path) = self.certificate.take() {
+            if let Some(folder) = path.parent() {
+                let _ = fs::remove_dir_all(folder);
+                let _ = fs::remove_dir_all(self.chroot.join(folder.strip_prefix("/").unwrap()));
+            }
+        }
         if let Some(dir) = self.dir.take() {
             if std::env::var_os("INVITECTL_INTEROP_KEEP").is_some() {
                 let kept = dir.keep();
@@ -695,6 +718,49 @@ fn env_args(inside: &Path) -> Vec<String> {
         "TZ=UTC".into(),
         format!("HOME={}", inside.display()),
     ]
+}
+
+/// A self-signed certificate and key for [`HOST`] in one PEM file, at
+/// the same absolute path on the host (where invitectl reads the
+/// configuration's `certfiles`) and in the chroot (where ejabberd does),
+/// readable by the chroot's ejabberd user.
+fn make_certificate(chroot: &Path, uid: u32, gid: u32) -> PathBuf {
+    let folder = PathBuf::from(format!("/tmp/invitectl-ejabberd-cert-{}", random_word(12)));
+    fs::create_dir_all(&folder).expect("the certificate's folder");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", &format!("/CN={HOST}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{HOST}")])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .current_dir(&folder)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running openssl");
+    assert!(
+        made.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pem = [
+        fs::read(folder.join("cert.pem")).unwrap(),
+        fs::read(folder.join("key.pem")).unwrap(),
+    ]
+    .concat();
+    let path = folder.join("ejabberd.pem");
+    fs::write(&path, &pem).expect("writing the certificate");
+    let inside = chroot.join(path.strip_prefix("/").unwrap());
+    fs::create_dir_all(inside.parent().unwrap()).expect("the certificate's folder in the chroot");
+    fs::write(&inside, &pem).expect("writing the certificate in the chroot");
+    chown(inside.parent().unwrap(), Some(uid), Some(gid)).unwrap();
+    chown(&inside, Some(uid), Some(gid)).unwrap();
+    path
 }
 
 /// Unix seconds as ejabberd writes a time (`YYYY-MM-DD HH:MM:SS`, UTC).

@@ -83,7 +83,12 @@ fn preauth_refusal(server: &Ejabberd, token: &str) -> Option<String> {
 /// who used them, revoked and pruned; what the API cannot make is a usage
 /// error that makes nothing.
 pub fn every_command_goes_through_the_api(server: &Ejabberd) {
-    let api = format!("http://127.0.0.1:{}/api", server.http_port);
+    let scheme = if server.options.api_tls {
+        "https"
+    } else {
+        "http"
+    };
+    let api = format!("{scheme}://127.0.0.1:{}/api", server.http_port);
     let report = invitectl_ok(server, &["check-config"]);
     assert!(
         report.contains(&format!(
@@ -104,7 +109,7 @@ pub fn every_command_goes_through_the_api(server: &Ejabberd) {
     );
     assert_eq!(
         account["landing_page"],
-        format!("http://{HOST}:{}/invites/{token}", server.http_port)
+        format!("{scheme}://{HOST}:{}/invites/{token}", server.http_port)
     );
     assert!(servers_tokens(server).contains(&token));
     register_and_login(server, &token, "bob", "bob-password");
@@ -183,4 +188,46 @@ pub fn bulk_stops_at_the_servers_cap_and_leaves_nothing(server: &Ejabberd) {
     // 700 more now fit under the cap.
     let links = invitectl_ok(server, &["generate", "--count", "700"]);
     assert_eq!(links.lines().count(), 700);
+}
+
+/// Over TLS, invitectl trusts the certificate the server's `certfiles`
+/// name and no other: with the file replaced by another certificate for
+/// the same name (the server still serves the first), every command is
+/// refused in one line and nothing is made.
+pub fn only_the_servers_own_certificate_is_trusted(server: &Ejabberd) {
+    assert!(invitectl_ok(server, &["list"]).is_empty());
+    let config = std::fs::read_to_string(server.config_path()).unwrap();
+    let pem = config
+        .lines()
+        .find_map(|l| l.strip_prefix("certfiles: [\"")?.strip_suffix("\"]"))
+        .expect("the configuration's certfiles");
+    let folder = std::path::Path::new(pem).parent().unwrap();
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", &format!("/CN={HOST}")])
+        .args(["-keyout", "other.key", "-out", "other.pem"])
+        .current_dir(folder)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    std::fs::copy(folder.join("other.pem"), pem).unwrap();
+    for args in [&["list"][..], &["generate"]] {
+        let line = refused(server, args, 1);
+        assert!(
+            line.contains(&format!("https://127.0.0.1:{}/api", server.http_port)),
+            "{line}"
+        );
+        assert!(
+            line.contains("certificate is none of those its configuration's certfiles hold"),
+            "{line}"
+        );
+    }
+    assert!(servers_tokens(server).is_empty(), "nothing was made");
 }

@@ -1,5 +1,6 @@
 //! Just enough HTTP/1.1 for ejabberd's `mod_http_api` on loopback: a
-//! JSON `POST` per command on one kept-alive connection, answers with a
+//! JSON `POST` per command on one kept-alive connection (plain, or TLS
+//! with the server's own certificates, see `tls`), answers with a
 //! `Content-Length`. A crate would bring a pool, redirects and TLS
 //! settings that one loopback listener needs none of.
 
@@ -17,6 +18,48 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 /// server-made invites and every user's.
 const MAX_BODY: usize = 256 << 20;
 
+/// A connection, plain or encrypted.
+enum Conn {
+    Plain(TcpStream),
+    #[cfg(feature = "https")]
+    Tls(Box<super::tls::TlsStream>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            #[cfg(feature = "https")]
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            #[cfg(feature = "https")]
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            #[cfg(feature = "https")]
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// TLS to the listener: the client setup and the name to ask for.
+#[cfg(feature = "https")]
+pub struct Tls {
+    pub config: std::sync::Arc<rustls::ClientConfig>,
+    pub server_name: String,
+}
+
 /// An answer: the status code and the body.
 #[derive(Debug)]
 pub struct Answer {
@@ -30,7 +73,9 @@ pub struct Http {
     address: SocketAddr,
     /// The `Host` header: ejabberd_http refuses a request without one.
     authority: String,
-    stream: Option<BufReader<TcpStream>>,
+    stream: Option<BufReader<Conn>>,
+    #[cfg(feature = "https")]
+    tls: Option<Tls>,
 }
 
 impl Http {
@@ -39,6 +84,17 @@ impl Http {
             authority: address.to_string(),
             address,
             stream: None,
+            #[cfg(feature = "https")]
+            tls: None,
+        }
+    }
+
+    /// The same, over TLS.
+    #[cfg(feature = "https")]
+    pub fn with_tls(address: SocketAddr, tls: Tls) -> Http {
+        Http {
+            tls: Some(tls),
+            ..Http::new(address)
         }
     }
 
@@ -62,13 +118,23 @@ impl Http {
             stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
             stream.set_write_timeout(Some(ANSWER_TIMEOUT))?;
             stream.set_nodelay(true)?;
-            self.stream = Some(BufReader::new(stream));
+            self.stream = Some(BufReader::new(self.wrap(stream)?));
         }
         let outcome = self.round_trip(path, json);
         if !matches!(&outcome, Ok((_, true))) {
             self.stream = None;
         }
         outcome.map(|(answer, _)| answer)
+    }
+
+    /// The connection as this listener speaks: over TLS, or plain.
+    fn wrap(&self, stream: TcpStream) -> std::io::Result<Conn> {
+        #[cfg(feature = "https")]
+        if let Some(tls) = &self.tls {
+            let tls = super::tls::connect(&tls.config, &tls.server_name, stream)?;
+            return Ok(Conn::Tls(Box::new(tls)));
+        }
+        Ok(Conn::Plain(stream))
     }
 
     /// The answer, and whether the connection may be used again.

@@ -21,6 +21,8 @@
 
 mod http;
 mod target;
+#[cfg(feature = "https")]
+mod tls;
 
 use std::collections::HashSet;
 
@@ -35,7 +37,7 @@ use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
 use crate::token::Token;
 
 use http::Http;
-pub use target::ApiTarget;
+pub use target::{ApiTarget, ApiTls};
 
 /// A failure of the server's API, as messages show it.
 #[derive(Debug)]
@@ -64,16 +66,38 @@ pub struct EjabberdApi {
 
 impl EjabberdApi {
     /// The API at `target`, reached on first use: opening sends nothing.
-    pub fn open(target: &ApiTarget) -> EjabberdApi {
-        EjabberdApi {
-            http: Http::new(target.address),
+    ///
+    /// # Errors
+    ///
+    /// A TLS setup that cannot be made of the target's certificates.
+    pub fn open(target: &ApiTarget) -> Result<EjabberdApi> {
+        let http = match &target.tls {
+            None => Http::new(target.address),
+            #[cfg(feature = "https")]
+            Some(tls) => Http::with_tls(
+                target.address,
+                http::Tls {
+                    config: tls::client_config(&tls.certificates)
+                        .map_err(|e| Error::UnsupportedStorage(format!("{target}: {e}")))?,
+                    server_name: tls.server_name.clone(),
+                },
+            ),
+            #[cfg(not(feature = "https"))]
+            Some(_) => {
+                return Err(Error::UnsupportedStorage(format!(
+                    "{target}: this invitectl was built without TLS (cargo feature `https`)"
+                )))
+            }
+        };
+        Ok(EjabberdApi {
+            http,
             opened: Opened {
                 name: target.to_string(),
                 created: None,
                 made_for_012: None,
             },
             target: target.clone(),
-        }
+        })
     }
 
     fn failed(&self, reason: String) -> Error {
@@ -89,7 +113,12 @@ impl EjabberdApi {
         let answer = self
             .http
             .post(&path, &args.to_string(), idempotent)
-            .map_err(|e| self.failed(format!("ejabberd's API did not answer {command}: {e}")))?;
+            .map_err(|e| {
+                self.failed(format!(
+                    "ejabberd's API did not answer {command}: {}",
+                    describe_io(&e)
+                ))
+            })?;
         let body: Value = serde_json::from_slice(&answer.body).map_err(|_| {
             self.failed(format!(
                 "ejabberd's API answered {command} with HTTP {} and no JSON (is {} mod_http_api?)",
@@ -238,6 +267,19 @@ impl EjabberdApi {
         }
         Ok(removed)
     }
+}
+
+/// A connection's failure, in words: a certificate refused says which
+/// certificates are trusted.
+fn describe_io(e: &std::io::Error) -> String {
+    #[cfg(feature = "https")]
+    if let Some(rustls::Error::InvalidCertificate(_)) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return "its certificate is none of those its configuration's certfiles hold, the only ones trusted here".into();
+    }
+    e.to_string()
 }
 
 /// What a refusal means, where the server's word alone is cryptic.

@@ -17,16 +17,31 @@ pub struct ApiTarget {
     /// mod_invites' `token_expire_seconds`: the lifetime the server
     /// gives every invite it makes.
     pub token_expire_seconds: u64,
+    /// For a listener with `tls: true`: the name to ask for, and the
+    /// certificates (DER) of the server's `certfiles`, the only ones
+    /// trusted.
+    pub tls: Option<ApiTls>,
+}
+
+/// TLS to the API listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTls {
+    /// The host, as the server's certificate names it.
+    pub server_name: String,
+    /// The certificates of `certfiles`, DER.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 impl ApiTarget {
     /// The API the host's configuration serves: the first `ejabberd_http`
-    /// listener without TLS, reachable on loopback, that serves
-    /// `mod_http_api`.
+    /// listener reachable on loopback that serves `mod_http_api`, a plain
+    /// one before one with TLS (for which the server's `certfiles` are
+    /// read: the caller needs to be allowed to read them, as root is).
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedStorage`] with the fix when there is none.
+    /// [`Error::UnsupportedStorage`] with the fix when there is none, or
+    /// when a TLS listener's certificates cannot be read.
     pub fn from_ejabberd(host: &EjabberdHost<'_>) -> Result<ApiTarget> {
         let listeners = host.listeners().map_err(Error::from)?;
         let token_expire_seconds = host
@@ -35,40 +50,75 @@ impl ApiTarget {
             .map_or(crate::ejabberd_config::DEFAULT_TOKEN_EXPIRE_SECONDS, |m| {
                 m.token_expire_seconds
             });
-        let served = listeners.iter().filter_map(|l| {
-            let path = l.path_of("mod_http_api")?;
-            Some((l, path))
-        });
-        let mut tls_only = false;
-        for (listener, path) in served {
-            let Some(ip) = listener.loopback() else {
-                continue;
-            };
-            if listener.tls {
-                tls_only = true;
-                continue;
-            }
-            return Ok(ApiTarget {
-                address: SocketAddr::new(ip, listener.port),
-                path: path.trim_end_matches('/').to_owned(),
-                token_expire_seconds,
-            });
-        }
-        let why = if tls_only {
-            "its mod_http_api listeners on this machine all use TLS, which invitectl does not speak to it yet"
-        } else {
-            "no ejabberd_http listener on this machine serves mod_http_api"
+        let reachable: Vec<_> = listeners
+            .iter()
+            .filter_map(|l| Some((l, l.path_of("mod_http_api")?, l.loopback()?)))
+            .collect();
+        let plain_first = reachable
+            .iter()
+            .find(|(l, _, _)| !l.tls)
+            .or_else(|| reachable.first());
+        let Some((listener, path, ip)) = plain_first else {
+            return Err(Error::UnsupportedStorage(format!(
+                "{}: ejabberd keeps this host's invites in Mnesia, inside the server, which invitectl reaches through ejabberd's API, but no ejabberd_http listener on this machine serves mod_http_api: add a listener such as `- {{port: 5281, ip: \"127.0.0.1\", module: ejabberd_http, request_handlers: {{/api: mod_http_api}}}}`, or keep the invites in SQL (`default_db: sql`)",
+                host.name()
+            )));
         };
-        Err(Error::UnsupportedStorage(format!(
-            "{}: ejabberd keeps this host's invites in Mnesia, inside the server, which invitectl reaches through ejabberd's API, but {why}: add a listener such as `- {{port: 5281, ip: \"127.0.0.1\", module: ejabberd_http, request_handlers: {{/api: mod_http_api}}}}`, or keep the invites in SQL (`default_db: sql`)",
-            host.name()
-        )))
+        let tls = if listener.tls {
+            Some(tls_for(host)?)
+        } else {
+            None
+        };
+        Ok(ApiTarget {
+            address: SocketAddr::new(*ip, listener.port),
+            path: path.trim_end_matches('/').to_owned(),
+            token_expire_seconds,
+            tls,
+        })
     }
+}
+
+/// TLS with the host's certificates, as the server's `certfiles` hold
+/// them.
+#[cfg(feature = "https")]
+fn tls_for(host: &EjabberdHost<'_>) -> Result<ApiTls> {
+    let files = host.certfiles().map_err(Error::from)?;
+    let mut certificates = Vec::new();
+    let mut unreadable = Vec::new();
+    for file in &files {
+        match super::tls::pem_certificates(file) {
+            Ok(found) => certificates.extend(found),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    if certificates.is_empty() {
+        let why = match unreadable.first() {
+            Some(e) => format!("cannot read its certificates ({e}; run as root)"),
+            None => "its certfiles name no certificate".into(),
+        };
+        return Err(Error::UnsupportedStorage(format!(
+            "{}: ejabberd's API listener uses TLS, and invitectl trusts only the server's own certificates there, but {why}",
+            host.name()
+        )));
+    }
+    Ok(ApiTls {
+        server_name: host.name().to_owned(),
+        certificates,
+    })
+}
+
+#[cfg(not(feature = "https"))]
+fn tls_for(host: &EjabberdHost<'_>) -> Result<ApiTls> {
+    Err(Error::UnsupportedStorage(format!(
+        "{}: ejabberd's API listener uses TLS, and this invitectl was built without TLS (cargo feature `https`): add a plain listener on 127.0.0.1 with mod_http_api",
+        host.name()
+    )))
 }
 
 /// The API as messages name it.
 impl std::fmt::Display for ApiTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}{}", self.address, self.path)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        write!(f, "{scheme}://{}{}", self.address, self.path)
     }
 }
