@@ -312,3 +312,43 @@ fn mnesia_with_the_server_stopped_is_one_line() {
         );
     }
 }
+
+/// ejabberd keeps used invites, and counts them against its own cap:
+/// `expire` keeps them, `expire --used` removes them too (and with
+/// `--dry-run` lists exactly what it would remove). Other hosts' rows stay.
+#[test]
+fn expire_used_removes_the_used_invites_too() {
+    let (config, db) = ejabberd_on_sqlite();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(&format!(
+            "INSERT INTO invite_token VALUES
+               ('expired-unused', '', '{HOST}', '', '2026-01-01 00:00:00', '2026-01-02 00:00:00', 'A', ''),
+               ('valid-used-one', '', '{HOST}', 'bob@{HOST}', '2026-01-01 00:00:00', '2999-01-02 00:00:00', 'A', 'bob'),
+               ('valid-unused-1', '', '{HOST}', '', '2026-01-01 00:00:00', '2999-01-02 00:00:00', 'A', '');"
+        ))
+        .unwrap();
+    let tokens = |out: &str| -> Vec<String> {
+        let mut t: Vec<String> = out
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["token"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let dry = run_ok(&config, &["expire", "--used", "--dry-run", "--json"]);
+    assert_eq!(tokens(&dry), ["expired-unused", "valid-used-one"]);
+    assert_eq!(rows(&db).len(), 4, "a dry run removes nothing");
+    assert_eq!(run_ok(&config, &["expire"]), "removed 1 expired invite\n");
+    assert_eq!(
+        run_ok(&config, &["expire", "--used", "--json"]),
+        "{\"removed\":1}\n"
+    );
+    let left: Vec<String> = rows(&db).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(left, ["otherhosttoken", "valid-unused-1"]);
+}
