@@ -231,6 +231,27 @@ impl EjabberdApi {
         Ok(())
     }
 
+    /// Makes every invite of `invites`, each pushed to `made` once the
+    /// server has it; stops at the first failure.
+    fn make_all(
+        &mut self,
+        host: &Host,
+        invites: &mut NewInvites<'_>,
+        made: &mut Vec<Invite>,
+    ) -> Result<()> {
+        let mut chunk = Vec::new();
+        loop {
+            invites.next_chunk(&mut chunk, 256)?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            for mut invite in chunk.drain(..) {
+                self.make(host, &mut invite)?;
+                made.push(invite);
+            }
+        }
+    }
+
     /// Deletes the invite with `token`; whether there was one.
     fn delete(&mut self, host: &Host, token: &str) -> Result<bool> {
         let args = json!({ "host": host.as_str(), "token": token });
@@ -348,19 +369,8 @@ impl Backend for EjabberdApi {
     }
 
     fn create(&mut self, host: &Host, invites: &mut NewInvites<'_>) -> Result<()> {
-        let mut made: Vec<Invite> = Vec::new();
-        let mut chunk = Vec::new();
-        let outcome = (|| loop {
-            invites.next_chunk(&mut chunk, 256)?;
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            for mut invite in chunk.drain(..) {
-                self.make(host, &mut invite)?;
-                made.push(invite);
-            }
-        })();
-        if let Err(error) = outcome {
+        let mut made = Vec::new();
+        if let Err(error) = self.make_all(host, invites, &mut made) {
             // Each invite was its own command: undo those made.
             let mut left = 0;
             for invite in &made {
