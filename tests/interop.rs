@@ -402,6 +402,11 @@ interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
     mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing,
 );
 
+// MySQL's collation: what the server matches, and what invitectl does.
+interop_ejabberd!(@on ejabberd_mysql_collation, Mysql, true;
+    collation::tokens_match_regardless_of_case_on_the_server_only,
+);
+
 /// Mnesia through an API listener with TLS, as Debian's is.
 mod ejabberd_mnesia_tls {
     use crate::interop::ejabberd::{harness, mnesia};
