@@ -359,25 +359,30 @@ interop_mysql!(
 /// default), `ejabberd_sqlite_multihost::NAME` (`sql_schema_multihost`),
 /// and the same on PostgreSQL (`ejabberd_postgres...`) and MariaDB
 /// (`ejabberd_mysql...`), each a fresh database of the test servers.
+/// `MODULE::NAME { field: value, ... }` sets more of the server's
+/// [`Options`](interop::ejabberd::harness::Options).
 macro_rules! interop_ejabberd {
-    ($($(#[$attr:meta])* $module:ident :: $name:ident),* $(,)?) => {
-        interop_ejabberd!(@on ejabberd_sqlite, Sqlite, false; $($(#[$attr])* $module::$name),*);
-        interop_ejabberd!(@on ejabberd_sqlite_multihost, Sqlite, true; $($(#[$attr])* $module::$name),*);
-        interop_ejabberd!(@on ejabberd_postgres, Postgres, false; $($(#[$attr])* $module::$name),*);
-        interop_ejabberd!(@on ejabberd_postgres_multihost, Postgres, true; $($(#[$attr])* $module::$name),*);
-        interop_ejabberd!(@on ejabberd_mysql, Mysql, false; $($(#[$attr])* $module::$name),*);
-        interop_ejabberd!(@on ejabberd_mysql_multihost, Mysql, true; $($(#[$attr])* $module::$name),*);
+    ($($(#[$attr:meta])* $module:ident :: $name:ident $({ $($field:ident : $value:expr),* $(,)? })?),* $(,)?) => {
+        interop_ejabberd!(@on ejabberd_sqlite, Sqlite, false; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
+        interop_ejabberd!(@on ejabberd_sqlite_multihost, Sqlite, true; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
+        interop_ejabberd!(@on ejabberd_postgres, Postgres, false; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
+        interop_ejabberd!(@on ejabberd_postgres_multihost, Postgres, true; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
+        interop_ejabberd!(@on ejabberd_mysql, Mysql, false; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
+        interop_ejabberd!(@on ejabberd_mysql_multihost, Mysql, true; $($(#[$attr])* $module::$name [$($($field = $value;)*)?]),*);
     };
-    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),*) => {
+    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident [$($field:ident = $value:expr;)*]),*) => {
         mod $suite {
             $(
                 #[test]
                 $(#[$attr])*
                 fn $name() {
-                    let options = crate::interop::ejabberd::harness::Options {
+                    #[allow(unused_mut)]
+                    let mut options = crate::interop::ejabberd::harness::Options {
                         multihost: $multihost,
                         storage: crate::interop::ejabberd::harness::Storage::$storage,
+                        ..Default::default()
                     };
+                    $(options.$field = $value;)*
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
                         crate::interop::ejabberd::$module::$name(&server);
                     }
@@ -393,6 +398,12 @@ interop_ejabberd!(
     invitectl::invitectl_invite_registers_once,
     invitectl::username_revoked_and_expired,
     invitectl::server_and_invitectl_invites_side_by_side,
+    contacts::contact_invite_registers_mutual_contacts {
+        access_create_account: true
+    },
+    contacts::contact_invites_without_access_create_account,
+    contacts::contact_only_invite_is_auto_approved,
+    contacts::reset_changes_the_password,
 );
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,

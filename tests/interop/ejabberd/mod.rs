@@ -2,6 +2,7 @@
 //! `scripts/install-test-servers` builds: the harness that starts it for a
 //! test and the scenarios run against it.
 
+pub mod contacts;
 pub mod harness;
 pub mod invitectl;
 pub mod scenarios;
