@@ -5,4 +5,6 @@
 pub mod contacts;
 pub mod harness;
 pub mod invitectl;
+pub mod load;
 pub mod scenarios;
+pub mod tz;
