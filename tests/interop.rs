@@ -420,6 +420,8 @@ interop_ejabberd!(@on ejabberd_load_mysql, Mysql, false; load::concurrent_use []
 // a crash of its SQL connection process on `commit`). Seen: 991 of 1000
 // registrations failed while the commands ran (the first one 6 registrations
 // in), as forbidden or internal errors; it registers again once they end.
+interop_ejabberd!(@on ejabberd_lock_sqlite, Sqlite, false; load::sqlite_lock_fails_server_writes []);
+interop_ejabberd!(@on ejabberd_lock_sqlite_multihost, Sqlite, true; load::sqlite_lock_fails_server_writes []);
 interop_ejabberd!(@on ejabberd_load_sqlite, Sqlite, false; #[ignore = "ejabberd's SQLite writes fail at once on another process's lock"] load::concurrent_use []);
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,

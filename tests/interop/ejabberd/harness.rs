@@ -440,7 +440,7 @@ modules:
     }
 
     /// A connection of the test's own to the server's SQLite database.
-    fn sqlite(&self) -> Connection {
+    pub fn sqlite(&self) -> Connection {
         let conn = Connection::open_with_flags(
             self.db_path(),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

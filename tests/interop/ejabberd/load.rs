@@ -391,3 +391,80 @@ pub fn concurrent_use(server: &Ejabberd) {
         server.diagnostics()
     );
 }
+
+/// What concurrent use meets on SQLite, pinned down: while another
+/// process holds the database's write lock (here the test's own
+/// connection, `BEGIN IMMEDIATE`, as each invitectl command does for its
+/// one transaction), ejabberd's registration with a valid invite fails at
+/// once, without waiting for the lock, and the server logs "database is
+/// locked" and answers `forbidden`; the invite and the name stay unused. Once the lock is gone,
+/// the same invite registers the same name.
+pub fn sqlite_lock_fails_server_writes(server: &Ejabberd) {
+    assert_eq!(server.options.storage, super::harness::Storage::Sqlite);
+    let token = tokens(&invitectl_ok(server, &["generate", "--json"])).remove(0);
+    let lock = server.sqlite();
+    lock.execute_batch("BEGIN IMMEDIATE")
+        .expect("the write lock");
+    let started = Instant::now();
+    let during = registration_stream(
+        server.c2s_port,
+        "locked",
+        std::slice::from_ref(&token),
+        &AtomicBool::new(false),
+        &AtomicUsize::new(0),
+        STREAM_LIMIT_ONE,
+    );
+    let took = started.elapsed();
+    lock.execute_batch("ROLLBACK").expect("releasing the lock");
+    drop(lock);
+    let outcome = during.first().map(|r| r.2.clone());
+    eprintln!("a registration under another process's SQLite lock: {outcome:?} in {took:?}");
+    // 26.07 answers a failed write as if the policy forbade it.
+    assert_eq!(
+        outcome,
+        Some(Err(
+            "register: forbidden (Access denied by service policy)".into()
+        )),
+        "a registration while another process holds the lock: {during:?}\n{}",
+        server.diagnostics()
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "the server waited {took:?} for the lock"
+    );
+    // The logger writes a moment later.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("failed: \"database is locked\"") {
+        assert!(
+            Instant::now() < deadline,
+            "no \"database is locked\" in the log\n{}",
+            server.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rows = server.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].invitee, "", "{rows:?}");
+    assert!(!server
+        .ctl_ok(&["registered_users", HOST])
+        .lines()
+        .any(|u| u == "locked0"));
+
+    let after = registration_stream(
+        server.c2s_port,
+        "locked",
+        std::slice::from_ref(&token),
+        &AtomicBool::new(false),
+        &AtomicUsize::new(0),
+        STREAM_LIMIT_ONE,
+    );
+    assert!(
+        matches!(after.first(), Some((_, _, Ok(()), _))),
+        "after the lock: {after:?}\n{}",
+        server.diagnostics()
+    );
+    assert_eq!(server.rows()[0].invitee, format!("locked0@{HOST}"));
+}
+
+/// Bounds one registration of [`sqlite_lock_fails_server_writes`].
+const STREAM_LIMIT_ONE: Duration = Duration::from_secs(30);
