@@ -100,6 +100,27 @@
 //! to the new bare JID; and a row written straight into `invite_token`
 //! while the server runs, with a 43-character base64url token, is listed
 //! by `ejabberdctl list_invites` and registers an account at once.
+//! (PostgreSQL and MariaDB: `ejabberd_postgres...`, `ejabberd_mysql...`.)
+//! On top of it (tests/interop/ejabberd/contacts.rs, load.rs, tz.rs):
+//!
+//! - a contact invite that may register (`S`) needs the server's
+//!   `access_create_account` to allow the inviter (else its preauth is
+//!   refused); the new account and the inviter are then mutual contacts at
+//!   registration, and a second use is refused;
+//! - a contact-only invite (`R`) is auto-approved for an existing account's
+//!   subscription with the token (both `both` once the invitee approves the
+//!   inviter's ask-back), and refused to anyone after; and, as 26.07 does,
+//!   it also registers a new account on the default configuration;
+//! - a reset (`T`) changes the password (preauth, then jabber:iq:register
+//!   with the same name): the new one logs in, the old one does not;
+//! - scenario 11 (`ejabberd_load_postgres::`, `ejabberd_load_mysql::`):
+//!   bulk generate, expire, list and revoke beside a registration stream,
+//!   no failure and no error logged; on SQLite (`ejabberd_load_sqlite::`,
+//!   ignored) ejabberd's writes fail on invitectl's locks, which
+//!   `ejabberd_lock_sqlite...` pins down with a lock of the test's own;
+//! - on a server ahead of UTC invites are refused early, behind it they
+//!   are honoured after they expired (`mod_invites_sql` compares UTC
+//!   times with local time).
 //!
 //! How to run it:
 //!
