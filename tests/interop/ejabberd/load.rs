@@ -468,3 +468,167 @@ pub fn sqlite_lock_fails_server_writes(server: &Ejabberd) {
 
 /// Bounds one registration of [`sqlite_lock_fails_server_writes`].
 const STREAM_LIMIT_ONE: Duration = Duration::from_secs(30);
+
+/// A reader is enough, and the server can lose its database: while another
+/// process holds a read transaction (the shared lock of a `list`), each
+/// registration's commit fails ("database is locked"; SQLite in its
+/// default rollback-journal mode, as ejabberd leaves it) and crashes the
+/// host's SQL connection process, which its supervisor restarts. One such
+/// crash heals once the lock is gone. A burst of them (registrations from
+/// four clients at once) exhausts the supervisor's restart intensity
+/// (`reached_max_restart_intensity`): from then on, with the lock long
+/// gone, the host has no SQL connection at all and nothing in ejabberd
+/// starts one again: no invite registers, `ejabberdctl register` fails
+/// ("Database failure"), `registered_users` silently lists nobody, and
+/// only accounts in its authentication cache still log in.
+pub fn sqlite_reader_can_take_the_server_down(server: &Ejabberd) {
+    assert_eq!(server.options.storage, super::harness::Storage::Sqlite);
+    const CLIENTS: usize = 4;
+    const LIMIT: Duration = Duration::from_secs(60);
+    let toks = tokens(&invitectl_ok(
+        server,
+        &["generate", "--json", "--count", "402"],
+    ));
+    let journal: String = server
+        .sqlite()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "delete");
+    let read_lock = || {
+        let conn = server.sqlite();
+        conn.execute_batch("BEGIN").unwrap();
+        let _: i64 = conn
+            .query_row("SELECT count(*) FROM invite_token", [], |r| r.get(0))
+            .unwrap();
+        conn
+    };
+    let one = |prefix: &str, token: &String| {
+        registration_stream(
+            server.c2s_port,
+            prefix,
+            std::slice::from_ref(token),
+            &AtomicBool::new(false),
+            &AtomicUsize::new(0),
+            LIMIT,
+        )
+        .remove(0)
+        .2
+    };
+
+    let lock = read_lock();
+    let under = one("single", &toks[0]);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    assert_eq!(
+        under,
+        Err("register: forbidden (Access denied by service policy)".into()),
+        "under a read lock\n{}",
+        server.diagnostics()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server
+        .log()
+        .contains("SQL query 'commit;' failed: \"database is locked\"")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no failed commit logged\n{}",
+            server.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        one("healed", &toks[1]),
+        Ok(()),
+        "after one crash\n{}",
+        server.diagnostics()
+    );
+
+    let lock = read_lock();
+    let gave_up = AtomicBool::new(false);
+    let started = Instant::now();
+    let burst: Vec<Registration> = std::thread::scope(|s| {
+        let threads: Vec<_> = toks[2..402]
+            .chunks(400 / CLIENTS)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let gave_up = &gave_up;
+                s.spawn(move || {
+                    registration_stream(
+                        server.c2s_port,
+                        &format!("burst{i}x"),
+                        chunk,
+                        gave_up,
+                        &AtomicUsize::new(0),
+                        LIMIT,
+                    )
+                })
+            })
+            .collect();
+        while !server.log().contains("reached_max_restart_intensity")
+            && started.elapsed() < LIMIT
+            && !threads.iter().all(|t| t.is_finished())
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        gave_up.store(true, Ordering::SeqCst);
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a client"))
+            .collect()
+    });
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    let log = server.log();
+    let ok = burst.iter().filter(|r| r.2.is_ok()).count();
+    eprintln!(
+        "ejabberd on SQLite under a read lock: {} registrations ({ok} succeeded), {} failed \
+         commits, in {:?}",
+        burst.len(),
+        log.matches("SQL query 'commit;' failed").count(),
+        started.elapsed()
+    );
+    assert!(
+        log.contains("reached_max_restart_intensity"),
+        "the SQL supervisor did not give up within {LIMIT:?} ({} registrations)\n{}",
+        burst.len(),
+        server.diagnostics()
+    );
+    assert_eq!(ok, 0, "a registration succeeded under the read lock");
+
+    // The lock is gone; the server is not back.
+    std::thread::sleep(Duration::from_secs(2));
+    let probe = tokens(&invitectl_ok(server, &["generate", "--json"]));
+    let after = one("after", &probe[0]);
+    assert!(
+        after.as_ref().is_err_and(|e| e.contains("not-authorized")),
+        "a registration after the supervisor gave up: {after:?}\n{}",
+        server.diagnostics()
+    );
+    let out = server.ctl(&["register", "zed", HOST, "pw"]);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Database failure"),
+        "ejabberdctl register after the supervisor gave up: {} {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It reads nothing, silently: healed0 is in the database, not listed.
+    let stored: i64 = server
+        .sqlite()
+        .query_row(
+            "SELECT count(*) FROM users WHERE username = 'healed0'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(server.ctl_ok(&["registered_users", HOST]).trim(), "");
+    // An account in ejabberd's authentication cache still logs in.
+    let mut client = server.client();
+    assert_eq!(
+        client.login("healed0", "pw").expect("login round trip"),
+        Ok(())
+    );
+    client.close();
+}
