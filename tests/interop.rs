@@ -113,7 +113,7 @@
 //!   it also registers a new account on the default configuration;
 //! - a reset (`T`) changes the password (preauth, then jabber:iq:register
 //!   with the same name): the new one logs in, the old one does not;
-//! - scenario 11 (`ejabberd_load_postgres::`, `ejabberd_load_mysql::`):
+//! - scenario 11 (`ejabberd_load_postgres[_multihost]::`, `ejabberd_load_mysql[_multihost]::`):
 //!   bulk generate, expire, list and revoke beside a registration stream,
 //!   no failure and no error logged; on SQLite (`ejabberd_load_sqlite::`,
 //!   ignored) ejabberd's writes fail on invitectl's locks, which
@@ -436,9 +436,11 @@ interop_ejabberd!(
     },
 );
 
-// Scenario 11 on ejabberd, single-host schema, one suite per database.
+// Scenario 11 on ejabberd, one suite per database and schema.
 interop_ejabberd!(@on ejabberd_load_postgres, Postgres, false; load::concurrent_use []);
+interop_ejabberd!(@on ejabberd_load_postgres_multihost, Postgres, true; load::concurrent_use []);
 interop_ejabberd!(@on ejabberd_load_mysql, Mysql, false; load::concurrent_use []);
+interop_ejabberd!(@on ejabberd_load_mysql_multihost, Mysql, true; load::concurrent_use []);
 // On SQLite ejabberd 26.07 sets no busy timeout: any of its writes that
 // meets a lock invitectl holds fails at once ("database is locked"), and a
 // failed commit crashes its SQL connection process. Seen: 989 to 991 of 1000
