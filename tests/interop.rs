@@ -443,11 +443,12 @@ interop_ejabberd!(@on ejabberd_load_mysql, Mysql, false; load::concurrent_use []
 interop_ejabberd!(@on ejabberd_load_mysql_multihost, Mysql, true; load::concurrent_use []);
 // On SQLite ejabberd 26.07 sets no busy timeout: any of its writes that
 // meets a lock invitectl holds fails at once ("database is locked"), and a
-// failed commit crashes its SQL connection process. Seen: 989 to 991 of 1000
-// registrations failed while the commands ran (the first one 6 or 7
-// registrations in), as `forbidden` or with the stream closed; in some runs
-// the crashes exhausted the SQL supervisor and nothing registered after
-// (`ejabberd_reader_sqlite::` pins that down).
+// failed commit crashes its SQL connection process. Seen in three runs: 989
+// to 991 of 1000 registrations failed while the commands and loops ran (the
+// first as soon as they started: the stream's 7th or 8th, the commands
+// starting after its 5th), as `forbidden` or with the stream closed; a
+// burst of crashes can exhaust the SQL supervisor, after which nothing
+// registers at all (`ejabberd_reader_sqlite::` pins that down).
 interop_ejabberd!(@on ejabberd_lock_sqlite, Sqlite, false; load::sqlite_lock_fails_server_writes []);
 interop_ejabberd!(@on ejabberd_lock_sqlite_multihost, Sqlite, true; load::sqlite_lock_fails_server_writes []);
 interop_ejabberd!(@on ejabberd_reader_sqlite, Sqlite, false; load::sqlite_reader_can_take_the_server_down []);
