@@ -443,9 +443,9 @@ interop_ejabberd!(@on ejabberd_load_mysql, Mysql, false; load::concurrent_use []
 interop_ejabberd!(@on ejabberd_load_mysql_multihost, Mysql, true; load::concurrent_use []);
 // On SQLite ejabberd 26.07 sets no busy timeout: any of its writes that
 // meets a lock invitectl holds fails at once ("database is locked"), and a
-// failed commit crashes its SQL connection process. Seen in three runs: 989
+// failed commit crashes its SQL connection process. Seen in four runs: 984
 // to 991 of 1000 registrations failed while the commands and loops ran (the
-// first as soon as they started: the stream's 7th or 8th, the commands
+// first as soon as they started: the stream's 7th to 11th, the commands
 // starting after its 5th), as `forbidden` or with the stream closed; a
 // burst of crashes can exhaust the SQL supervisor, after which nothing
 // registers at all (`ejabberd_reader_sqlite::` pins that down).
