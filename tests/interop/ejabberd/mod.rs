@@ -3,7 +3,10 @@
 //! test and the scenarios run against it.
 
 pub mod collation;
+pub mod contacts;
 pub mod harness;
 pub mod invitectl;
+pub mod load;
 pub mod mnesia;
 pub mod scenarios;
+pub mod tz;
