@@ -19,6 +19,7 @@ use super::render::qr::Qr;
 use super::render::qr_file::{Destination, Staged};
 use super::terminal::Stream;
 use super::{config, Context, Exit};
+use crate::cli::UsageError;
 
 /// Output up to this size waits in memory for the commit; beyond it, in
 /// an unnamed temporary file, so a million invites cost no more memory.
@@ -226,7 +227,23 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
 /// every kind.
 fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest) -> Result<()> {
     if let Some(host) = ctx.ejabberd_host()? {
-        if let (None, Some(invites)) = (args.ttl, host.invites()?) {
+        let invites = host.invites()?;
+        // An account-and-subscription invite (S) registers only when the
+        // inviter may make account invites; on `none` the server refuses it
+        // at the first step (interop: contact_invites_without_access_create_account).
+        let registers = args.contact.is_some() && !args.no_register;
+        if registers
+            && invites
+                .as_ref()
+                .is_some_and(|m| m.access_create_account == "none")
+        {
+            return Err(UsageError(format!(
+                "ejabberd's mod_invites has access_create_account: none, so a contact invite cannot create an account: use --no-register for an existing account, or give access_create_account a rule that allows {}",
+                args.contact.as_deref().unwrap_or_default()
+            ))
+            .into());
+        }
+        if let (None, Some(invites)) = (args.ttl, invites) {
             request.ttl = Some(Duration::from_secs(invites.token_expire_seconds).min(MAX_TTL));
         }
         return Ok(());

@@ -106,6 +106,7 @@ impl Location {
                 if path.is_file() {
                     let db = Connection::open(path, OpenMode::Existing, |_| Ok(()))?;
                     if ejabberd::sqlite::holds_ejabberd(&db)? {
+                        ejabberd::sqlite::refuse_beside_running_server(path)?;
                         return Ok(Box::new(ejabberd::sqlite::EjabberdSqlite::from_connection(
                             db,
                         )?));

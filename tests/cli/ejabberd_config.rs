@@ -352,3 +352,32 @@ fn expire_used_removes_the_used_invites_too() {
     let left: Vec<String> = rows(&db).into_iter().map(|r| r[0].clone()).collect();
     assert_eq!(left, ["otherhosttoken", "valid-unused-1"]);
 }
+
+/// On ejabberd's default `access_create_account: none`, the server refuses
+/// a contact invite that would create an account (seen in the interop
+/// suite): `generate --contact` says so and writes nothing, while
+/// `--no-register` makes the roster invite it honours.
+#[test]
+fn a_contact_invite_that_registers_needs_access_create_account() {
+    let (config, db) = ejabberd_on_sqlite();
+    let out = invitectl()
+        .arg("--config")
+        .arg(&config.path)
+        .args([HOST, "generate", "--contact", "alice"])
+        .assert()
+        .code(USAGE)
+        .stdout("");
+    let line = stderr_of(&out);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("access_create_account: none") && line.contains("--no-register"),
+        "{line}"
+    );
+    assert_eq!(rows(&db).len(), 1, "nothing was written");
+    run_ok(
+        &config,
+        &["generate", "--contact", "alice", "--no-register"],
+    );
+    let all = rows(&db);
+    assert_eq!((all[1][1].as_str(), all[1][6].as_str()), ("alice", "R"));
+}

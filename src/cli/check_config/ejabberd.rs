@@ -2,8 +2,8 @@
 //! configured, honours the invites invitectl writes.
 
 use invitectl::ejabberd_config::{EjabberdHost, LandingPage};
-use invitectl::store::Route;
-use invitectl::Store;
+use invitectl::store::{sqlite_journal_mode, JournalMode, Route};
+use invitectl::{Location, Store};
 
 use super::{store, Level, Report};
 use crate::cli::{Context, Exit};
@@ -73,11 +73,25 @@ pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
 /// database go to it directly (its SQLite connection waits for no lock
 /// either, no busy timeout, which each command's one short transaction
 /// keeps rare); invites in Mnesia go through its API.
-pub(super) fn route(report: &mut Report, store: &Store) {
+pub(super) fn route(report: &mut Report, store: &Store, location: &Location) {
     let route = store.route();
     let line = match route {
         Route::EjabberdApi { .. } => format!("writes go {route}, one command per invite"),
-        _ => "writes go to the database directly, each command in one short transaction".into(),
+        _ => "writes go to the database directly, each command in one transaction".into(),
     };
     report.line(Level::Ok, line);
+    let Location::Sqlite(path) = location else {
+        return;
+    };
+    // Measured in the interop suite (ejabberd_load_sqlite, ejabberd_reader_sqlite).
+    match sqlite_journal_mode(path) {
+        JournalMode::Wal => report.line(
+            Level::Warning,
+            "ejabberd's SQLite connection waits for no lock: while invitectl writes, the server's own writes (registrations) fail at once; beside a busy server, write when it is quiet, or keep its data on PostgreSQL or MySQL",
+        ),
+        JournalMode::Rollback => report.line(
+            Level::Warning,
+            "the database keeps a rollback journal: beside the running ejabberd any reader can make its commits fail, and a burst of them leaves the host without its database until it restarts, so invitectl refuses it while ejabberd has it open; stop ejabberd, switch it to WAL (sqlite3 DATABASE 'PRAGMA journal_mode=WAL'), start it again",
+        ),
+    }
 }

@@ -162,7 +162,7 @@ pub(super) fn store(report: &mut Report, ctx: &Context) {
         }
     };
     if matches!(ctx.ejabberd_host(), Ok(Some(_))) {
-        ejabberd::route(report, &store);
+        ejabberd::route(report, &store, &ctx.location);
     } else {
         route(report, ctx, &store);
     }

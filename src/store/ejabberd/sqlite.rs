@@ -8,6 +8,7 @@
 //! timeout, errors) is the engine's (`store::engine::sqlite`).
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use rusqlite::params;
 
@@ -17,7 +18,9 @@ use crate::invite::Invite;
 use crate::jid::Host;
 use crate::record::Entry;
 use crate::store::backend::{Backend, Entries, NewInvites, Opened, Selection};
+use crate::store::engine::holders;
 use crate::store::engine::sqlite::{failed, Connection};
+use crate::store::prosody::live::journal::{self, JournalMode};
 use crate::token::Token;
 
 /// Invites made, then written, at a time by `create`.
@@ -43,6 +46,30 @@ pub fn holds_ejabberd(db: &Connection) -> Result<bool> {
             .map_err(|e| db.error(e))
     };
     Ok(count(TABLE)? && !count("prosody")?)
+}
+
+/// Refuses a database that another process (a running ejabberd) has open
+/// while it keeps a rollback journal. ejabberd's SQLite connection sets no
+/// busy timeout, and there any reader's lock makes its commit fail; a
+/// burst of failed commits exhausts its SQL supervisor, and the host then
+/// has no database until ejabberd restarts (interop:
+/// `ejabberd_reader_sqlite`). In WAL mode readers block no one, and a
+/// write of ejabberd's that meets invitectl's fails and is over.
+/// Nothing here takes a lock: the header and `/proc` tell.
+pub fn refuse_beside_running_server(path: &Path) -> Result<()> {
+    if journal::mode(path) == JournalMode::Wal {
+        return Ok(());
+    }
+    match holders::other_holder(path) {
+        Some(pid) => Err(Error::Busy {
+            store: path.display().to_string(),
+            reason: format!(
+                "process {pid} (ejabberd?) has this database open, and it keeps a rollback journal, where any reader can make ejabberd's commits fail and a burst of them leaves the host without its database until ejabberd restarts: stop ejabberd, switch the database to WAL (sqlite3 {} 'PRAGMA journal_mode=WAL'), and start it again",
+                path.display()
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The statements of one schema.

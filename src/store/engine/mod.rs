@@ -20,6 +20,7 @@ pub mod pg {
     mod target;
     pub use target::{PgTarget, SslMode};
 }
+pub mod holders;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod servers;
 pub mod sqlite;

@@ -184,7 +184,8 @@ pub fn contact_invite_registers_mutual_contacts(server: &Ejabberd) {
 /// On ejabberd's default `access_create_account: none`: a contact invite
 /// that may register (`S`) is refused at the preauth (mod_invites_register
 /// lets a user's invite create an account only when that rule allows the
-/// inviter), while a contact-only one (`--no-register`, `R`) still
+/// inviter), so `generate --contact` refuses to make one there (exit 2,
+/// nothing written; the S row here is the library's); while a contact-only one (`--no-register`, `R`) still
 /// registers an account: 26.07 checks only `max_invites` (default
 /// unlimited) for those. Registering with `R` records the account in
 /// `account_name` and keeps the row usable for the subscription only;
@@ -193,8 +194,40 @@ pub fn contact_invite_registers_mutual_contacts(server: &Ejabberd) {
 pub fn contact_invites_without_access_create_account(server: &Ejabberd) {
     assert!(!server.options.access_create_account);
     server.ctl_ok(&["register", "alice", HOST, "alice-password"]);
-    let with_account = generate(server, &["--contact", "alice"]);
-    let with_account = with_account["token"].as_str().unwrap().to_owned();
+    let rows_before = server.rows();
+    // The rule is in the configuration, which the command reads first.
+    let mut command = crate::support::binary::command();
+    command.arg("--config").arg(server.config_path()).args([
+        HOST,
+        "generate",
+        "--contact",
+        "alice",
+    ]);
+    let out = crate::interop::harness::Running::spawn("invitectl generate --contact", command)
+        .wait(crate::interop::harness::COMMAND_TIMEOUT);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("access_create_account: none"), "{stderr}");
+    assert!(stderr.contains("--no-register"), "{stderr}");
+    assert_eq!(server.rows(), rows_before, "nothing was written");
+
+    let host = invitectl::Host::parse(HOST).unwrap();
+    let request = invitectl::InviteRequest {
+        target: Some(invitectl::invite::Target::Contact {
+            inviter: invitectl::Username::parse("alice").unwrap(),
+            allow_registration: true,
+        }),
+        ..invitectl::InviteRequest::default()
+    };
+    let s_invite = request.build(&host, invitectl::now()).unwrap();
+    let mut store = invitectl::Store::open(
+        &invitectl::Location::parse(server.store_arg().as_ref()).unwrap(),
+        invitectl::OpenMode::Existing,
+    )
+    .unwrap();
+    store.insert(&host, &s_invite).unwrap();
+    drop(store);
+    let with_account = s_invite.token.as_str().to_owned();
     let before = row_of(server, &with_account);
     assert_eq!(before.kind, "S", "{before:?}");
     assert_eq!(

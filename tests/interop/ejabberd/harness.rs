@@ -62,6 +62,11 @@ pub struct Options {
     /// invite from a user may then create an account (type `S`). Off, as
     /// by default (`none`): only the server's own invites may.
     pub access_create_account: bool,
+    /// On SQLite: leave the database in the rollback-journal mode
+    /// ejabberd creates it in (`delete`). Off: it is switched to WAL once
+    /// the server runs, as the README asks of anyone running invitectl
+    /// beside a live ejabberd on SQLite.
+    pub rollback_journal: bool,
 }
 
 /// ejabberd's `sql_type`.
@@ -350,7 +355,19 @@ modules:
             certificate,
         };
         server.wait_ready();
+        if server.options.storage == Storage::Sqlite && !server.options.rollback_journal {
+            server.switch_to_wal();
+        }
         server
+    }
+
+    /// Puts the server's SQLite database in WAL mode, which it keeps.
+    fn switch_to_wal(&self) {
+        let mode: String = self
+            .sqlite()
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .expect("switching the database to WAL");
+        assert_eq!(mode, "wal", "{}", self.diagnostics());
     }
 
     fn wait_ready(&mut self) {

@@ -485,10 +485,25 @@ pub fn sqlite_reader_can_take_the_server_down(server: &Ejabberd) {
     assert_eq!(server.options.storage, super::harness::Storage::Sqlite);
     const CLIENTS: usize = 4;
     const LIMIT: Duration = Duration::from_secs(60);
-    let toks = tokens(&invitectl_ok(
-        server,
-        &["generate", "--json", "--count", "402"],
-    ));
+    // Written by the test itself: invitectl refuses this database while
+    // the server has it open (see the next scenario).
+    let now = invitectl::now();
+    let toks: Vec<String> = (0..402)
+        .map(|i| {
+            let token = format!("reader-test-token-{i:04}-xxxxxxxx");
+            server.insert(&super::harness::TokenRow {
+                token: token.clone(),
+                username: String::new(),
+                server_host: Some(HOST.into()),
+                invitee: String::new(),
+                created_at: super::harness::time_text(now),
+                expires: super::harness::time_text(now + 86_400),
+                kind: "A".into(),
+                account_name: String::new(),
+            });
+            token
+        })
+        .collect();
     let journal: String = server
         .sqlite()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -631,4 +646,41 @@ pub fn sqlite_reader_can_take_the_server_down(server: &Ejabberd) {
         Ok(())
     );
     client.close();
+}
+
+/// Beside the running server, invitectl refuses its database while it
+/// keeps a rollback journal (any reader could take the host's database
+/// down, see above): every command, in one line naming the fix, having
+/// read nothing but the file's header; in WAL mode the same commands run.
+pub fn invitectl_refuses_a_rollback_journal_beside_the_server(server: &Ejabberd) {
+    let before = server.rows();
+    for args in [
+        &["list"][..],
+        &["generate"],
+        &["expire"],
+        &["revoke", "no-such-token-here"],
+    ] {
+        let out = invitectl(server, args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("keeps a rollback journal")
+                && stderr.contains("'PRAGMA journal_mode=WAL'"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(server.rows(), before, "nothing was written");
+    assert!(
+        !server.log().contains("database is locked"),
+        "{}",
+        server.diagnostics()
+    );
+    let mode: String = server
+        .sqlite()
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    invitectl_ok(server, &["generate"]);
+    assert_eq!(server.rows().len(), before.len() + 1);
 }

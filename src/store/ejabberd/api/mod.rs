@@ -127,7 +127,7 @@ impl EjabberdApi {
         })?;
         match answer.status {
             200 => Ok(Outcome::Done(body)),
-            401 | 403 => Err(Error::ServerUnusable(format!(
+            401 | 403 => Err(Error::UnsupportedStorage(format!(
                 "{}: ejabberd does not let this machine run {command} (HTTP {}): give 127.0.0.1 the command in `api_permissions` (Debian's configuration does, with `who: access: allow: acl: loopback`)",
                 self.target, answer.status
             ))),
@@ -359,7 +359,7 @@ impl Backend for EjabberdApi {
         let probe = json!({ "host": "invalid.", "token": "-" });
         match self.call("delete_invite_by_token", probe, true) {
             Ok(_) => Ok(Some(true)),
-            Err(Error::ServerUnusable(_)) => Ok(Some(false)),
+            Err(Error::UnsupportedStorage(_)) => Ok(Some(false)),
             Err(e) => Err(e),
         }
     }
