@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use mysql::prelude::Queryable;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::interop::machine::{self, Machine, Share};
 use crate::interop::xmpp::Client;
 use crate::support::accounts::is_root;
 use crate::support::ports::free_port;
@@ -122,6 +123,9 @@ pub struct Ejabberd {
     /// With `api_tls`: the certificate (and key), at the same path on the
     /// host and in the chroot, which both go with the server.
     certificate: Option<PathBuf>,
+    /// Its share of the machine, beside the other test servers (see
+    /// machine.rs); released after the server stopped.
+    _share: Share,
 }
 
 /// Why this machine cannot run the chroot's ejabberd, if it cannot.
@@ -183,7 +187,8 @@ pub fn start(options: Options) -> Option<Ejabberd> {
         Storage::Mysql => Database::Mysql(mariadb_server::server()?.fresh_database()),
         Storage::Mnesia => Database::Mnesia,
     };
-    Some(Ejabberd::start(chroot, options, database))
+    let share = machine::take(Machine::Shared);
+    Some(Ejabberd::start(chroot, options, database, share))
 }
 
 /// The `sql_*` options for `database`; `inside` is the test's folder in
@@ -207,7 +212,7 @@ fn sql_options(database: &Database, inside: &Path) -> String {
 }
 
 impl Ejabberd {
-    fn start(chroot: PathBuf, options: Options, database: Database) -> Ejabberd {
+    fn start(chroot: PathBuf, options: Options, database: Database, share: Share) -> Ejabberd {
         // glibc takes an unknown zone for UTC: a test in another zone must
         // really get it.
         if let Some(tz) = options.tz {
@@ -353,6 +358,7 @@ modules:
             node,
             database,
             certificate,
+            _share: share,
         };
         server.wait_ready();
         if server.options.storage == Storage::Sqlite && !server.options.rollback_journal {
