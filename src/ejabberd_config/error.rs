@@ -54,4 +54,29 @@ pub enum EjabberdConfigError {
         /// The keyword.
         keyword: String,
     },
+    /// `landing_page` is a template invitectl cannot render as ejabberd
+    /// does.
+    #[error("{}: `mod_invites.landing_page` {reason}", path.display())]
+    InvalidLandingPage {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `landing_page: auto`, but no `ejabberd_http` listener serves
+    /// mod_invites.
+    #[error("{}: `mod_invites.landing_page` is auto, but no ejabberd_http listener has mod_invites in its request_handlers, so ejabberd gives no landing page", path.display())]
+    NoInvitesListener {
+        /// The configuration file.
+        path: PathBuf,
+    },
+    /// `landing_page: auto`, and listeners serve mod_invites at more than
+    /// one URL.
+    #[error("{}: `mod_invites.landing_page` is auto, but ejabberd_http listeners serve mod_invites at {urls}, and ejabberd takes whichever its listener table holds first: set landing_page to one of them followed by {{{{ invite.token }}}}", path.display())]
+    AmbiguousInvitesListener {
+        /// The configuration file.
+        path: PathBuf,
+        /// The URLs, with `@HOST@` for the host.
+        urls: String,
+    },
 }

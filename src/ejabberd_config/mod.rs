@@ -30,6 +30,7 @@
 mod error;
 mod host;
 mod keywords;
+mod landing;
 mod load;
 
 #[cfg(test)]
@@ -43,6 +44,7 @@ use yaml_rust2::Yaml;
 pub use crate::config::Password;
 pub use error::EjabberdConfigError;
 pub use host::{EjabberdHost, DEFAULT_TOKEN_EXPIRE_SECONDS};
+pub use landing::{InvitesHandler, LandingTemplate};
 
 /// Where ejabberd's packages keep its databases: `@DATABASE_PATH@`.
 pub const DEFAULT_DATABASE_PATH: &str = "/var/lib/ejabberd";
@@ -193,6 +195,7 @@ pub enum LandingPage {
     /// `auto`: the page of the `ejabberd_http` listener that serves
     /// `mod_invites`.
     Auto,
-    /// A URL template with `{{ invite.token }}` and the like.
+    /// A URL template with `{{ invite.token }}` and the like (see
+    /// [`LandingTemplate`]).
     Template(String),
 }
