@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use invitectl::duration::MAX_TTL;
+use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingTemplate};
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
 use invitectl::token::TokenSource;
@@ -28,8 +29,16 @@ const SPOOL_IN_MEMORY: usize = 1 << 20;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     let mut request = request(&args)?;
-    apply_config(ctx, &args, &mut request)?;
+    let ejabberd_page = apply_config(ctx, &args, &mut request)?;
     request.validate()?;
+    // ejabberd keeps no landing page: it renders one from its
+    // configuration whenever it shows an invite, as this does.
+    let with_page = |invite: &Invite| {
+        ejabberd_page.as_ref().map(|page| Invite {
+            landing_page: Some(page.render(ctx.host.as_str(), invite)),
+            ..invite.clone()
+        })
+    };
     let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
     let images = args
         .qr_file
@@ -40,7 +49,8 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     if screen.is_some() || images.is_some() {
         // All links of a run are as long as this one, so if its code can
         // be made, every one can: checked before anything is written.
-        let sample = request.build(&ctx.host, now)?;
+        let built = request.build(&ctx.host, now)?;
+        let sample = with_page(&built).unwrap_or(built);
         Qr::new(sample.link())?;
         if let Some(screen) = &screen {
             screen.warn_if_too_small(sample.link())?;
@@ -73,6 +83,8 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         args.count,
         || request.build_with_token(&ctx.host, now, tokens.next_token()?),
         |invite| {
+            let shown = with_page(invite);
+            let invite = shown.as_ref().unwrap_or(invite);
             written += 1;
             if args.json {
                 writeln!(spool, "{}", json::invite(invite, now))?;
@@ -198,12 +210,6 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
     if args.admin && !roles.iter().any(|r| r == "prosody:admin") {
         roles.insert(0, "prosody:admin".to_owned());
     }
-    let landing_page = args
-        .landing_page
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(LandingPage::parse)
-        .transpose()?;
     Ok(InviteRequest {
         target: Some(target),
         groups: args.groups.clone(),
@@ -215,7 +221,7 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
         },
         ttl: args.ttl,
         note: args.note.clone(),
-        landing_page,
+        landing_page: None,
     })
 }
 
@@ -223,16 +229,31 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
 /// `invite_expiry` (not for password resets, which Prosody always gives one
 /// day) and `invites_page` with `invites_page_supports`.
 /// On ejabberd, `mod_invites`' `token_expire_seconds`, which it gives
-/// every kind.
-fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest) -> Result<()> {
+/// every kind, and its `landing_page`, returned to be rendered for the rows
+/// as written.
+///
+/// `--landing-page` is written as the server's own option: Prosody's
+/// `invites_page`, or mod_invites' `landing_page` (`none`, `auto` or a
+/// `{{ invite.token }}` template); empty, it gives no landing page.
+fn apply_config(
+    ctx: &Context,
+    args: &GenerateArgs,
+    request: &mut InviteRequest,
+) -> Result<Option<LandingTemplate>> {
     if let Some(host) = ctx.ejabberd_host()? {
         if let (None, Some(invites)) = (args.ttl, host.invites()?) {
             request.ttl = Some(Duration::from_secs(invites.token_expire_seconds).min(MAX_TTL));
         }
-        return Ok(());
+        return ejabberd_landing_page(&host, args.landing_page.as_deref());
     }
+    request.landing_page = args
+        .landing_page
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(LandingPage::parse)
+        .transpose()?;
     let Some(host) = ctx.host_config()? else {
-        return Ok(());
+        return Ok(None);
     };
     if args.ttl.is_none() && args.reset.is_none() {
         request.ttl = config::invite_expiry(&host)?;
@@ -240,5 +261,28 @@ fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest)
     if args.landing_page.is_none() {
         request.landing_page = config::landing_page(&host)?;
     }
-    Ok(())
+    Ok(None)
+}
+
+/// The landing page of an ejabberd host's invites: `--landing-page`, else
+/// mod_invites' `landing_page`. A configured `auto` that no listener
+/// serves gives what ejabberd gives, no landing page, with a warning; an
+/// `auto` asked for on the command line is an error then.
+fn ejabberd_landing_page(
+    host: &EjabberdHost<'_>,
+    named: Option<&str>,
+) -> Result<Option<LandingTemplate>> {
+    let page = match named {
+        Some("" | "none") => return Ok(None),
+        Some("auto") => return Ok(Some(host.auto_landing_page()?)),
+        Some(template) => return Ok(Some(LandingTemplate::parse(template)?)),
+        None => host.landing_page(),
+    };
+    match page {
+        Err(unserved @ EjabberdConfigError::NoInvitesListener { .. }) => {
+            eprintln!("invitectl: warning: {unserved}: the links are xmpp: URIs, as ejabberd's");
+            Ok(None)
+        }
+        page => Ok(page?),
+    }
 }

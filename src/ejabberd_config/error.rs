@@ -65,14 +65,14 @@ pub enum EjabberdConfigError {
     },
     /// `landing_page: auto`, but no `ejabberd_http` listener serves
     /// mod_invites.
-    #[error("{}: `mod_invites.landing_page` is auto, but no ejabberd_http listener has mod_invites in its request_handlers, so ejabberd gives no landing page", path.display())]
+    #[error("{}: no ejabberd_http listener has mod_invites in its request_handlers, so landing_page auto gives no landing page", path.display())]
     NoInvitesListener {
         /// The configuration file.
         path: PathBuf,
     },
     /// `landing_page: auto`, and listeners serve mod_invites at more than
     /// one URL.
-    #[error("{}: `mod_invites.landing_page` is auto, but ejabberd_http listeners serve mod_invites at {urls}, and ejabberd takes whichever its listener table holds first: set landing_page to one of them followed by {{{{ invite.token }}}}", path.display())]
+    #[error("{}: ejabberd_http listeners serve mod_invites at {urls}, and for landing_page auto ejabberd takes whichever its listener table holds first: write one of them, followed by {{{{ invite.token }}}}, as the landing page", path.display())]
     AmbiguousInvitesListener {
         /// The configuration file.
         path: PathBuf,

@@ -1,7 +1,7 @@
 //! `check-config` on an ejabberd host: whether its ejabberd, as
 //! configured, honours the invites invitectl writes.
 
-use invitectl::ejabberd_config::{EjabberdHost, LandingPage};
+use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingPage};
 
 use super::{store, Level, Report};
 use crate::cli::{Context, Exit};
@@ -29,12 +29,7 @@ pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
                     invites.token_expire_seconds
                 ),
             );
-            let page = match &invites.landing_page {
-                LandingPage::None => "no landing_page: links are xmpp: URIs".to_owned(),
-                LandingPage::Auto => "landing_page: auto (ejabberd's own page)".to_owned(),
-                LandingPage::Template(t) => format!("landing page {t}"),
-            };
-            report.line(Level::Ok, page);
+            landing_page(&mut report, host, &invites.landing_page);
             if invites.access_create_account != "none" {
                 report.line(
                     Level::Ok,
@@ -65,6 +60,27 @@ pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
     }
     store(&mut report, ctx);
     report.exit()
+}
+
+/// The landing page `generate` gives, `auto` resolved as ejabberd resolves
+/// it.
+fn landing_page(report: &mut Report, host: &EjabberdHost<'_>, configured: &LandingPage) {
+    match (configured, host.landing_page()) {
+        (_, Ok(None)) => report.line(Level::Ok, "no landing_page: links are xmpp: URIs"),
+        (LandingPage::Auto, Ok(Some(page))) => report.line(
+            Level::Ok,
+            format!(
+                "landing page {} (landing_page: auto, from the ejabberd_http listener that serves mod_invites)",
+                page.template()
+            ),
+        ),
+        (_, Ok(Some(page))) => report.line(Level::Ok, format!("landing page {}", page.template())),
+        (_, Err(unserved @ EjabberdConfigError::NoInvitesListener { .. })) => report.line(
+            Level::Warning,
+            format!("{unserved}: links are xmpp: URIs"),
+        ),
+        (_, Err(e)) => report.failed(e),
+    }
 }
 
 /// ejabberd has no admin socket that takes code, so writes always go to
