@@ -377,6 +377,7 @@ macro_rules! interop_ejabberd {
                     let options = crate::interop::ejabberd::harness::Options {
                         multihost: $multihost,
                         storage: crate::interop::ejabberd::harness::Storage::$storage,
+                        ..Default::default()
                     };
                     if let Some(server) = crate::interop::ejabberd::harness::start(options) {
                         crate::interop::ejabberd::$module::$name(&server);
@@ -393,6 +394,9 @@ interop_ejabberd!(
     invitectl::invitectl_invite_registers_once,
     invitectl::username_revoked_and_expired,
     invitectl::server_and_invitectl_invites_side_by_side,
+    landing::landing_pages_auto,
+    landing::landing_pages_template,
+    landing::landing_page_ejabberd_cannot_render,
 );
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,

@@ -20,6 +20,15 @@
 //! `safe` is among their filters. What invitectl cannot render the same
 //! way (tags, comments, other variables or filters, which erlydtl renders
 //! as nothing) is refused, rather than printed differently from ejabberd.
+//!
+//! Two limits of 26.07 apply to what the configuration gives (not to a
+//! template invitectl is handed directly, which ejabberd never renders):
+//! it names the compiled template after the template itself, an atom, so
+//! one longer than [`MAX_LOADABLE_CHARS`] stops the server at start-up
+//! (or, for `auto`, fails every invite command); and it joins the rendered
+//! pieces as flat binaries, so of a value `urlencode` changes (the URI
+//! always) it drops the value when it ends the template, and fails its
+//! own invite commands otherwise. Both are refused.
 
 use std::fmt::Write;
 
@@ -30,6 +39,10 @@ use super::{EjabberdConfig, EjabberdHost, LandingPage};
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::store::ejabberd::{columns, uri};
+
+/// The longest template ejabberd 26.07 can compile: the atom
+/// `mod_invites_template__TEMPLATE` must fit Erlang's 255 characters.
+pub const MAX_LOADABLE_CHARS: usize = 255 - "mod_invites_template__".len();
 
 /// A value a template may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +276,16 @@ fn parse(template: &str) -> std::result::Result<LandingTemplate, String> {
     }
 }
 
+/// A template from the configuration: one invitectl renders, and
+/// ejabberd too.
+fn loadable(template: &str) -> std::result::Result<LandingTemplate, String> {
+    let page = parse(template)?;
+    match unloadable(&page) {
+        Some(reason) => Err(reason),
+        None => Ok(page),
+    }
+}
+
 fn push_text(pieces: &mut Vec<Piece>, text: &str) {
     if text.is_empty() {
         return;
@@ -344,6 +367,23 @@ fn html_escape(out: &mut String, value: &str) {
             c => out.push(c),
         }
     }
+}
+
+/// Why ejabberd 26.07 itself cannot render `page`, if it cannot.
+fn unloadable(page: &LandingTemplate) -> Option<String> {
+    let chars = page.template.chars().count();
+    if chars > MAX_LOADABLE_CHARS {
+        return Some(format!(
+            "is {chars} characters long: ejabberd 26.07 names its compiled template after it, an Erlang atom, and cannot for more than {MAX_LOADABLE_CHARS}"
+        ));
+    }
+    let urlencodes = page
+        .pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Value { filters, .. } if filters.contains(&Filter::Urlencode)));
+    urlencodes.then(|| {
+        "uses urlencode, whose value ejabberd 26.07 drops or fails its own invite commands on (it joins the filter's nested output as flat binaries)".to_owned()
+    })
 }
 
 /// Where an `ejabberd_http` listener serves `mod_invites`.
@@ -455,7 +495,7 @@ impl EjabberdHost<'_> {
             [url] => {
                 let template =
                     format!("{}{{{{ invite.token }}}}", url.replace("@HOST@", self.name));
-                parse(&template)
+                loadable(&template)
                     .map_err(|reason| EjabberdConfigError::InvalidLandingPage { path, reason })
             }
             _ => Err(EjabberdConfigError::AmbiguousInvitesListener {
@@ -483,7 +523,7 @@ impl EjabberdHost<'_> {
         match invites.landing_page {
             LandingPage::None => Ok(None),
             LandingPage::Auto => self.auto_landing_page().map(Some),
-            LandingPage::Template(template) => parse(&template).map(Some).map_err(|reason| {
+            LandingPage::Template(template) => loadable(&template).map(Some).map_err(|reason| {
                 EjabberdConfigError::InvalidLandingPage {
                     path: self.config.path.clone(),
                     reason,

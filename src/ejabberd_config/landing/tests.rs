@@ -296,3 +296,53 @@ fn a_configured_template_is_checked() {
         None
     );
 }
+
+#[test]
+fn what_ejabberd_itself_cannot_render_is_refused_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ejabberd.yml");
+    let page_of = |page: &str| {
+        fs::write(
+            &path,
+            format!(
+                "hosts:\n  - example.com\nmodules:\n  mod_invites:\n    landing_page: \"{page}\"\n"
+            ),
+        )
+        .unwrap();
+        EjabberdConfig::load(&path)
+            .unwrap()
+            .host("example.com")
+            .unwrap()
+            .landing_page()
+    };
+    let at_most = |chars: usize| {
+        let start = "https://example.com/i/{{ invite.token }}#";
+        format!("{start}{}", "x".repeat(chars - start.len()))
+    };
+    assert!(page_of(&at_most(MAX_LOADABLE_CHARS)).unwrap().is_some());
+    assert_eq!(MAX_LOADABLE_CHARS, 233);
+    for bad in [
+        at_most(MAX_LOADABLE_CHARS + 1),
+        "https://example.com/i/{{ invite.uri|urlencode }}".into(),
+        "https://example.com/i/{{ invite.token|urlencode }}".into(),
+    ] {
+        let refused = page_of(&bad);
+        assert!(
+            matches!(refused, Err(EjabberdConfigError::InvalidLandingPage { .. })),
+            "{bad}: {refused:?}"
+        );
+    }
+    // Handed to invitectl directly, ejabberd never renders it.
+    assert!(LandingTemplate::parse(&at_most(300)).is_ok());
+    assert!(LandingTemplate::parse("https://example.com/i/{{ invite.uri|urlencode }}").is_ok());
+    // auto is held to the same length.
+    let long_path = "p".repeat(200);
+    let (_dir, config) = config(&format!(
+        "listen:\n  -\n    port: 5280\n    module: ejabberd_http\n    request_handlers:\n      /{long_path}: mod_invites\n"
+    ));
+    let refused = config.host("example.com").unwrap().landing_page();
+    assert!(
+        matches!(refused, Err(EjabberdConfigError::InvalidLandingPage { .. })),
+        "{refused:?}"
+    );
+}

@@ -53,6 +53,9 @@ pub struct Options {
     pub multihost: bool,
     /// The database ejabberd keeps everything in.
     pub storage: Storage,
+    /// mod_invites' `landing_page`, `HTTP_PORT` in it standing for the
+    /// `ejabberd_http` listener's port; `auto` when `None`.
+    pub landing_page: Option<&'static str>,
 }
 
 /// ejabberd's `sql_type`.
@@ -221,6 +224,10 @@ impl Ejabberd {
         )
         .expect("writing ejabberdctl.cfg");
         let sql = sql_options(&database, &inside);
+        let landing_page = match options.landing_page {
+            None => "auto".to_owned(),
+            Some(page) => format!("{:?}", page.replace("HTTP_PORT", &http_port.to_string())),
+        };
         let schema = if options.multihost {
             "sql_schema_multihost: true"
         } else {
@@ -265,7 +272,7 @@ modules:
   mod_admin_extra: {{}}
   mod_disco: {{}}
   mod_invites:
-    landing_page: auto
+    landing_page: {landing_page}
   mod_ping: {{}}
   mod_register:
     allow_modules:

@@ -4,4 +4,5 @@
 
 pub mod harness;
 pub mod invitectl;
+pub mod landing;
 pub mod scenarios;
