@@ -114,6 +114,34 @@ impl LandingTemplate {
         &self.template
     }
 
+    /// Whether ejabberd 26.07's own invite pages (its `ejabberd_http`
+    /// handler) fail with this as `landing_page`: it renders the template
+    /// for their base path with only `host` and `invite.token` set, and
+    /// then a filter of another value fails, as does an unset value
+    /// followed by anything it renders (its `binary_join` takes only
+    /// binaries). The links its commands print are unaffected.
+    pub fn breaks_ejabberds_pages(&self) -> bool {
+        self.pieces.iter().enumerate().any(|(i, piece)| {
+            let Piece::Value {
+                variable, filters, ..
+            } = piece
+            else {
+                return false;
+            };
+            let set = |v: &Variable| matches!(v, Variable::Host | Variable::Token);
+            if set(variable) {
+                return false;
+            }
+            let filtered = !filters.is_empty()
+                || matches!(variable, Variable::InviterJid | Variable::InviterUser);
+            filtered
+                || self.pieces[i + 1..].iter().any(|later| match later {
+                    Piece::Text(_) => true,
+                    Piece::Value { variable, .. } => set(variable),
+                })
+        })
+    }
+
     /// The landing page of an invite of `host`, as ejabberd renders it for
     /// the row invitectl writes: its URI is ejabberd's (`token_uri`), which
     /// for `R` invites lacks the `;ibr=y` ejabberd adds when the inviter

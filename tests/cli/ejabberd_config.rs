@@ -444,6 +444,15 @@ fn check_config_shows_the_landing_page_auto_gives() {
         report.contains(&format!("ok: landing page https://{HOST}:5443/invites/{{{{ invite.token }}}} (landing_page: auto")),
         "{report}"
     );
+    // A template ejabberd's own pages fail with, when it serves them.
+    let page = "    landing_page: \"https://@HOST@/#{{ invite.uri|strip_protocol }}\"\n";
+    let warning = "warning: ejabberd 26.07 serves no invite page of its own";
+    let (config, _db) = ejabberd_on_sqlite_with(INVITES_LISTENER, page);
+    let report = run_ok(&config, &["check-config"]);
+    assert!(report.contains(warning), "{report}");
+    let (config, _db) = ejabberd_on_sqlite_with("", page);
+    let report = run_ok(&config, &["check-config"]);
+    assert!(!report.contains(warning), "{report}");
     let (config, _db) = ejabberd_on_sqlite_with("", "    landing_page: auto\n");
     let report = run_ok(&config, &["check-config"]);
     assert!(

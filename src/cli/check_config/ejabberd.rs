@@ -74,7 +74,19 @@ fn landing_page(report: &mut Report, host: &EjabberdHost<'_>, configured: &Landi
                 page.template()
             ),
         ),
-        (_, Ok(Some(page))) => report.line(Level::Ok, format!("landing page {}", page.template())),
+        (_, Ok(Some(page))) => {
+            report.line(Level::Ok, format!("landing page {}", page.template()));
+            let served = host
+                .config()
+                .invites_handlers()
+                .is_ok_and(|handlers| !handlers.is_empty());
+            if served && page.breaks_ejabberds_pages() {
+                report.line(
+                    Level::Warning,
+                    "ejabberd 26.07 serves no invite page of its own with this landing_page (it renders it for its pages with only host and invite.token set, and fails on the other values here); the links are right, for a page served elsewhere",
+                );
+            }
+        }
         (_, Err(unserved @ EjabberdConfigError::NoInvitesListener { .. })) => report.line(
             Level::Warning,
             format!("{unserved}: links are xmpp: URIs"),

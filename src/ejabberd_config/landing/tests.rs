@@ -346,3 +346,27 @@ fn what_ejabberd_itself_cannot_render_is_refused_from_the_configuration() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn templates_that_break_ejabberds_own_pages_are_told() {
+    let breaks = |t: &str| LandingTemplate::parse(t).unwrap().breaks_ejabberds_pages();
+    for fine in [
+        "https://i.test/invites/{{ invite.token }}",
+        "https://{{ host }}/i/{{ invite.token }}?h={{ host }}",
+        // An unset value at the end renders as nothing there.
+        "https://i.test/{{ invite.token }}/{{ invite.uri }}",
+        "https://i.test/{{ invite.token }}/{{ invite.uri }}{{ invite.type }}",
+    ] {
+        assert!(!breaks(fine), "{fine}");
+    }
+    for broken in [
+        // Seen on ejabberd 26.07: an unset value before more text, and a
+        // filter of an unset value.
+        "https://i.test/{{ invite.token }}?u={{ invite.uri }}&h={{ host }}",
+        "https://i.test/{{ invite.token }}#{{ invite.uri|strip_protocol }}",
+        "https://i.test/{{ invite.token }}/{{ invite.inviter|jid }}",
+        "https://i.test/{{ invite.token }}/{{ invite.type }}/",
+    ] {
+        assert!(breaks(broken), "{broken}");
+    }
+}
