@@ -88,6 +88,25 @@ enum Piece {
 }
 
 /// A `landing_page` template, checked once and rendered for each invite.
+///
+/// ejabberd keeps no landing page with an invite, so
+/// [`InviteRequest::landing_page`](crate::InviteRequest::landing_page)
+/// (Prosody's, stored with it) stays unset for its stores; the page is
+/// rendered for the invite as created:
+///
+/// ```
+/// use invitectl::ejabberd_config::LandingTemplate;
+/// use invitectl::{Host, InviteRequest};
+///
+/// let page = LandingTemplate::parse("https://{{ host }}/i/{{ invite.token }}")?;
+/// let host = Host::parse("example.com")?;
+/// let invite = InviteRequest::default().build(&host, invitectl::now())?;
+/// assert_eq!(
+///     page.render(host.as_str(), &invite),
+///     format!("https://example.com/i/{}", invite.token)
+/// );
+/// # Ok::<(), invitectl::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LandingTemplate {
     template: String,
