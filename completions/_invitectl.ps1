@@ -122,6 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'invitectl' -ScriptBlock {
             [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)')
             [CompletionResult]::new('--admin-socket', '--admin-socket', [CompletionResultType]::ParameterName, 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be removed, and remove nothing')
+            [CompletionResult]::new('--used', '--used', [CompletionResultType]::ParameterName, 'Also remove used invites, whatever their expiry (ejabberd keeps them, and counts them against its own cap of 1000; Prosody keeps none)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success (for cron)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success (for cron)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"removed": N}, or with --dry-run one object per invite')

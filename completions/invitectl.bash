@@ -212,7 +212,7 @@ _invitectl() {
             return 0
             ;;
         invitectl__subcmd__expire)
-            opts="-q -v -h --dry-run --quiet --json --store --config --color --via --admin-socket --verbose --help"
+            opts="-q -v -h --dry-run --used --quiet --json --store --config --color --via --admin-socket --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

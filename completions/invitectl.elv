@@ -114,6 +114,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --via 'How to reach the store beside a running Prosody: auto writes through the server''s admin socket while it runs (SQLite and file storage) and directly when it does not; server only through it; store always directly (racing a running server)'
             cand --admin-socket 'Prosody''s admin socket. Default: the configuration''s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store'
             cand --dry-run 'List what would be removed, and remove nothing'
+            cand --used 'Also remove used invites, whatever their expiry (ejabberd keeps them, and counts them against its own cap of 1000; Prosody keeps none)'
             cand -q 'Print nothing on success (for cron)'
             cand --quiet 'Print nothing on success (for cron)'
             cand --json 'Print JSON: {"removed": N}, or with --dry-run one object per invite'

@@ -128,6 +128,7 @@ server\t'Only through the running server'
 store\t'Always directly'"
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l admin-socket -d 'Prosody\'s admin socket. Default: the configuration\'s admin_socket, else prosody.sock in its data_path; without a configuration, prosody.sock beside the store' -r -F
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l dry-run -d 'List what would be removed, and remove nothing'
+complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l used -d 'Also remove used invites, whatever their expiry (ejabberd keeps them, and counts them against its own cap of 1000; Prosody keeps none)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s q -l quiet -d 'Print nothing on success (for cron)'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -l json -d 'Print JSON: {"removed": N}, or with --dry-run one object per invite'
 complete -c invitectl -n "__fish_invitectl_using_subcommand expire" -s v -l verbose -d 'Tell on stderr which way the store is reached'

@@ -368,7 +368,7 @@ macro_rules! interop_ejabberd {
         interop_ejabberd!(@on ejabberd_mysql, Mysql, false; $($(#[$attr])* $module::$name),*);
         interop_ejabberd!(@on ejabberd_mysql_multihost, Mysql, true; $($(#[$attr])* $module::$name),*);
     };
-    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),*) => {
+    (@on $suite:ident, $storage:ident, $multihost:literal; $($(#[$attr:meta])* $module:ident :: $name:ident),* $(,)?) => {
         mod $suite {
             $(
                 #[test]
@@ -398,6 +398,44 @@ interop_ejabberd!(
     landing::landing_pages_template,
     landing::landing_page_ejabberd_cannot_render,
 );
+
+// Mnesia, ejabberd's default database: the server's API does the writes.
+interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
+    mnesia::every_command_goes_through_the_api,
+    mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing,
+);
+
+// MySQL's collation: what the server matches, and what invitectl does.
+interop_ejabberd!(@on ejabberd_mysql_collation, Mysql, true;
+    collation::tokens_match_regardless_of_case_on_the_server_only,
+);
+
+/// Mnesia through an API listener with TLS, as Debian's is.
+mod ejabberd_mnesia_tls {
+    use crate::interop::ejabberd::{harness, mnesia};
+
+    fn start() -> Option<harness::Ejabberd> {
+        harness::start(harness::Options {
+            storage: harness::Storage::Mnesia,
+            api_tls: true,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn every_command_goes_through_the_api() {
+        if let Some(server) = start() {
+            mnesia::every_command_goes_through_the_api(&server);
+        }
+    }
+
+    #[test]
+    fn only_the_servers_own_certificate_is_trusted() {
+        if let Some(server) = start() {
+            mnesia::only_the_servers_own_certificate_is_trusted(&server);
+        }
+    }
+}
 
 /// The test cluster itself (tests/support/postgres_cluster.rs): it runs,
 /// a fresh database takes the login role with its password over TCP, and

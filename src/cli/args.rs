@@ -263,6 +263,12 @@ pub struct ExpireArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Also remove used invites, whatever their expiry (ejabberd keeps
+    /// them, and counts them against its own cap of 1000; Prosody keeps
+    /// none)
+    #[arg(long)]
+    pub used: bool,
+
     /// Print nothing on success (for cron)
     #[arg(long, short)]
     pub quiet: bool,

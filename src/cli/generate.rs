@@ -129,7 +129,7 @@ const EJABBERD_CAP: u64 = 1000;
 fn warn_of_ejabberds_cap(ctx: &Context, count: u64) -> Result<()> {
     if count >= EJABBERD_CAP && ctx.ejabberd_host()?.is_some() {
         eprintln!(
-            "invitectl: warning: with {EJABBERD_CAP} or more of the server's invites in its table, ejabberd 26.07's own generate_invite refuses to make more until they are deleted (processone/ejabberd#4616); invitectl's invites are not limited"
+            "invitectl: warning: with {EJABBERD_CAP} or more of the server's invites in its table, ejabberd 26.07's own generate_invite refuses to make more until they are deleted (processone/ejabberd#4616; `invitectl expire --used` deletes used ones); on SQL, invitectl's invites are not limited"
         );
     }
     Ok(())

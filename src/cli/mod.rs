@@ -229,7 +229,12 @@ fn resolve_store(
         }
         Some(Configured::Ejabberd(host)) => {
             let location = Location::from_ejabberd(host)?;
-            let chosen_at = format!("the sql options of {}", host.config_path().display());
+            let options = if matches!(location, Location::EjabberdApi(_)) {
+                "the listen options"
+            } else {
+                "the sql options"
+            };
+            let chosen_at = format!("{options} of {}", host.config_path().display());
             return Ok((location, StoreOrigin::Configured(chosen_at)));
         }
         None => {}

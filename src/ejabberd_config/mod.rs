@@ -31,6 +31,7 @@ mod error;
 mod host;
 mod keywords;
 mod landing;
+mod listen;
 mod load;
 
 #[cfg(test)]
@@ -45,6 +46,7 @@ pub use crate::config::Password;
 pub use error::EjabberdConfigError;
 pub use host::{EjabberdHost, DEFAULT_TOKEN_EXPIRE_SECONDS};
 pub use landing::{InvitesHandler, LandingTemplate};
+pub use listen::HttpListener;
 
 /// Where ejabberd's packages keep its databases: `@DATABASE_PATH@`.
 pub const DEFAULT_DATABASE_PATH: &str = "/var/lib/ejabberd";

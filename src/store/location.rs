@@ -24,6 +24,9 @@ pub enum Location {
     Postgres(PgTarget),
     /// A MySQL or MariaDB database in Prosody's SQL schema, or ejabberd's.
     Mysql(MyTarget),
+    /// ejabberd's invites in Mnesia, through the running server's API
+    /// (see [`ejabberd::api`]).
+    EjabberdApi(ejabberd::api::ApiTarget),
 }
 
 /// Where writing a store writes on this machine's file system, so whose
@@ -132,6 +135,7 @@ impl Location {
                 }
                 Box::new(prosody::mysql::MyStore::from_connection(db, mode)?)
             }
+            Location::EjabberdApi(target) => Box::new(ejabberd::api::EjabberdApi::open(target)?),
             #[cfg(not(feature = "postgres"))]
             Location::Postgres(_) => return Err(self.not_built("PostgreSQL", "postgres")),
             #[cfg(not(feature = "mysql"))]
@@ -156,6 +160,7 @@ impl Location {
             Location::Files(_) => "data folder (file storage)",
             Location::Postgres(_) => "PostgreSQL database",
             Location::Mysql(_) => "MySQL database",
+            Location::EjabberdApi(_) => "ejabberd's API (Mnesia)",
         }
     }
 
@@ -172,7 +177,7 @@ impl Location {
         match self {
             Location::Sqlite(path) => Writes::File(path),
             Location::Files(path) => Writes::Folder(path),
-            Location::Postgres(_) | Location::Mysql(_) => Writes::Server,
+            Location::Postgres(_) | Location::Mysql(_) | Location::EjabberdApi(_) => Writes::Server,
         }
     }
 
@@ -210,6 +215,7 @@ impl std::fmt::Display for Location {
             Location::Sqlite(path) | Location::Files(path) => path.display().fmt(f),
             Location::Postgres(target) => target.fmt(f),
             Location::Mysql(target) => target.fmt(f),
+            Location::EjabberdApi(target) => target.fmt(f),
         }
     }
 }

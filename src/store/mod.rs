@@ -74,6 +74,7 @@ use crate::record::Entry;
 use crate::token::Token;
 
 pub use backend::{Backend, Creation, Entries, NewInvites, Opened, Selection};
+pub use ejabberd::api::{ApiTarget as EjabberdApiTarget, ApiTls as EjabberdApiTls};
 #[cfg(feature = "mysql")]
 pub use engine::mysql::describe as describe_mysql_error;
 pub use engine::mysql::{Endpoint as MyEndpoint, MySslMode, MyTarget};
@@ -286,7 +287,18 @@ impl Store {
     /// in the same transaction. On Prosody's stores, which keep no used
     /// invites, the same as `prune`.
     pub fn prune_including_used(&mut self, host: &Host, now: i64) -> Result<u64> {
-        self.backend.prune_including_used(host, now, &mut |_, _| {})
+        self.prune_including_used_with_progress(host, now, |_, _| {})
+    }
+
+    /// [`Store::prune_including_used`], telling `progress` as it goes, as
+    /// [`Store::prune_with_progress`] does.
+    pub fn prune_including_used_with_progress(
+        &mut self,
+        host: &Host,
+        now: i64,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64> {
+        self.backend.prune_including_used(host, now, &mut progress)
     }
 
     /// Checks a token as the server does at `now`, without using it.

@@ -49,15 +49,42 @@ impl EjabberdYml {
     }
 }
 
+/// Mnesia is reached through ejabberd's API on loopback: without a
+/// `mod_http_api` listener there, or with one on TLS whose certificates
+/// cannot be read, every command is refused with the fix. (The API
+/// itself: tests/interop, ejabberd_mnesia.)
 #[test]
-fn mnesia_is_refused_with_the_fix() {
-    let config = EjabberdYml::new("modules:\n  mod_invites: {}\n");
+fn mnesia_without_a_usable_api_is_refused_with_the_fix() {
+    let no_api = EjabberdYml::new("modules:\n  mod_invites: {}\n");
     for command in [&["generate"][..], &["list"], &["expire"], &["revoke", "x"]] {
-        let line = config.refused(HOST, command, FAILURE);
+        let line = no_api.refused(HOST, command, FAILURE);
         assert!(
-            line.contains("Mnesia") && line.contains("set `default_db: sql`"),
+            line.contains("Mnesia")
+                && line.contains("no ejabberd_http listener")
+                && line.contains("module: ejabberd_http, request_handlers: {/api: mod_http_api}")
+                && line.contains("`default_db: sql`"),
             "{line}"
         );
+    }
+    let tls = |certfiles: &str| {
+        EjabberdYml::new(&format!(
+            "certfiles: {certfiles}\nlisten:\n  - {{port: 5443, module: ejabberd_http, tls: true, request_handlers: {{/api: mod_http_api}}}}\nmodules:\n  mod_invites: {{}}\n"
+        ))
+    };
+    for (config, why) in [
+        (tls("[]"), "its certfiles name no certificate"),
+        (
+            tls("[/nonexistent/ejabberd.pem]"),
+            "cannot read its certificates (/nonexistent/ejabberd.pem",
+        ),
+    ] {
+        let line = config.refused(HOST, &["list"], FAILURE);
+        assert!(
+            line.contains("the only ones trusted")
+                || line.contains("trusts only the server's own certificates"),
+            "{line}"
+        );
+        assert!(line.contains(why), "{line}");
     }
 }
 
@@ -460,4 +487,63 @@ fn check_config_shows_the_landing_page_auto_gives() {
             && report.contains("no ejabberd_http listener has mod_invites"),
         "{report}"
     );
+}
+
+/// An API listener that nothing answers on (ejabberd stopped): one line,
+/// a runtime failure, nothing written.
+#[test]
+fn mnesia_with_the_server_stopped_is_one_line() {
+    let port = crate::support::ports::free_port();
+    let config = EjabberdYml::new(&format!(
+        "listen:\n  - {{port: {port}, ip: 127.0.0.1, module: ejabberd_http, request_handlers: {{/api: mod_http_api}}}}\nmodules:\n  mod_invites: {{}}\n"
+    ));
+    for command in [&["generate"][..], &["list"]] {
+        let line = config.refused(HOST, command, FAILURE);
+        assert!(
+            line.contains(&format!(
+                "http://127.0.0.1:{port}/api: ejabberd's API did not answer"
+            )),
+            "{line}"
+        );
+    }
+}
+
+/// ejabberd keeps used invites, and counts them against its own cap:
+/// `expire` keeps them, `expire --used` removes them too (and with
+/// `--dry-run` lists exactly what it would remove). Other hosts' rows stay.
+#[test]
+fn expire_used_removes_the_used_invites_too() {
+    let (config, db) = ejabberd_on_sqlite();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(&format!(
+            "INSERT INTO invite_token VALUES
+               ('expired-unused', '', '{HOST}', '', '2026-01-01 00:00:00', '2026-01-02 00:00:00', 'A', ''),
+               ('valid-used-one', '', '{HOST}', 'bob@{HOST}', '2026-01-01 00:00:00', '2999-01-02 00:00:00', 'A', 'bob'),
+               ('valid-unused-1', '', '{HOST}', '', '2026-01-01 00:00:00', '2999-01-02 00:00:00', 'A', '');"
+        ))
+        .unwrap();
+    let tokens = |out: &str| -> Vec<String> {
+        let mut t: Vec<String> = out
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["token"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let dry = run_ok(&config, &["expire", "--used", "--dry-run", "--json"]);
+    assert_eq!(tokens(&dry), ["expired-unused", "valid-used-one"]);
+    assert_eq!(rows(&db).len(), 4, "a dry run removes nothing");
+    assert_eq!(run_ok(&config, &["expire"]), "removed 1 expired invite\n");
+    assert_eq!(
+        run_ok(&config, &["expire", "--used", "--json"]),
+        "{\"removed\":1}\n"
+    );
+    let left: Vec<String> = rows(&db).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(left, ["otherhosttoken", "valid-unused-1"]);
 }

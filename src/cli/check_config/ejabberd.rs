@@ -2,6 +2,8 @@
 //! configured, honours the invites invitectl writes.
 
 use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingPage};
+use invitectl::store::Route;
+use invitectl::Store;
 
 use super::{store, Level, Report};
 use crate::cli::{Context, Exit};
@@ -95,13 +97,15 @@ fn landing_page(report: &mut Report, host: &EjabberdHost<'_>, configured: &Landi
     }
 }
 
-/// ejabberd has no admin socket that takes code, so writes always go to
-/// the database directly; its SQLite connection waits for no lock either
-/// (no busy timeout), which each command's one short transaction keeps
-/// rare.
-pub(super) fn route(report: &mut Report) {
-    report.line(
-        Level::Ok,
-        "writes go to the database directly, each command in one short transaction",
-    );
+/// ejabberd has no admin socket that takes code, so writes to a SQL
+/// database go to it directly (its SQLite connection waits for no lock
+/// either, no busy timeout, which each command's one short transaction
+/// keeps rare); invites in Mnesia go through its API.
+pub(super) fn route(report: &mut Report, store: &Store) {
+    let route = store.route();
+    let line = match route {
+        Route::EjabberdApi { .. } => format!("writes go {route}, one command per invite"),
+        _ => "writes go to the database directly, each command in one short transaction".into(),
+    };
+    report.line(Level::Ok, line);
 }

@@ -162,7 +162,7 @@ pub(super) fn store(report: &mut Report, ctx: &Context) {
         }
     };
     if matches!(ctx.ejabberd_host(), Ok(Some(_))) {
-        ejabberd::route(report);
+        ejabberd::route(report, &store);
     } else {
         route(report, ctx, &store);
     }
@@ -197,7 +197,9 @@ pub(super) fn store(report: &mut Report, ctx: &Context) {
 fn route(report: &mut Report, ctx: &Context, store: &Store) {
     let route = store.route();
     match route {
-        Route::Server { .. } => report.line(Level::Ok, format!("writes go {route}")),
+        Route::Server { .. } | Route::EjabberdApi { .. } => {
+            report.line(Level::Ok, format!("writes go {route}"))
+        }
         Route::Direct(Direct::NotRunning(_)) => report.line(
             Level::Ok,
             format!("writes go {route}; once it runs, they go through its admin socket"),

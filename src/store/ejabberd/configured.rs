@@ -1,5 +1,6 @@
 //! The store an ejabberd host's configuration gives.
 
+use super::api::ApiTarget;
 use crate::ejabberd_config::{EjabberdHost, InviteDb, SqlType};
 use crate::error::{Error, Result};
 use crate::store::engine::mysql::MyTarget;
@@ -17,18 +18,16 @@ impl Location {
     /// # Errors
     ///
     /// [`Error::UnsupportedStorage`] for Mnesia (inside the server's
-    /// Erlang node, which no other program can write), MS SQL and ODBC;
+    /// Erlang node, reached through its API) without a `mod_http_api`
+    /// listener on loopback, and for MS SQL and ODBC;
     /// [`Error::EjabberdConfig`] for options that cannot be read.
     pub fn from_ejabberd(host: &EjabberdHost<'_>) -> Result<Location> {
         let unsupported =
             |what: String| Error::UnsupportedStorage(format!("{}: {what}", host.name()));
         let sql = match host.invite_db()? {
             InviteDb::Sql(sql) => sql,
-            InviteDb::Mnesia => {
-                return Err(unsupported(
-                    "ejabberd keeps this host's invites in Mnesia, inside the server, which no other program can write; set `default_db: sql` (or mod_invites' `db_type: sql`)".into(),
-                ))
-            }
+            // Inside the server's Erlang node: only the server writes it.
+            InviteDb::Mnesia => return ApiTarget::from_ejabberd(host).map(Location::EjabberdApi),
             InviteDb::Other(db) => {
                 return Err(unsupported(format!(
                     "db_type {db} is not supported: invitectl works on sql"
@@ -95,11 +94,32 @@ mod tests {
     }
 
     #[test]
-    fn mnesia_and_odbc_are_refused_with_the_fix() {
+    fn mnesia_is_reached_through_the_api_on_loopback() {
+        let yaml = "hosts: [example.com]\nlisten:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\n  - {port: 5281, ip: \"::\", module: ejabberd_http, request_handlers: {/adm/api/: mod_http_api}}\nmodules:\n  mod_invites: {token_expire_seconds: 3600}\n";
+        let Location::EjabberdApi(target) = location_of(yaml).unwrap() else {
+            panic!("the API")
+        };
+        assert_eq!(target.to_string(), "http://127.0.0.1:5281/adm/api");
+        assert_eq!(target.token_expire_seconds, 3600);
+    }
+
+    #[test]
+    fn mnesia_without_a_reachable_api_and_odbc_are_refused_with_the_fix() {
         let err = location_of("hosts: [example.com]\n").unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Configuration);
         assert!(err.to_string().contains("Mnesia"), "{err}");
         assert!(err.to_string().contains("default_db: sql"), "{err}");
+        assert!(
+            err.to_string().contains("no ejabberd_http listener"),
+            "{err}"
+        );
+        let tls = "hosts: [example.com]\ncertfiles: [/nonexistent/ejabberd.pem]\nlisten:\n  - {port: 5443, module: ejabberd_http, tls: true, request_handlers: {/api: mod_http_api}}\n";
+        let err = location_of(tls).unwrap_err();
+        assert!(err.to_string().contains("uses TLS"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/ejabberd.pem"),
+            "{err}"
+        );
         let err = location_of("hosts: [example.com]\ndefault_db: sql\n").unwrap_err();
         assert!(err.to_string().contains("sql_type odbc"), "{err}");
     }

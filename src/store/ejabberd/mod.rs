@@ -58,6 +58,7 @@
 //! it writes UTC; on a server not running in UTC its checks are off by
 //! the offset. invitectl writes and compares UTC.)
 
+pub mod api;
 mod configured;
 #[cfg(feature = "mysql")]
 pub mod mysql;

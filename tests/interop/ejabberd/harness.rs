@@ -56,6 +56,9 @@ pub struct Options {
     /// mod_invites' `landing_page`, `HTTP_PORT` in it standing for the
     /// `ejabberd_http` listener's port; `auto` when `None`.
     pub landing_page: Option<&'static str>,
+    /// The HTTP listener (mod_http_api, mod_invites) with `tls: true`, on
+    /// a self-signed certificate for the host, as Debian's is.
+    pub api_tls: bool,
 }
 
 /// ejabberd's `sql_type`.
@@ -65,6 +68,9 @@ pub enum Storage {
     Sqlite,
     Postgres,
     Mysql,
+    /// `default_db: mnesia`, ejabberd's default: inside the node, reached
+    /// through `mod_http_api`.
+    Mnesia,
 }
 
 /// The server's database.
@@ -73,6 +79,7 @@ enum Database {
     Sqlite,
     Postgres(postgres_cluster::Database),
     Mysql(mariadb_server::Database),
+    Mnesia,
 }
 
 /// One row of `invite_token`, every column as text.
@@ -104,6 +111,9 @@ pub struct Ejabberd {
     /// The Erlang node's name, unique to this server.
     node: String,
     database: Database,
+    /// With `api_tls`: the certificate (and key), at the same path on the
+    /// host and in the chroot, which both go with the server.
+    certificate: Option<PathBuf>,
 }
 
 /// Why this machine cannot run the chroot's ejabberd, if it cannot.
@@ -163,6 +173,7 @@ pub fn start(options: Options) -> Option<Ejabberd> {
         Storage::Sqlite => Database::Sqlite,
         Storage::Postgres => Database::Postgres(postgres_cluster::cluster()?.fresh_database()),
         Storage::Mysql => Database::Mysql(mariadb_server::server()?.fresh_database()),
+        Storage::Mnesia => Database::Mnesia,
     };
     Some(Ejabberd::start(chroot, options, database))
 }
@@ -172,17 +183,18 @@ pub fn start(options: Options) -> Option<Ejabberd> {
 fn sql_options(database: &Database, inside: &Path) -> String {
     let server = |kind: &str, port: u16, name: &str, user: &str, password: &str| {
         format!(
-            "sql_type: {kind}\nsql_server: \"127.0.0.1\"\nsql_port: {port}\n\
+            "default_db: sql\nauth_method: sql\nsql_type: {kind}\nsql_server: \"127.0.0.1\"\nsql_port: {port}\n\
              sql_database: \"{name}\"\nsql_username: \"{user}\"\nsql_password: \"{password}\"\n"
         )
     };
     match database {
         Database::Sqlite => format!(
-            "sql_type: sqlite\nsql_database: {}/ejabberd.db\n",
+            "default_db: sql\nauth_method: sql\nsql_type: sqlite\nsql_database: {}/ejabberd.db\n",
             inside.display()
         ),
         Database::Postgres(db) => server("pgsql", db.port, &db.name, &db.user, &db.password),
         Database::Mysql(db) => server("mysql", db.port, &db.name, &db.user, &db.password),
+        Database::Mnesia => "default_db: mnesia\nauth_method: mnesia\n".into(),
     }
 }
 
@@ -228,6 +240,16 @@ impl Ejabberd {
             None => "auto".to_owned(),
             Some(page) => format!("{:?}", page.replace("HTTP_PORT", &http_port.to_string())),
         };
+        let certificate = options.api_tls.then(|| make_certificate(&chroot, uid, gid));
+        let certfiles = match &certificate {
+            Some(path) => format!("[\"{}\"]", path.display()),
+            None => "[]".into(),
+        };
+        let http_tls = if options.api_tls {
+            "\n    tls: true"
+        } else {
+            ""
+        };
         let schema = if options.multihost {
             "sql_schema_multihost: true"
         } else {
@@ -239,7 +261,7 @@ impl Ejabberd {
                 r#"hosts:
   - {HOST}
 loglevel: info
-certfiles: []
+certfiles: {certfiles}
 log_rotate_count: 0
 listen:
   -
@@ -250,13 +272,11 @@ listen:
   -
     port: {http_port}
     ip: "127.0.0.1"
-    module: ejabberd_http
+    module: ejabberd_http{http_tls}
     request_handlers:
       /api: mod_http_api
       /invites: mod_invites
-default_db: sql
 {sql}{schema}
-auth_method: sql
 registration_timeout: infinity
 acl:
   loopback:
@@ -312,6 +332,7 @@ modules:
             options,
             node,
             database,
+            certificate,
         };
         server.wait_ready();
         server
@@ -421,7 +442,13 @@ modules:
             Database::Sqlite => self.db_path().display().to_string(),
             Database::Postgres(db) => db.url_with_password(),
             Database::Mysql(db) => db.url_with_password(),
+            Database::Mnesia => panic!("Mnesia is no --store: use config_path()"),
         }
+    }
+
+    /// The server's configuration file, from the host.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir().join("ejabberd.yml")
     }
 
     /// A connection of the test's own to the server's SQLite database.
@@ -466,6 +493,7 @@ modules:
                         .collect()
                 })
                 .collect(),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 
@@ -481,6 +509,7 @@ modules:
                 "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.columns \
                 WHERE table_schema = DATABASE() AND table_name = 'invite_token'"
             }
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         };
         self.query(sql).into_iter().flatten().flatten().collect()
     }
@@ -491,6 +520,7 @@ modules:
             Database::Sqlite => column.to_owned(),
             Database::Postgres(_) => format!("to_char({column}, 'YYYY-MM-DD HH24:MI:SS')"),
             Database::Mysql(_) => format!("DATE_FORMAT({column}, '%Y-%m-%d %H:%i:%s')"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 
@@ -505,6 +535,7 @@ modules:
             Database::Sqlite => ("rowid", "type"),
             Database::Postgres(_) => ("ctid", "type::text"),
             Database::Mysql(_) => ("token", "CAST(type AS CHAR)"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         };
         let sql = format!(
             "SELECT token, username, {host}, invitee, {}, {}, {kind}, account_name \
@@ -553,6 +584,7 @@ modules:
                 }
                 Database::Postgres(_) => format!("${i}"),
                 Database::Mysql(_) => "?".into(),
+                Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
             })
             .collect();
         let sql = format!(
@@ -578,6 +610,7 @@ modules:
                 .client()
                 .exec_drop(sql, values)
                 .expect("inserting an invite"),
+            Database::Mnesia => panic!("Mnesia has no SQL: read it through ejabberdctl"),
         }
     }
 
@@ -667,6 +700,12 @@ modules:
 impl Drop for Ejabberd {
     fn drop(&mut self) {
         self.stop();
+        if let Some(path) = self.certificate.take() {
+            if let Some(folder) = path.parent() {
+                let _ = fs::remove_dir_all(folder);
+                let _ = fs::remove_dir_all(self.chroot.join(folder.strip_prefix("/").unwrap()));
+            }
+        }
         if let Some(dir) = self.dir.take() {
             if std::env::var_os("INVITECTL_INTEROP_KEEP").is_some() {
                 let kept = dir.keep();
@@ -686,6 +725,49 @@ fn env_args(inside: &Path) -> Vec<String> {
         "TZ=UTC".into(),
         format!("HOME={}", inside.display()),
     ]
+}
+
+/// A self-signed certificate and key for [`HOST`] in one PEM file, at
+/// the same absolute path on the host (where invitectl reads the
+/// configuration's `certfiles`) and in the chroot (where ejabberd does),
+/// readable by the chroot's ejabberd user.
+fn make_certificate(chroot: &Path, uid: u32, gid: u32) -> PathBuf {
+    let folder = PathBuf::from(format!("/tmp/invitectl-ejabberd-cert-{}", random_word(12)));
+    fs::create_dir_all(&folder).expect("the certificate's folder");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", &format!("/CN={HOST}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{HOST}")])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .current_dir(&folder)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running openssl");
+    assert!(
+        made.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pem = [
+        fs::read(folder.join("cert.pem")).unwrap(),
+        fs::read(folder.join("key.pem")).unwrap(),
+    ]
+    .concat();
+    let path = folder.join("ejabberd.pem");
+    fs::write(&path, &pem).expect("writing the certificate");
+    let inside = chroot.join(path.strip_prefix("/").unwrap());
+    fs::create_dir_all(inside.parent().unwrap()).expect("the certificate's folder in the chroot");
+    fs::write(&inside, &pem).expect("writing the certificate in the chroot");
+    chown(inside.parent().unwrap(), Some(uid), Some(gid)).unwrap();
+    chown(&inside, Some(uid), Some(gid)).unwrap();
+    path
 }
 
 /// Unix seconds as ejabberd writes a time (`YYYY-MM-DD HH:MM:SS`, UTC).

@@ -2,7 +2,9 @@
 //! `scripts/install-test-servers` builds: the harness that starts it for a
 //! test and the scenarios run against it.
 
+pub mod collation;
 pub mod harness;
 pub mod invitectl;
 pub mod landing;
+pub mod mnesia;
 pub mod scenarios;

@@ -57,6 +57,12 @@ pub fn open(
 ) -> Result<(Box<dyn Backend>, Route)> {
     let direct = |why| location.open(mode).map(|b| (b, Route::Direct(why)));
     match location {
+        Location::EjabberdApi(target) => Ok((
+            location.open(mode)?,
+            Route::EjabberdApi {
+                url: target.to_string(),
+            },
+        )),
         Location::Postgres(_) | Location::Mysql(_) => {
             if via == Via::Server {
                 return Err(Error::InvalidLocation(format!(

@@ -71,7 +71,7 @@ impl ProsodyServer {
                     p
                 }
             }),
-            Location::Postgres(_) | Location::Mysql(_) => None,
+            Location::Postgres(_) | Location::Mysql(_) | Location::EjabberdApi(_) => None,
         };
         ProsodyServer {
             admin_socket: folder.map(|f| f.join(DEFAULT_SOCKET_NAME)),
@@ -111,6 +111,12 @@ pub enum Route {
         /// Its version, as it told.
         version: String,
     },
+    /// Every read and write is a command of the running ejabberd, through
+    /// its API (its invites are in Mnesia, inside the server).
+    EjabberdApi {
+        /// The API's URL.
+        url: String,
+    },
     /// The store is read and written directly.
     Direct(Direct),
 }
@@ -134,6 +140,7 @@ impl fmt::Display for Route {
                 "through the running Prosody {version} at {}",
                 socket.display()
             ),
+            Route::EjabberdApi { url } => write!(f, "through the running ejabberd's API at {url}"),
             Route::Direct(Direct::Chosen) => f.write_str("directly, as asked"),
             Route::Direct(Direct::DatabaseServer) => f.write_str(
                 "directly: the database server makes Prosody wait for invitectl's locks",
