@@ -8,6 +8,7 @@ use invitectl::duration::MAX_TTL;
 use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingTemplate};
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
+use invitectl::store::Route;
 use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
 use invitectl::{Error, Invite, OpenMode, Username};
@@ -29,16 +30,8 @@ const SPOOL_IN_MEMORY: usize = 1 << 20;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     let mut request = request(&args)?;
-    let ejabberd_page = apply_config(ctx, &args, &mut request)?;
+    let mut ejabberd_page = apply_config(ctx, &args, &mut request)?;
     request.validate()?;
-    // ejabberd keeps no landing page: it renders one from its
-    // configuration whenever it shows an invite, as this does.
-    let with_page = |invite: &Invite| {
-        ejabberd_page.as_ref().map(|page| Invite {
-            landing_page: Some(page.render(ctx.host.as_str(), invite)),
-            ..invite.clone()
-        })
-    };
     let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
     let images = args
         .qr_file
@@ -50,7 +43,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         // All links of a run are as long as this one, so if its code can
         // be made, every one can: checked before anything is written.
         let built = request.build(&ctx.host, now)?;
-        let sample = with_page(&built).unwrap_or(built);
+        let sample = with_page(ejabberd_page.as_ref(), ctx, &built).unwrap_or(built);
         Qr::new(sample.link())?;
         if let Some(screen) = &screen {
             screen.warn_if_too_small(sample.link())?;
@@ -60,6 +53,11 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         images.prepare()?;
     }
     let mut store = ctx.open(OpenMode::CreateIfMissing)?;
+    // Through ejabberd's API the server makes each invite and renders its
+    // page itself; only --landing-page overrides that.
+    if args.landing_page.is_none() && matches!(store.route(), Route::EjabberdApi { .. }) {
+        ejabberd_page = None;
+    }
     if args.roles_format == RolesFormatArg::Auto && ctx.config.is_some() {
         request.roles_format = store.roles_format();
     }
@@ -83,7 +81,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         args.count,
         || request.build_with_token(&ctx.host, now, tokens.next_token()?),
         |invite| {
-            let shown = with_page(invite);
+            let shown = with_page(ejabberd_page.as_ref(), ctx, invite);
             let invite = shown.as_ref().unwrap_or(invite);
             written += 1;
             if args.json {
@@ -118,6 +116,16 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     published?;
     warn_of_ejabberds_cap(ctx, args.count)?;
     Ok(Exit::Success)
+}
+
+/// `invite` with its ejabberd landing page: ejabberd keeps none, and
+/// renders one from its configuration whenever it shows an invite, as
+/// this does.
+fn with_page(page: Option<&LandingTemplate>, ctx: &Context, invite: &Invite) -> Option<Invite> {
+    page.map(|page| Invite {
+        landing_page: Some(page.render(ctx.host.as_str(), invite)),
+        ..invite.clone()
+    })
 }
 
 /// ejabberd 26.07 counts the server's invites in the table, used and
