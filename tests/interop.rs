@@ -403,6 +403,7 @@ interop_ejabberd!(
 interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
     mnesia::every_command_goes_through_the_api,
     mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing,
+    landing::landing_pages_through_the_api,
 );
 
 // MySQL's collation: what the server matches, and what invitectl does.

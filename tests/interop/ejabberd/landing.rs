@@ -362,3 +362,48 @@ pub fn landing_page_ejabberd_cannot_render(server: &Ejabberd) {
     // there after it.
     assert_eq!(urlencoded.rows(), before, "invitectl wrote nothing");
 }
+
+/// Through ejabberd's API (Mnesia), the server makes each invite and its
+/// landing page, which invitectl prints and the listener serves; only
+/// `--landing-page` overrides it.
+pub fn landing_pages_through_the_api(server: &Ejabberd) {
+    let generate = |args: &[&str]| -> serde_json::Value {
+        let mut command = binary::command();
+        command
+            .arg("--config")
+            .arg(server.config_path())
+            .args([HOST, "generate", "--json"])
+            .args(args);
+        let out =
+            Running::spawn(format!("invitectl generate {args:?}"), command).wait(COMMAND_TIMEOUT);
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            server.diagnostics()
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON invite")
+    };
+    let made = generate(&[]);
+    let token = made["token"].as_str().unwrap();
+    let page = format!("http://{HOST}:{}/invites/{token}", server.http_port);
+    assert_eq!(
+        (&made["landing_page"], &made["link"]),
+        (&page.clone().into(), &page.clone().into())
+    );
+    pages_are_served(
+        server,
+        &page,
+        token,
+        Some(&format!("xmpp:{HOST}?register;preauth={token}")),
+    );
+    let made = generate(&[
+        "--landing-page",
+        "https://join.test/#{{ invite.uri|strip_protocol }}",
+    ]);
+    let token = made["token"].as_str().unwrap();
+    assert_eq!(
+        made["landing_page"],
+        format!("https://join.test/#{HOST}?register;preauth={token}")
+    );
+}
