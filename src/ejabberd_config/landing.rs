@@ -5,7 +5,9 @@
 //! such as `https://{{ host }}/invites/{{ invite.token }}`. `auto` is the
 //! template `PROTO://HOST:PORT/PATH/{{ invite.token }}` built from the
 //! first `ejabberd_http` listener with `mod_invites` in its
-//! `request_handlers` (`ejabberd_http:get_auto_url(any, mod_invites)`):
+//! `request_handlers` (`ejabberd_http:get_auto_url(any, mod_invites)`;
+//! first in its listener table, whose order the file does not set, so
+//! invitectl refuses `auto` when they give different URLs):
 //! `https` when the listener has `tls: true`, the port always written, the
 //! handler's path with its empty segments dropped (so `/` gives `//`), and
 //! the virtual host as the name, never the listener's `ip`. ejabberd gives
