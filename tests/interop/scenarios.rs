@@ -748,7 +748,7 @@ pub fn server_made_invites_are_managed(server: &Server) {
 /// another invitectl waits for its turn to write.
 static LOAD_TURN: Mutex<()> = Mutex::new(());
 
-fn load_turn() -> MutexGuard<'static, ()> {
+pub(crate) fn load_turn() -> MutexGuard<'static, ()> {
     LOAD_TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -59,6 +59,12 @@ pub struct Options {
     /// The HTTP listener (mod_http_api, mod_invites) with `tls: true`, on
     /// a self-signed certificate for the host, as Debian's is.
     pub api_tls: bool,
+    /// The server's `TZ` (a zone of the chroot's tzdata); None: UTC.
+    pub tz: Option<&'static str>,
+    /// mod_invites' `access_create_account` allows every local user: an
+    /// invite from a user may then create an account (type `S`). Off, as
+    /// by default (`none`): only the server's own invites may.
+    pub access_create_account: bool,
 }
 
 /// ejabberd's `sql_type`.
@@ -200,6 +206,12 @@ fn sql_options(database: &Database, inside: &Path) -> String {
 
 impl Ejabberd {
     fn start(chroot: PathBuf, options: Options, database: Database) -> Ejabberd {
+        // glibc takes an unknown zone for UTC: a test in another zone must
+        // really get it.
+        if let Some(tz) = options.tz {
+            let zone = chroot.join("usr/share/zoneinfo").join(tz);
+            assert!(zone.is_file(), "the chroot has no {}", zone.display());
+        }
         let (uid, gid) = chroot_ids(&chroot, "ejabberd")
             .expect("the chroot has an ejabberd user (is the ejabberd package installed?)");
         let dir = tempfile::Builder::new()
@@ -255,6 +267,11 @@ impl Ejabberd {
         } else {
             "sql_schema_multihost: false"
         };
+        let access_create_account = if options.access_create_account {
+            "    access_create_account: create_account_invite\n"
+        } else {
+            ""
+        };
         fs::write(
             dir.path().join("ejabberd.yml"),
             format!(
@@ -282,6 +299,11 @@ acl:
   loopback:
     ip:
       - 127.0.0.0/8
+  local:
+    user_regexp: ""
+access_rules:
+  create_account_invite:
+    allow: local
 api_permissions:
   "loopback":
     from: mod_http_api
@@ -293,7 +315,7 @@ modules:
   mod_disco: {{}}
   mod_invites:
     landing_page: {landing_page}
-  mod_ping: {{}}
+{access_create_account}  mod_ping: {{}}
   mod_register:
     allow_modules:
       - mod_invites
@@ -309,7 +331,7 @@ modules:
         let mut command = Command::new("chroot");
         command
             .arg(&chroot)
-            .args(env_args(&inside))
+            .args(env_args(&inside, options.tz))
             .args(["/usr/sbin/ejabberdctl", "--config-dir"])
             .arg(&inside)
             .arg("foreground")
@@ -452,7 +474,7 @@ modules:
     }
 
     /// A connection of the test's own to the server's SQLite database.
-    fn sqlite(&self) -> Connection {
+    pub fn sqlite(&self) -> Connection {
         let conn = Connection::open_with_flags(
             self.db_path(),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -620,7 +642,7 @@ modules:
         command
             .args(["-k", "5", &CTL_TIMEOUT.as_secs().to_string(), "chroot"])
             .arg(&self.chroot)
-            .args(env_args(&self.inside))
+            .args(env_args(&self.inside, self.options.tz))
             .args(["/usr/sbin/ejabberdctl", "--config-dir"])
             .arg(&self.inside)
             .args(args)
@@ -716,13 +738,13 @@ impl Drop for Ejabberd {
 }
 
 /// `/usr/bin/env -i` and the environment the server and its tools get in
-/// the chroot: nothing of the test process's, UTC.
-fn env_args(inside: &Path) -> Vec<String> {
+/// the chroot: nothing of the test process's, in UTC unless `tz` says.
+fn env_args(inside: &Path, tz: Option<&str>) -> Vec<String> {
     vec![
         "/usr/bin/env".into(),
         "-i".into(),
         "PATH=/usr/sbin:/usr/bin:/sbin:/bin".into(),
-        "TZ=UTC".into(),
+        format!("TZ={}", tz.unwrap_or("UTC")),
         format!("HOME={}", inside.display()),
     ]
 }

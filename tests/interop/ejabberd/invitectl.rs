@@ -14,7 +14,7 @@ use crate::interop::harness::{Running, COMMAND_TIMEOUT};
 use crate::support::binary;
 
 /// `invitectl --store DB HOST ARGS`, with the server's database.
-fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
+pub(super) fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
     let mut command = binary::command();
     command
         .arg("--store")
@@ -24,7 +24,7 @@ fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
     Running::spawn(format!("invitectl {args:?}"), command).wait(COMMAND_TIMEOUT)
 }
 
-fn invitectl_ok(server: &Ejabberd, args: &[&str]) -> String {
+pub(super) fn invitectl_ok(server: &Ejabberd, args: &[&str]) -> String {
     let out = invitectl(server, args);
     assert!(
         out.status.success(),
@@ -36,20 +36,20 @@ fn invitectl_ok(server: &Ejabberd, args: &[&str]) -> String {
 }
 
 /// The one invite `generate --json ARGS` printed.
-fn generate(server: &Ejabberd, args: &[&str]) -> Value {
+pub(super) fn generate(server: &Ejabberd, args: &[&str]) -> Value {
     let mut all = vec!["generate", "--json"];
     all.extend_from_slice(args);
     serde_json::from_str(invitectl_ok(server, &all).trim()).expect("one JSON invite")
 }
 
-fn listed(server: &Ejabberd) -> Vec<Value> {
+pub(super) fn listed(server: &Ejabberd) -> Vec<Value> {
     invitectl_ok(server, &["list", "--json"])
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect()
 }
 
-fn refused_condition(server: &Ejabberd, token: &str) -> Option<String> {
+pub(super) fn refused_condition(server: &Ejabberd, token: &str) -> Option<String> {
     let mut client = server.client();
     let answer = client.preauth(token).expect("preauth round trip");
     client.close();

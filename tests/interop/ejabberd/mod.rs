@@ -3,8 +3,11 @@
 //! test and the scenarios run against it.
 
 pub mod collation;
+pub mod contacts;
 pub mod harness;
 pub mod invitectl;
 pub mod landing;
+pub mod load;
 pub mod mnesia;
 pub mod scenarios;
+pub mod tz;

@@ -4,6 +4,9 @@
 
 use super::harness::{time_text, Ejabberd, Storage, TokenRow, HOST};
 
+/// XEP-0445's stream feature.
+const NS_IBR_TOKEN: &str = "urn:xmpp:ibr-token:0";
+
 /// The only invite the server made for itself (`username = ''`) that
 /// `before` did not have.
 fn new_server_invite(server: &Ejabberd, before: &[String]) -> String {
@@ -25,12 +28,19 @@ fn new_server_invite(server: &Ejabberd, before: &[String]) -> String {
 /// same unauthenticated stream) and logs in as them.
 pub fn register_and_login(server: &Ejabberd, token: &str, user: &str, password: &str) {
     let mut client = server.client();
-    // Unlike Prosody, ejabberd 26.07 advertises no invite stream feature
-    // (urn:xmpp:invite), only plain in-band registration: the client
-    // presents its token without being told it may.
+    // Unlike Prosody, ejabberd 26.07 never advertises urn:xmpp:invite;
+    // it advertises XEP-0445's urn:xmpp:ibr-token:0 only when
+    // `access_create_account` lets someone make account invites. Else the
+    // client presents its token without being told it may.
     assert!(
         !client.advertises_invites(),
-        "ejabberd now advertises invite registration in {}",
+        "ejabberd now advertises urn:xmpp:invite in {}",
+        client.features
+    );
+    assert_eq!(
+        client.features.child("register", NS_IBR_TOKEN).is_some(),
+        server.options.access_create_account,
+        "XEP-0445 advertised in {}",
         client.features
     );
     client
