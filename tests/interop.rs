@@ -435,8 +435,15 @@ interop_ejabberd!(
         tz: Some("America/New_York")
     },
     landing::landing_pages_auto,
-    landing::landing_pages_template,
-    landing::landing_page_ejabberd_cannot_render,
+    landing::landing_pages_template {
+        landing_page: Some(crate::interop::ejabberd::landing::TEMPLATE)
+    },
+    landing::landing_pages_elsewhere {
+        landing_page: Some(crate::interop::ejabberd::landing::ELSEWHERE)
+    },
+    landing::landing_page_ejabberd_cannot_render {
+        landing_page: Some(crate::interop::ejabberd::landing::URLENCODED)
+    },
 );
 
 // Mnesia, ejabberd's default database: the server's API does the writes.

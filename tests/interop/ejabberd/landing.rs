@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::Output;
 use std::time::Duration;
 
-use super::harness::{self, Ejabberd, Options, HOST};
+use super::harness::{Ejabberd, HOST};
 use crate::interop::harness::{Running, COMMAND_TIMEOUT};
 use crate::support::binary;
 
@@ -17,15 +17,15 @@ use crate::support::binary;
 /// pages' base path with the token and host alone, and fails to serve any
 /// invite page when it names another value (an unset value is no binary
 /// to its `binary_join`, a filter of one fails): so only these two.
-const TEMPLATE: &str = "http://@HOST@:HTTP_PORT/invites/{{ invite.token }}?h={{ host }}";
+pub const TEMPLATE: &str = "http://@HOST@:HTTP_PORT/invites/{{ invite.token }}?h={{ host }}";
 
 /// Every variable and filter, for a landing page elsewhere, checked
 /// against what ejabberd's commands print.
-const ELSEWHERE: &str = "https://join.test/#{{ invite.uri|strip_protocol|safe }}/{{ invite.inviter|jid }}/{{ invite.inviter|user }}/{{ invite.uri }}/{{ invite.account_name }}/{{ invite.type }}/{{ invite.invitee }}/{{ host }}";
+pub const ELSEWHERE: &str = "https://join.test/#{{ invite.uri|strip_protocol|safe }}/{{ invite.inviter|jid }}/{{ invite.inviter|user }}/{{ invite.uri }}/{{ invite.account_name }}/{{ invite.type }}/{{ invite.invitee }}/{{ host }}";
 
 /// A template ejabberd 26.07 loads but cannot render: `urlencode` of a
 /// value it changes, before more text.
-const URLENCODED: &str =
+pub const URLENCODED: &str =
     "http://@HOST@:HTTP_PORT/invites/{{ invite.token }}?u={{ invite.uri|urlencode }}&t={{ invite.token }}";
 
 /// `invitectl --config ejabberd.yml --store DB HOST ARGS`: the server's
@@ -260,37 +260,26 @@ pub fn landing_pages_auto(server: &Ejabberd) {
     same_pages_as_ejabberd(server);
 }
 
-/// A template naming every variable, on a server of the suite's
-/// database started with it; and [`ELSEWHERE`], on another.
-pub fn landing_pages_template(server: &Ejabberd) {
-    let Some(templated) = harness::start(Options {
-        landing_page: Some(TEMPLATE),
-        ..server.options
-    }) else {
-        return;
-    };
-    let (link, token) = generate(&templated, &["--contact", "alice"]);
+/// [`TEMPLATE`]: the listener's pages, at the template's links.
+pub fn landing_pages_template(templated: &Ejabberd) {
+    let (link, token) = generate(templated, &["--contact", "alice"]);
     let port = templated.http_port;
     assert_eq!(
         link,
         format!("http://{HOST}:{port}/invites/{token}?h={HOST}")
     );
-    same_pages_as_ejabberd(&templated);
-    let report = invitectl(&templated, &["check-config"]);
+    same_pages_as_ejabberd(templated);
+    let report = invitectl(templated, &["check-config"]);
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(
         report.contains(&format!("ok: landing page http://{HOST}:{port}/invites/"))
             && !report.contains("serves no invite page"),
         "{report}"
     );
-    drop(templated);
+}
 
-    let Some(elsewhere) = harness::start(Options {
-        landing_page: Some(ELSEWHERE),
-        ..server.options
-    }) else {
-        return;
-    };
+/// [`ELSEWHERE`]: every variable and filter, against ejabberd's commands.
+pub fn landing_pages_elsewhere(elsewhere: &Ejabberd) {
     elsewhere.ctl_ok(&["register", "dave", HOST, "dave-password"]);
     for (ours, theirs) in [
         (&[][..], &["generate_invite", HOST][..]),
@@ -303,16 +292,16 @@ pub fn landing_pages_template(server: &Ejabberd) {
             &["generate_reset_token", "dave", HOST],
         ),
     ] {
-        let (_, page, their_token) = server_made(&elsewhere, theirs);
-        let (link, token) = generate(&elsewhere, ours);
+        let (_, page, their_token) = server_made(elsewhere, theirs);
+        let (link, token) = generate(elsewhere, ours);
         assert_eq!(link, page.replace(&their_token, &token), "{ours:?}");
     }
     // ejabberd's own page of an invite fails with this template, as
     // check-config warns.
-    let (_, token) = generate(&elsewhere, &[]);
+    let (_, token) = generate(elsewhere, &[]);
     let own = format!("http://{HOST}:{}/invites/{token}", elsewhere.http_port);
-    assert_eq!(get(&elsewhere, &own).status, 0, "{own}");
-    let report = invitectl(&elsewhere, &["check-config"]);
+    assert_eq!(get(elsewhere, &own).status, 0, "{own}");
+    let report = invitectl(elsewhere, &["check-config"]);
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(
         report.contains(
@@ -320,12 +309,12 @@ pub fn landing_pages_template(server: &Ejabberd) {
         ),
         "{report}"
     );
-    let (link, token) = generate(&elsewhere, &["--username", "bob"]);
+    let (link, token) = generate(elsewhere, &["--username", "bob"]);
     assert_eq!(
         link,
         format!("https://join.test/#bob@{HOST}?register;preauth={token}/{HOST}//xmpp:bob@{HOST}?register;preauth={token}/bob/account_only//{HOST}")
     );
-    let (link, token) = generate(&elsewhere, &["--contact", "alice", "--no-register"]);
+    let (link, token) = generate(elsewhere, &["--contact", "alice", "--no-register"]);
     assert_eq!(
         link,
         format!("https://join.test/#alice@{HOST}?roster;preauth={token}/alice@{HOST}/alice/xmpp:alice@{HOST}?roster;preauth={token}//roster_only//{HOST}")
@@ -334,13 +323,7 @@ pub fn landing_pages_template(server: &Ejabberd) {
 
 /// What ejabberd itself fails to render, invitectl refuses, writing
 /// nothing, rather than print a page ejabberd's own commands never give.
-pub fn landing_page_ejabberd_cannot_render(server: &Ejabberd) {
-    let Some(urlencoded) = harness::start(Options {
-        landing_page: Some(URLENCODED),
-        ..server.options
-    }) else {
-        return;
-    };
+pub fn landing_page_ejabberd_cannot_render(urlencoded: &Ejabberd) {
     let theirs = urlencoded.ctl(&["generate_invite", HOST]);
     assert!(
         !theirs.status.success()
@@ -348,7 +331,7 @@ pub fn landing_page_ejabberd_cannot_render(server: &Ejabberd) {
         "ejabberd 26.07 renders urlencode now: {theirs:?}"
     );
     let before = urlencoded.rows();
-    let ours = invitectl(&urlencoded, &["generate"]);
+    let ours = invitectl(urlencoded, &["generate"]);
     let stderr = String::from_utf8_lossy(&ours.stderr);
     assert_eq!(ours.status.code(), Some(1), "{stderr}");
     assert!(ours.stdout.is_empty());
