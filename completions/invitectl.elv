@@ -49,7 +49,7 @@ set edit:completion:arg-completer[invitectl] = {|@words|
             cand --ttl 'Lifetime, e.g. 90s, 30m, 12h, 7d, 2w, 1d12h [default: invite_expiry, else 7d; resets 1d]'
             cand --note 'A note for admins, stored with the invite'
             cand --count 'How many invites to create, in one transaction: all or none'
-            cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/ [default: invites_page]'
+            cand --landing-page 'Landing-page template, e.g. https://{host}/invite/{invite.token}/; on an ejabberd host written as mod_invites'' landing_page: none, auto or e.g. https://{{ host }}/i/{{ invite.token }}. Empty for none [default: invites_page, or landing_page]'
             cand --qr-file 'Write each link as a QR image, PNG or SVG by the name''s extension. With --count, a folder (one TOKEN.png per invite; made if missing, written as qr/) or a pattern with {n} or {token}, e.g. invite-{n}.svg'
             cand --store 'The invite store: Prosody''s SQLite database (e.g. /var/lib/prosody/prosody.sqlite), its data folder (file storage, e.g. /var/lib/prosody), a PostgreSQL URL (postgres://prosody@db.example/prosody; the password from PGPASSWORD or ~/.pgpass) or a MySQL URL (mysql://prosody@db.example/prosody; the password from MYSQL_PWD). Default: the configuration''s, else $XDG_DATA_HOME/invitectl/invites.sqlite'
             cand --config 'The server''s configuration file (Prosody''s, or ejabberd''s .yml), read for the host''s store and invite defaults. Default: $INVITECTL_CONFIG, else /etc/prosody/prosody.cfg.lua, else /etc/ejabberd/ejabberd.yml, when it exists'

@@ -434,12 +434,23 @@ interop_ejabberd!(
     tz::server_behind_utc_honours_late {
         tz: Some("America/New_York")
     },
+    landing::landing_pages_auto,
+    landing::landing_pages_template {
+        landing_page: Some(crate::interop::ejabberd::landing::TEMPLATE)
+    },
+    landing::landing_pages_elsewhere {
+        landing_page: Some(crate::interop::ejabberd::landing::ELSEWHERE)
+    },
+    landing::landing_page_ejabberd_cannot_render {
+        landing_page: Some(crate::interop::ejabberd::landing::URLENCODED)
+    },
 );
 
 // Mnesia, ejabberd's default database: the server's API does the writes.
 interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
     mnesia::every_command_goes_through_the_api [],
     mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing [],
+    landing::landing_pages_through_the_api [],
 );
 
 // MySQL's collation: what the server matches, and what invitectl does.

@@ -20,7 +20,7 @@ when it exists; INVITECTL_CONFIG set but empty reads no configuration. A
 (unless --store names one; data_path defaults to /var/lib/prosody),
 invite_expiry, invites_page and invites_page_supports; from ejabberd's the
 host's store (default_db or mod_invites' db_type, and the sql_* options)
-and mod_invites' token_expire_seconds. A host the configuration does not
+and mod_invites' token_expire_seconds and landing_page. A host the configuration does not
 declare is a usage error (2).
 
 Environment: INVITECTL_CONFIG (the configuration when --config is not
@@ -174,8 +174,10 @@ pub struct GenerateArgs {
           value_parser = clap::value_parser!(u64).range(1..=MAX_COUNT))]
     pub count: u64,
 
-    /// Landing-page template, e.g. https://{host}/invite/{invite.token}/
-    /// [default: invites_page]
+    /// Landing-page template, e.g. https://{host}/invite/{invite.token}/;
+    /// on an ejabberd host written as mod_invites' landing_page: none, auto
+    /// or e.g. https://{{ host }}/i/{{ invite.token }}. Empty for none
+    /// [default: invites_page, or landing_page]
     #[arg(long, env = "INVITECTL_LANDING_PAGE", value_name = "TEMPLATE")]
     pub landing_page: Option<String>,
 

@@ -116,6 +116,9 @@ Where the default store lives (default \fI~/.local/share\fR).
 \fI/etc/prosody/prosody.cfg.lua\fR
 Prosody's configuration, read when it exists and neither \fB\-\-config\fR nor \fBINVITECTL_CONFIG\fR names another (nor \fB\-\-store\fR a store). It gives the host's store (\fBstorage\fR for \fBinvite_token\fR: \fBinternal\fR is the \fBdata_path\fR folder, default \fI/var/lib/prosody\fR; \fBsql\fR with SQLite3, PostgreSQL or MySQL its database), the default lifetime (\fBinvite_expiry\fR; password resets keep one day, as in Prosody) and landing page (\fBinvites_page\fR, \fBinvites_page_supports\fR).
 .TP
+\fI/etc/ejabberd/ejabberd.yml\fR
+ejabberd's configuration, read when Prosody's is not there and neither \fB\-\-config\fR nor \fBINVITECTL_CONFIG\fR names another. It gives the host's store (\fBdefault_db\fR or \fBmod_invites\fR' \fBdb_type\fR, and the \fBsql_*\fR options), the default lifetime (\fBtoken_expire_seconds\fR) and landing page (\fBlanding_page\fR; \fBauto\fR is the \fBejabberd_http\fR listener that serves \fBmod_invites\fR, as ejabberd builds it).
+.TP
 \fI$XDG_DATA_HOME/invitectl/invites.sqlite\fR
 The default store, created on first use with Prosody's SQL schema. Prosody reads it only when configured with \fBstorage = "sql"\fR and \fBsql = { driver = "SQLite3", database = "..." }\fR.
 .TP

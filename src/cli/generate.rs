@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 use invitectl::duration::MAX_TTL;
+use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingTemplate};
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::output::json;
+use invitectl::store::Route;
 use invitectl::token::TokenSource;
 use invitectl::uri::LandingPage;
 use invitectl::{Error, Invite, OpenMode, Username};
@@ -29,7 +31,7 @@ const SPOOL_IN_MEMORY: usize = 1 << 20;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     let mut request = request(&args)?;
-    apply_config(ctx, &args, &mut request)?;
+    let mut ejabberd_page = apply_config(ctx, &args, &mut request)?;
     request.validate()?;
     let screen = args.qr.then(|| Screen::find(&ctx.style)).transpose()?;
     let images = args
@@ -41,7 +43,8 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     if screen.is_some() || images.is_some() {
         // All links of a run are as long as this one, so if its code can
         // be made, every one can: checked before anything is written.
-        let sample = request.build(&ctx.host, now)?;
+        let built = request.build(&ctx.host, now)?;
+        let sample = with_page(ejabberd_page.as_ref(), ctx, &built).unwrap_or(built);
         Qr::new(sample.link())?;
         if let Some(screen) = &screen {
             screen.warn_if_too_small(sample.link())?;
@@ -51,6 +54,11 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         images.prepare()?;
     }
     let mut store = ctx.open(OpenMode::CreateIfMissing)?;
+    // Through ejabberd's API the server makes each invite and renders its
+    // page itself; only --landing-page overrides that.
+    if args.landing_page.is_none() && matches!(store.route(), Route::EjabberdApi { .. }) {
+        ejabberd_page = None;
+    }
     if args.roles_format == RolesFormatArg::Auto && ctx.config.is_some() {
         request.roles_format = store.roles_format();
     }
@@ -74,6 +82,8 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
         args.count,
         || request.build_with_token(&ctx.host, now, tokens.next_token()?),
         |invite| {
+            let shown = with_page(ejabberd_page.as_ref(), ctx, invite);
+            let invite = shown.as_ref().unwrap_or(invite);
             written += 1;
             if args.json {
                 writeln!(spool, "{}", json::invite(invite, now))?;
@@ -107,6 +117,16 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     published?;
     warn_of_ejabberds_cap(ctx, args.count)?;
     Ok(Exit::Success)
+}
+
+/// `invite` with its ejabberd landing page: ejabberd keeps none, and
+/// renders one from its configuration whenever it shows an invite, as
+/// this does.
+fn with_page(page: Option<&LandingTemplate>, ctx: &Context, invite: &Invite) -> Option<Invite> {
+    page.map(|page| Invite {
+        landing_page: Some(page.render(ctx.host.as_str(), invite)),
+        ..invite.clone()
+    })
 }
 
 /// ejabberd 26.07 counts the server's invites in the table, used and
@@ -199,12 +219,6 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
     if args.admin && !roles.iter().any(|r| r == "prosody:admin") {
         roles.insert(0, "prosody:admin".to_owned());
     }
-    let landing_page = args
-        .landing_page
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(LandingPage::parse)
-        .transpose()?;
     Ok(InviteRequest {
         target: Some(target),
         groups: args.groups.clone(),
@@ -216,7 +230,7 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
         },
         ttl: args.ttl,
         note: args.note.clone(),
-        landing_page,
+        landing_page: None,
     })
 }
 
@@ -224,8 +238,17 @@ fn request(args: &GenerateArgs) -> Result<InviteRequest> {
 /// `invite_expiry` (not for password resets, which Prosody always gives one
 /// day) and `invites_page` with `invites_page_supports`.
 /// On ejabberd, `mod_invites`' `token_expire_seconds`, which it gives
-/// every kind.
-fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest) -> Result<()> {
+/// every kind, and its `landing_page`, returned to be rendered for the rows
+/// as written.
+///
+/// `--landing-page` is written as the server's own option: Prosody's
+/// `invites_page`, or mod_invites' `landing_page` (`none`, `auto` or a
+/// `{{ invite.token }}` template); empty, it gives no landing page.
+fn apply_config(
+    ctx: &Context,
+    args: &GenerateArgs,
+    request: &mut InviteRequest,
+) -> Result<Option<LandingTemplate>> {
     if let Some(host) = ctx.ejabberd_host()? {
         let invites = host.invites()?;
         // An account-and-subscription invite (S) registers only when the
@@ -246,10 +269,16 @@ fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest)
         if let (None, Some(invites)) = (args.ttl, invites) {
             request.ttl = Some(Duration::from_secs(invites.token_expire_seconds).min(MAX_TTL));
         }
-        return Ok(());
+        return ejabberd_landing_page(&host, args.landing_page.as_deref());
     }
+    request.landing_page = args
+        .landing_page
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(LandingPage::parse)
+        .transpose()?;
     let Some(host) = ctx.host_config()? else {
-        return Ok(());
+        return Ok(None);
     };
     if args.ttl.is_none() && args.reset.is_none() {
         request.ttl = config::invite_expiry(&host)?;
@@ -257,5 +286,28 @@ fn apply_config(ctx: &Context, args: &GenerateArgs, request: &mut InviteRequest)
     if args.landing_page.is_none() {
         request.landing_page = config::landing_page(&host)?;
     }
-    Ok(())
+    Ok(None)
+}
+
+/// The landing page of an ejabberd host's invites: `--landing-page`, else
+/// mod_invites' `landing_page`. A configured `auto` that no listener
+/// serves gives what ejabberd gives, no landing page, with a warning; an
+/// `auto` asked for on the command line is an error then.
+fn ejabberd_landing_page(
+    host: &EjabberdHost<'_>,
+    named: Option<&str>,
+) -> Result<Option<LandingTemplate>> {
+    let page = match named {
+        Some("" | "none") => return Ok(None),
+        Some("auto") => return Ok(Some(host.auto_landing_page()?)),
+        Some(template) => return Ok(Some(LandingTemplate::parse(template)?)),
+        None => host.landing_page(),
+    };
+    match page {
+        Err(unserved @ EjabberdConfigError::NoInvitesListener { .. }) => {
+            eprintln!("invitectl: warning: {unserved}: the links are xmpp: URIs, as ejabberd's");
+            Ok(None)
+        }
+        page => Ok(page?),
+    }
 }

@@ -54,4 +54,29 @@ pub enum EjabberdConfigError {
         /// The keyword.
         keyword: String,
     },
+    /// `landing_page` is a template invitectl cannot render as ejabberd
+    /// does.
+    #[error("{}: `mod_invites.landing_page` {reason}", path.display())]
+    InvalidLandingPage {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `landing_page: auto`, but no `ejabberd_http` listener serves
+    /// mod_invites.
+    #[error("{}: no ejabberd_http listener has mod_invites in its request_handlers, so landing_page auto gives no landing page", path.display())]
+    NoInvitesListener {
+        /// The configuration file.
+        path: PathBuf,
+    },
+    /// `landing_page: auto`, and listeners serve mod_invites at more than
+    /// one URL.
+    #[error("{}: ejabberd_http listeners serve mod_invites at {urls}, and for landing_page auto ejabberd takes whichever its listener table holds first: write one of them, followed by {{{{ invite.token }}}}, as the landing page", path.display())]
+    AmbiguousInvitesListener {
+        /// The configuration file.
+        path: PathBuf,
+        /// The URLs, with `@HOST@` for the host.
+        urls: String,
+    },
 }

@@ -33,6 +33,11 @@ impl<'c> EjabberdHost<'c> {
         &self.config.path
     }
 
+    /// The whole configuration.
+    pub fn config(&self) -> &'c EjabberdConfig {
+        self.config
+    }
+
     /// An option as this host sees it.
     fn option(&self, key: &str) -> Option<Yaml> {
         let key_yaml = Yaml::String(key.to_owned());

@@ -30,6 +30,7 @@
 mod error;
 mod host;
 mod keywords;
+mod landing;
 mod listen;
 mod load;
 
@@ -44,6 +45,7 @@ use yaml_rust2::Yaml;
 pub use crate::config::Password;
 pub use error::EjabberdConfigError;
 pub use host::{EjabberdHost, DEFAULT_TOKEN_EXPIRE_SECONDS};
+pub use landing::{InvitesHandler, LandingTemplate};
 pub use listen::HttpListener;
 
 /// Where ejabberd's packages keep its databases: `@DATABASE_PATH@`.
@@ -195,6 +197,7 @@ pub enum LandingPage {
     /// `auto`: the page of the `ejabberd_http` listener that serves
     /// `mod_invites`.
     Auto,
-    /// A URL template with `{{ invite.token }}` and the like.
+    /// A URL template with `{{ invite.token }}` and the like (see
+    /// [`LandingTemplate`]).
     Template(String),
 }

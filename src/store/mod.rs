@@ -58,7 +58,7 @@
 mod backend;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod batch;
-mod ejabberd;
+pub(crate) mod ejabberd;
 mod engine;
 mod location;
 mod owner;

@@ -130,6 +130,12 @@ fn unsupported_sql_types_are_refused() {
 /// configuration that points at it, with a row of another host and
 /// ejabberd's users table.
 fn ejabberd_on_sqlite() -> (EjabberdYml, PathBuf) {
+    ejabberd_on_sqlite_with("", "")
+}
+
+/// As [`ejabberd_on_sqlite`], with more global options (`listen`) and
+/// more options of mod_invites (each line indented by four spaces).
+fn ejabberd_on_sqlite_with(global: &str, invites: &str) -> (EjabberdYml, PathBuf) {
     let config = EjabberdYml::new("");
     let db = config.dir.path().join("ejabberd.sqlite");
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -145,7 +151,7 @@ fn ejabberd_on_sqlite() -> (EjabberdYml, PathBuf) {
     std::fs::write(
         &config.path,
         format!(
-            "hosts:\n  - {HOST}\ndefault_db: sql\nsql_type: sqlite\nsql_database: {:?}\nmodules:\n  mod_invites:\n    token_expire_seconds: 3600\n  mod_register:\n    allow_modules: [mod_invites]\n",
+            "hosts:\n  - {HOST}\n{global}default_db: sql\nsql_type: sqlite\nsql_database: {:?}\nmodules:\n  mod_invites:\n    token_expire_seconds: 3600\n{invites}  mod_register:\n    allow_modules: [mod_invites]\n",
             db.display().to_string()
         ),
     )
@@ -290,6 +296,195 @@ fn check_config_reports_an_ejabberd_host() {
     );
     assert!(
         report.contains("error: mod_register is not loaded"),
+        "{report}"
+    );
+}
+
+/// An `ejabberd_http` listener serving mod_invites, as ejabberd's example
+/// configuration has it, on another address than the host's.
+const INVITES_LISTENER: &str = "listen:\n  -\n    port: 5222\n    module: ejabberd_c2s\n  -\n    port: 5443\n    ip: \"::\"\n    module: ejabberd_http\n    tls: true\n    request_handlers:\n      /api: mod_http_api\n      /invites: mod_invites\n";
+
+/// `invitectl generate ARGS` on `config`: its output and stderr, and the
+/// token of the one row it added.
+fn generate(config: &EjabberdYml, db: &std::path::Path, args: &[&str]) -> (String, String, String) {
+    let before = rows(db).len();
+    let out = invitectl()
+        .arg("--config")
+        .arg(&config.path)
+        .args([HOST, "generate"])
+        .args(args)
+        .assert()
+        .success();
+    let after = rows(db);
+    assert_eq!(after.len(), before + 1, "{args:?}");
+    (
+        String::from_utf8(out.get_output().stdout.clone()).unwrap(),
+        stderr_of(&out),
+        after[before][0].clone(),
+    )
+}
+
+#[test]
+fn generate_prints_mod_invites_landing_page() {
+    let (config, db) = ejabberd_on_sqlite_with(INVITES_LISTENER, "    landing_page: auto\n");
+    let (out, err, token) = generate(&config, &db, &[]);
+    assert_eq!(out, format!("https://{HOST}:5443/invites/{token}\n"));
+    assert_eq!(err, "");
+    let (out, _, token) = generate(
+        &config,
+        &db,
+        &["--json", "--contact", "alice", "--no-register"],
+    );
+    let made: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let page = format!("https://{HOST}:5443/invites/{token}");
+    assert_eq!(
+        (&made["landing_page"], &made["link"]),
+        (&page.clone().into(), &page.into())
+    );
+    assert_eq!(
+        made["uri"],
+        format!("xmpp:alice@{HOST}?roster;preauth={token}")
+    );
+
+    let (config, db) = ejabberd_on_sqlite_with(
+        "",
+        "    landing_page: \"https://@HOST@/join/#{{ invite.uri|strip_protocol }}\"\n",
+    );
+    let (out, _, token) = generate(&config, &db, &["--reset", "bob"]);
+    assert_eq!(
+        out,
+        format!("https://{HOST}/join/#bob@{HOST}?register;preauth={token}\n")
+    );
+}
+
+#[test]
+fn landing_page_overrides_mod_invites_in_its_syntax() {
+    let (config, db) = ejabberd_on_sqlite_with(
+        INVITES_LISTENER,
+        "    landing_page: \"https://elsewhere.example/{{ invite.token }}\"\n",
+    );
+    let (out, _, token) = generate(
+        &config,
+        &db,
+        &[
+            "--landing-page",
+            "https://{{ host }}/i/?u={{ invite.uri|urlencode }}",
+        ],
+    );
+    assert_eq!(
+        out,
+        format!("https://{HOST}/i/?u=xmpp%3A{HOST}%3Fregister%3Bpreauth%3D{token}\n")
+    );
+    let (out, _, token) = generate(&config, &db, &["--landing-page", "auto"]);
+    assert_eq!(out, format!("https://{HOST}:5443/invites/{token}\n"));
+    for none in ["", "none"] {
+        let (out, _, token) = generate(&config, &db, &["--landing-page", none]);
+        assert_eq!(out, format!("xmpp:{HOST}?register;preauth={token}\n"));
+    }
+    // Prosody's syntax is not ejabberd's: refused, not printed as text.
+    let before = std::fs::read(&db).unwrap();
+    for bad in [
+        "https://{host}/i/{invite.token}",
+        "https://{{ host }}/{{ invite.secret }}",
+    ] {
+        let out = invitectl()
+            .arg("--config")
+            .arg(&config.path)
+            .args([HOST, "generate", "--landing-page", bad])
+            .assert()
+            .code(USAGE)
+            .stdout("");
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.starts_with("invitectl: invalid landing-page template"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+}
+
+#[test]
+fn auto_without_a_listener_warns_and_gives_uris_as_ejabberd_does() {
+    let (config, db) = ejabberd_on_sqlite_with("", "    landing_page: auto\n");
+    let (out, err, token) = generate(&config, &db, &[]);
+    assert_eq!(out, format!("xmpp:{HOST}?register;preauth={token}\n"));
+    assert!(
+        err.starts_with("invitectl: warning: ")
+            && err.contains("no ejabberd_http listener has mod_invites")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    // Asked for on the command line, it is an error that writes nothing.
+    let before = std::fs::read(&db).unwrap();
+    let fail = |config: &EjabberdYml, args: &[&str]| {
+        let out = invitectl()
+            .arg("--config")
+            .arg(&config.path)
+            .args([HOST, "generate"])
+            .args(args)
+            .assert()
+            .code(FAILURE)
+            .stdout("");
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.starts_with("invitectl: ") && stderr.lines().count() == 1,
+            "{stderr}"
+        );
+        stderr
+    };
+    let line = fail(&config, &["--landing-page", "auto"]);
+    assert!(
+        line.contains("no ejabberd_http listener has mod_invites"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+    // Two listeners: ejabberd's pick is its table's order, not the file's.
+    let two = format!("{INVITES_LISTENER}  -\n    port: 5280\n    module: ejabberd_http\n    request_handlers:\n      /invites: mod_invites\n");
+    let (config, db) = ejabberd_on_sqlite_with(&two, "    landing_page: auto\n");
+    let before = std::fs::read(&db).unwrap();
+    let line = fail(&config, &[]);
+    assert!(
+        line.contains("https://@HOST@:5443/invites/, http://@HOST@:5280/invites/"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+    // A configured template invitectl cannot render as ejabberd does.
+    let (config, db) = ejabberd_on_sqlite_with(
+        "",
+        "    landing_page: \"https://@HOST@/{% if 1 %}{{ invite.token }}{% endif %}\"\n",
+    );
+    let before = std::fs::read(&db).unwrap();
+    let line = fail(&config, &[]);
+    assert!(
+        line.contains("mod_invites.landing_page") && line.contains("tag"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+}
+
+#[test]
+fn check_config_shows_the_landing_page_auto_gives() {
+    let (config, _db) = ejabberd_on_sqlite_with(INVITES_LISTENER, "    landing_page: auto\n");
+    let report = run_ok(&config, &["check-config"]);
+    assert!(
+        report.contains(&format!("ok: landing page https://{HOST}:5443/invites/{{{{ invite.token }}}} (landing_page: auto")),
+        "{report}"
+    );
+    // A template ejabberd's own pages fail with, when it serves them.
+    let page = "    landing_page: \"https://@HOST@/#{{ invite.uri|strip_protocol }}\"\n";
+    let warning = "warning: ejabberd 26.07 serves no invite page of its own";
+    let (config, _db) = ejabberd_on_sqlite_with(INVITES_LISTENER, page);
+    let report = run_ok(&config, &["check-config"]);
+    assert!(report.contains(warning), "{report}");
+    let (config, _db) = ejabberd_on_sqlite_with("", page);
+    let report = run_ok(&config, &["check-config"]);
+    assert!(!report.contains(warning), "{report}");
+    let (config, _db) = ejabberd_on_sqlite_with("", "    landing_page: auto\n");
+    let report = run_ok(&config, &["check-config"]);
+    assert!(
+        report.contains("warning: ")
+            && report.contains("no ejabberd_http listener has mod_invites"),
         "{report}"
     );
 }

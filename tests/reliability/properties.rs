@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use invitectl::duration::{parse_ttl, MAX_TTL};
+use invitectl::ejabberd_config::LandingTemplate;
 use invitectl::invite::{InviteRequest, RolesFormat, Target};
 use invitectl::record::{decode_host_record, decode_user_record, encode};
 use invitectl::token::Token;
@@ -120,6 +121,58 @@ fn template() -> impl Strategy<Value = String> {
                 ][..]
             ),
             soup(TEMPLATE_PIECES),
+        )
+            .prop_map(|(scheme, host, a, var, b)| format!("{scheme}{host}/{a}{var}{b}")),
+    ]
+}
+
+const EJABBERD_TEMPLATE_PIECES: &[&str] = &[
+    "https://",
+    "http://",
+    "{{",
+    "}}",
+    "{",
+    "}",
+    "{%",
+    "{#",
+    "|",
+    " ",
+    "{{ host }}",
+    "{{ invite.token }}",
+    "{{invite.uri|strip_protocol}}",
+    "{{ invite.uri|urlencode|safe }}",
+    "{{ invite.inviter|jid }}",
+    "{{ invite.inviter|user }}",
+    "{{ invite.account_name }}",
+    "{{ invite.type }}",
+    "{{ invite.",
+    "|safe",
+    "/",
+    "?",
+    "#",
+    "&",
+    "example.com",
+    "\u{1b}",
+    "\u{202e}",
+];
+
+/// mod_invites' templates, shaped like real ones, with random pieces.
+fn ejabberd_template() -> impl Strategy<Value = String> {
+    prop_oneof![
+        soup(EJABBERD_TEMPLATE_PIECES),
+        (
+            prop::sample::select(&["https://", "http://"][..]),
+            prop::sample::select(&["{{ host }}", "example.org", "{{host}}:5443", "[::1]"][..]),
+            soup(EJABBERD_TEMPLATE_PIECES),
+            prop::sample::select(
+                &[
+                    "{{ invite.token }}",
+                    "{{invite.uri}}",
+                    "?{{ invite.token|safe }}",
+                    "#{{ invite.uri|strip_protocol }}"
+                ][..]
+            ),
+            soup(EJABBERD_TEMPLATE_PIECES),
         )
             .prop_map(|(scheme, host, a, var, b)| format!("{scheme}{host}/{a}{var}{b}")),
     ]
@@ -268,6 +321,23 @@ proptest! {
         let parsed = url::Url::parse(&url);
         prop_assert!(parsed.as_ref().is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()), "{template:?} gave {url:?}");
         if template.contains("{invite.token}") {
+            prop_assert!(url.contains(invite.token.as_str()));
+        }
+    }
+
+    /// The same of mod_invites' templates (ejabberd's invites): what is
+    /// accepted renders, for every kind of invite, to an http(s) URL with
+    /// a host and no control or direction characters, carrying the token.
+    #[test]
+    fn ejabberd_landing_pages_render_safe_urls(template in ejabberd_template(), req in request()) {
+        let Ok(page) = LandingTemplate::parse(&template) else { return Ok(()) };
+        let host = Host::parse("example.com").unwrap();
+        let invite = req.build(&host, 1_700_000_000).unwrap();
+        let url = page.render(host.as_str(), &invite);
+        prop_assert!(!url.chars().any(|c| c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')), "{url:?}");
+        let parsed = url::Url::parse(&url);
+        prop_assert!(parsed.as_ref().is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()), "{template:?} gave {url:?}");
+        if template.contains("{{ invite.token }}") {
             prop_assert!(url.contains(invite.token.as_str()));
         }
     }

@@ -1,7 +1,7 @@
 //! `check-config` on an ejabberd host: whether its ejabberd, as
 //! configured, honours the invites invitectl writes.
 
-use invitectl::ejabberd_config::{EjabberdHost, LandingPage};
+use invitectl::ejabberd_config::{EjabberdConfigError, EjabberdHost, LandingPage};
 use invitectl::store::{sqlite_journal_mode, JournalMode, Route};
 use invitectl::{Location, Store};
 
@@ -31,12 +31,7 @@ pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
                     invites.token_expire_seconds
                 ),
             );
-            let page = match &invites.landing_page {
-                LandingPage::None => "no landing_page: links are xmpp: URIs".to_owned(),
-                LandingPage::Auto => "landing_page: auto (ejabberd's own page)".to_owned(),
-                LandingPage::Template(t) => format!("landing page {t}"),
-            };
-            report.line(Level::Ok, page);
+            landing_page(&mut report, host, &invites.landing_page);
             if invites.access_create_account != "none" {
                 report.line(
                     Level::Ok,
@@ -67,6 +62,39 @@ pub fn run(ctx: &Context, host: &EjabberdHost<'_>) -> Exit {
     }
     store(&mut report, ctx);
     report.exit()
+}
+
+/// The landing page `generate` gives, `auto` resolved as ejabberd resolves
+/// it.
+fn landing_page(report: &mut Report, host: &EjabberdHost<'_>, configured: &LandingPage) {
+    match (configured, host.landing_page()) {
+        (_, Ok(None)) => report.line(Level::Ok, "no landing_page: links are xmpp: URIs"),
+        (LandingPage::Auto, Ok(Some(page))) => report.line(
+            Level::Ok,
+            format!(
+                "landing page {} (landing_page: auto, from the ejabberd_http listener that serves mod_invites)",
+                page.template()
+            ),
+        ),
+        (_, Ok(Some(page))) => {
+            report.line(Level::Ok, format!("landing page {}", page.template()));
+            let served = host
+                .config()
+                .invites_handlers()
+                .is_ok_and(|handlers| !handlers.is_empty());
+            if served && page.breaks_ejabberds_pages() {
+                report.line(
+                    Level::Warning,
+                    "ejabberd 26.07 serves no invite page of its own with this landing_page (it renders it for its pages with only host and invite.token set, and fails on the other values here); the links are right, for a page served elsewhere",
+                );
+            }
+        }
+        (_, Err(unserved @ EjabberdConfigError::NoInvitesListener { .. })) => report.line(
+            Level::Warning,
+            format!("{unserved}: links are xmpp: URIs"),
+        ),
+        (_, Err(e)) => report.failed(e),
+    }
 }
 
 /// ejabberd has no admin socket that takes code, so writes to a SQL

@@ -164,6 +164,20 @@ pub(crate) const MYSQL_TIMESTAMP: Times = Times {
     beyond: "a time after 2038-01-19 03:14:07 UTC (MySQL's TIMESTAMP)",
 };
 
+/// An invite's `type`, `username` (the inviter) and `account_name`, as
+/// the table holds them.
+pub(crate) fn columns(invite: &Invite) -> (&'static str, String, String) {
+    let local = |jid: &str| jid.split_once('@').map_or("", |(user, _)| user).to_owned();
+    match (invite.action, &invite.allow_reset) {
+        (Action::Register, Some(user)) => ("T", String::new(), user.clone()),
+        (Action::Register, None) => ("A", String::new(), local(&invite.jid)),
+        (Action::Roster, _) if invite.allow_registration => {
+            ("S", local(&invite.jid), String::new())
+        }
+        (Action::Roster, _) => ("R", local(&invite.jid), String::new()),
+    }
+}
+
 /// The row for a new invite, or the error naming what ejabberd cannot
 /// hold, in columns holding `times`. `store` names the store in that
 /// error.
@@ -190,15 +204,7 @@ pub(crate) fn encode(invite: &Invite, store: &str, times: Times) -> Result<NewRo
     if invite.used_by.is_some() {
         return refuse("an invite already used");
     }
-    let local = |jid: &str| jid.split_once('@').map_or("", |(user, _)| user).to_owned();
-    let (kind, username, account_name) = match (invite.action, &invite.allow_reset) {
-        (Action::Register, Some(user)) => ("T", String::new(), user.clone()),
-        (Action::Register, None) => ("A", String::new(), local(&invite.jid)),
-        (Action::Roster, _) if invite.allow_registration => {
-            ("S", local(&invite.jid), String::new())
-        }
-        (Action::Roster, _) => ("R", local(&invite.jid), String::new()),
-    };
+    let (kind, username, account_name) = columns(invite);
     if invite.action == Action::Roster && username.is_empty() {
         return refuse("a contact invite without an inviter");
     }

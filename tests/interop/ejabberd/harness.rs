@@ -54,6 +54,9 @@ pub struct Options {
     pub multihost: bool,
     /// The database ejabberd keeps everything in.
     pub storage: Storage,
+    /// mod_invites' `landing_page`, `HTTP_PORT` in it standing for the
+    /// `ejabberd_http` listener's port; `auto` when `None`.
+    pub landing_page: Option<&'static str>,
     /// The HTTP listener (mod_http_api, mod_invites) with `tls: true`, on
     /// a self-signed certificate for the host, as Debian's is.
     pub api_tls: bool,
@@ -255,6 +258,10 @@ impl Ejabberd {
         )
         .expect("writing ejabberdctl.cfg");
         let sql = sql_options(&database, &inside);
+        let landing_page = match options.landing_page {
+            None => "auto".to_owned(),
+            Some(page) => format!("{:?}", page.replace("HTTP_PORT", &http_port.to_string())),
+        };
         let certificate = options.api_tls.then(|| make_certificate(&chroot, uid, gid));
         let certfiles = match &certificate {
             Some(path) => format!("[\"{}\"]", path.display()),
@@ -317,7 +324,7 @@ modules:
   mod_admin_extra: {{}}
   mod_disco: {{}}
   mod_invites:
-    landing_page: auto
+    landing_page: {landing_page}
 {access_create_account}  mod_ping: {{}}
   mod_register:
     allow_modules:

@@ -135,6 +135,10 @@ pub fn every_command_goes_through_the_api(server: &Ejabberd) {
     for (args, says) in [
         (
             &["generate", "--contact", "alice"][..],
+            "access_create_account: none",
+        ),
+        (
+            &["generate", "--contact", "alice", "--no-register"][..],
             "cannot store contact invites",
         ),
         (&["generate", "--ttl", "1h"][..], "token_expire_seconds"),

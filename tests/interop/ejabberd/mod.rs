@@ -6,6 +6,7 @@ pub mod collation;
 pub mod contacts;
 pub mod harness;
 pub mod invitectl;
+pub mod landing;
 pub mod load;
 pub mod mnesia;
 pub mod scenarios;
