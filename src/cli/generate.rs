@@ -53,7 +53,20 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<Exit> {
     if let Some(images) = &images {
         images.prepare()?;
     }
-    let mut store = ctx.open(OpenMode::CreateIfMissing)?;
+    // ejabberd makes its own database and table when it starts: a missing
+    // one is not given Prosody's.
+    let mode = if ctx.ejabberd_host()?.is_some() {
+        if ctx.location.is_missing_file() {
+            anyhow::bail!(
+                "{}: no database here yet: ejabberd makes it, with its invite_token table, when it starts",
+                ctx.location
+            );
+        }
+        OpenMode::Existing
+    } else {
+        OpenMode::CreateIfMissing
+    };
+    let mut store = ctx.open(mode)?;
     // Through ejabberd's API the server makes each invite and renders its
     // page itself; only --landing-page overrides that.
     if args.landing_page.is_none() && matches!(store.route(), Route::EjabberdApi { .. }) {

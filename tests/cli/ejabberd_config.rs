@@ -576,3 +576,20 @@ fn a_contact_invite_that_registers_needs_access_create_account() {
     let all = rows(&db);
     assert_eq!((all[1][1].as_str(), all[1][6].as_str()), ("alice", "R"));
 }
+
+/// ejabberd makes its SQLite database when it starts: where the
+/// configuration names one that is not there yet, `generate` makes none
+/// (a Prosody table there would be read by no one).
+#[test]
+fn a_missing_sqlite_database_is_not_made() {
+    let config = EjabberdYml::new("default_db: sql\nsql_type: sqlite\nsql_database: DIR/none.db\n");
+    let text = std::fs::read_to_string(&config.path)
+        .unwrap()
+        .replace("DIR", &config.dir.path().display().to_string());
+    std::fs::write(&config.path, text).unwrap();
+    let line = config.refused(HOST, &["generate"], FAILURE);
+    assert!(
+        line.contains("none.db: no database here yet: ejabberd makes it"),
+        "{line}"
+    );
+}
