@@ -450,6 +450,16 @@ interop_ejabberd!(
 interop_ejabberd!(@on ejabberd_mnesia, Mnesia, false;
     mnesia::every_command_goes_through_the_api [],
     mnesia::bulk_stops_at_the_servers_cap_and_leaves_nothing [],
+    // ejabberd 26.07 on Mnesia runs an invite's registration inside the
+    // Mnesia transaction that marks the invite used (mod_invites_mnesia's
+    // set_invitee), and Mnesia runs a transaction again when it meets
+    // another's lock: beside invitectl's (or ejabberdctl's) commands on the
+    // invite table, the registration runs twice, and the client is told
+    // `conflict` ("User already exists", the account made by the first
+    // run) or `forbidden`. Seen: 11 and 19 of 200 registrations, beside
+    // generate --count 300, a revoke of 200 and list and expire loops.
+    #[ignore = "ejabberd 26.07 on Mnesia re-runs a registration that meets another command's lock"]
+    mnesia::concurrent_use_through_the_api [],
     landing::landing_pages_through_the_api [],
 );
 

@@ -17,12 +17,12 @@ use crate::interop::xmpp::Client;
 
 /// One registration of the stream: (username, token, outcome, when it
 /// ended).
-type Registration = (String, String, Result<(), String>, Instant);
+pub(super) type Registration = (String, String, Result<(), String>, Instant);
 
 /// Registers `{prefix}{i}` with `tokens[i]` (preauth, then
 /// jabber:iq:register on one new connection each), one after another,
 /// until `stop` or `limit`.
-fn registration_stream(
+pub(super) fn registration_stream(
     port: u16,
     prefix: &str,
     tokens: &[String],

@@ -235,3 +235,124 @@ pub fn only_the_servers_own_certificate_is_trusted(server: &Ejabberd) {
     }
     assert!(servers_tokens(server).is_empty(), "nothing was made");
 }
+
+/// Scenario 11 through the API: while a client registers a stream of
+/// people with invitectl's invites, `generate --count 300`, a `revoke` of
+/// 200 and, until the stream ends, `expire` and `list --json` in loops all
+/// go through the server's API. Every registration and every command
+/// succeeds, the server logs no error, and the server holds exactly what
+/// they leave: the stream's invites used by its accounts, the revoked
+/// ones gone, the new ones unused.
+pub fn concurrent_use_through_the_api(server: &Ejabberd) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    const STREAM: usize = 200;
+    const REVOKED: usize = 200;
+    const MORE: usize = 300;
+    let count = (STREAM + REVOKED).to_string();
+    let made: Vec<String> = invitectl_ok(server, &["generate", "--json", "--count", &count])
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let (stream_tokens, revoked) = made.split_at(STREAM);
+    let log_start = server.log().len();
+    let (stop, done, stream_over) = (
+        AtomicBool::new(false),
+        AtomicUsize::new(0),
+        AtomicBool::new(false),
+    );
+    let mut revoke_args = vec!["revoke"];
+    revoke_args.extend(revoked.iter().map(String::as_str));
+    let more = MORE.to_string();
+    let looped = |args: &'static [&'static str]| {
+        let mut runs = Vec::new();
+        while !stream_over.load(Ordering::SeqCst) {
+            runs.push(invitectl(server, args));
+        }
+        runs
+    };
+    let (results, generated, revoke, expires, lists) = std::thread::scope(|s| {
+        let stream = s.spawn(|| {
+            let results = super::load::registration_stream(
+                server.c2s_port,
+                "stream",
+                stream_tokens,
+                &stop,
+                &done,
+                Duration::from_secs(60),
+            );
+            stream_over.store(true, Ordering::SeqCst);
+            results
+        });
+        let warm = Instant::now();
+        while done.load(Ordering::SeqCst) < 5 && warm.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let expires = s.spawn(|| looped(&["expire"]));
+        let lists = s.spawn(|| looped(&["list", "--json"]));
+        let revoke = s.spawn(|| invitectl(server, &revoke_args));
+        let generated = invitectl(server, &["generate", "--json", "--count", &more]);
+        let revoke = revoke.join().unwrap();
+        let results = stream.join().unwrap();
+        (
+            results,
+            generated,
+            revoke,
+            expires.join().unwrap(),
+            lists.join().unwrap(),
+        )
+    });
+    let failed: Vec<_> = results.iter().filter(|r| r.2.is_err()).collect();
+    assert!(
+        failed.is_empty() && results.len() == STREAM,
+        "{} of {} registrations failed, the first: {:?}\n{}",
+        failed.len(),
+        results.len(),
+        failed.first(),
+        server.diagnostics()
+    );
+    for (name, out) in [("generate", &generated), ("revoke", &revoke)]
+        .into_iter()
+        .chain(expires.iter().map(|o| ("expire", o)))
+        .chain(lists.iter().map(|o| ("list", o)))
+    {
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    eprintln!(
+        "ejabberd on Mnesia: {STREAM} registrations beside generate --count {MORE}, a revoke of {REVOKED}, {} expire and {} list --json runs",
+        expires.len(),
+        lists.len()
+    );
+    let log = server.log();
+    let errors: Vec<&str> = log[log_start.min(log.len())..]
+        .lines()
+        .filter(|l| l.contains("[error]") || l.contains("[critical]"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the server logged errors:\n{}",
+        errors.join("\n")
+    );
+    let listed = listed(server);
+    assert_eq!(listed.len(), STREAM + MORE, "what the server holds");
+    for (i, token) in stream_tokens.iter().enumerate() {
+        let invite = listed
+            .iter()
+            .find(|v| v["token"] == token.as_str())
+            .unwrap();
+        assert_eq!(invite["used_by"], format!("stream{i}@{HOST}"), "{invite}");
+    }
+    assert!(listed
+        .iter()
+        .all(|v| !revoked.contains(&v["token"].as_str().unwrap().to_owned())));
+}

@@ -39,6 +39,9 @@ use crate::token::Token;
 use http::Http;
 pub use target::{ApiTarget, ApiTls};
 
+/// How many times a listing is asked for before its failure is reported.
+const LIST_TRIES: u32 = 5;
+
 /// A failure of the server's API, as messages show it.
 #[derive(Debug)]
 struct ApiError(String);
@@ -164,7 +167,22 @@ impl EjabberdApi {
 
     /// Every invite of the host, as the server lists them.
     fn entries(&mut self, host: &Host) -> Result<Vec<Entry>> {
-        let listed = self.run("list_invites", json!({ "host": host.as_str() }), true)?;
+        // 26.07's list_invites fails when an invite it listed is deleted
+        // before it checks it (`throw:not_found`, seen beside revokes):
+        // a read, so it is asked again.
+        let args = json!({ "host": host.as_str() });
+        let mut tries = 1;
+        let listed = loop {
+            match self.call("list_invites", args.clone(), true)? {
+                Outcome::Done(listed) => break listed,
+                Outcome::Refused { .. } if tries < LIST_TRIES => tries += 1,
+                Outcome::Refused { status, reason } => {
+                    return Err(self.failed(format!(
+                        "ejabberd refused list_invites {tries} times, the last (HTTP {status}): {reason}"
+                    )))
+                }
+            }
+        };
         let Value::Array(invites) = listed else {
             return Err(self.failed("list_invites answered something other than a list".into()));
         };
