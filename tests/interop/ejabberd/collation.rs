@@ -2,19 +2,8 @@
 //! (`utf8mb4_unicode_ci`), regardless of case: the server itself takes a
 //! token in another case, while invitectl matches tokens exactly.
 
-use super::harness::{Ejabberd, HOST};
-use crate::interop::harness::{Running, COMMAND_TIMEOUT};
-use crate::support::binary;
-
-fn invitectl(server: &Ejabberd, args: &[&str]) -> std::process::Output {
-    let mut command = binary::command();
-    command
-        .arg("--store")
-        .arg(server.store_arg())
-        .arg(HOST)
-        .args(args);
-    Running::spawn(format!("invitectl {args:?}"), command).wait(COMMAND_TIMEOUT)
-}
+use super::harness::Ejabberd;
+use super::invitectl::invitectl;
 
 /// The token in the other case, letter by letter.
 fn swapped(token: &str) -> String {

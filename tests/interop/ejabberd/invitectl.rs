@@ -8,19 +8,22 @@ use std::time::Duration;
 use invitectl::{Host, InviteRequest, Location, OpenMode, Store};
 use serde_json::Value;
 
-use super::harness::{Ejabberd, HOST};
+use super::harness::{Ejabberd, Storage, HOST};
 use super::scenarios::register_and_login;
 use crate::interop::harness::{Running, COMMAND_TIMEOUT};
 use crate::support::binary;
 
-/// `invitectl --store DB HOST ARGS`, with the server's database.
+/// `invitectl --store DB HOST ARGS`, with the server's database; on
+/// Mnesia `invitectl --config ejabberd.yml HOST ARGS`, where nothing but
+/// the server's configuration says where its invites are.
 pub(super) fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
     let mut command = binary::command();
-    command
-        .arg("--store")
-        .arg(server.store_arg())
-        .arg(HOST)
-        .args(args);
+    if server.options.storage == Storage::Mnesia {
+        command.arg("--config").arg(server.config_path());
+    } else {
+        command.arg("--store").arg(server.store_arg());
+    }
+    command.arg(HOST).args(args);
     Running::spawn(format!("invitectl {args:?}"), command).wait(COMMAND_TIMEOUT)
 }
 

@@ -217,16 +217,12 @@ fn same_pages_as_ejabberd(server: &Ejabberd) {
         pages_are_served(server, &link, &token, (!reset).then_some(&*our_uri));
     }
     // Contact invites (no ejabberdctl command makes them): their pages.
-    for (args, uri) in [
-        (
-            &["--contact", "alice"][..],
-            format!("xmpp:{HOST}?register;preauth="),
-        ),
-        (
-            &["--contact", "alice", "--no-register"],
-            format!("xmpp:alice@{HOST}?roster;preauth="),
-        ),
-    ] {
+    // (One that would register, `S`, needs access_create_account, which
+    // this server leaves at `none`: see contacts.rs.)
+    for (args, uri) in [(
+        &["--contact", "alice", "--no-register"][..],
+        format!("xmpp:alice@{HOST}?roster;preauth="),
+    )] {
         let (link, token) = generate(server, args);
         pages_are_served(server, &link, &token, Some(&format!("{uri}{token}")));
     }
@@ -262,7 +258,7 @@ pub fn landing_pages_auto(server: &Ejabberd) {
 
 /// [`TEMPLATE`]: the listener's pages, at the template's links.
 pub fn landing_pages_template(templated: &Ejabberd) {
-    let (link, token) = generate(templated, &["--contact", "alice"]);
+    let (link, token) = generate(templated, &["--contact", "alice", "--no-register"]);
     let port = templated.http_port;
     assert_eq!(
         link,

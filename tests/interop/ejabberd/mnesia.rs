@@ -3,37 +3,11 @@
 //! command goes through the server's API (`mod_http_api` on loopback),
 //! and the server's own tools see the result.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use super::harness::{Ejabberd, HOST};
+use super::invitectl::{generate, invitectl, invitectl_ok};
 use super::scenarios::register_and_login;
-use crate::interop::harness::{Running, COMMAND_TIMEOUT};
-use crate::support::binary;
-
-/// `invitectl --config ejabberd.yml HOST ARGS`: nothing but the server's
-/// configuration says where its invites are.
-fn invitectl(server: &Ejabberd, args: &[&str]) -> Output {
-    let mut command = binary::command();
-    command
-        .arg("--config")
-        .arg(server.config_path())
-        .arg(HOST)
-        .args(args);
-    Running::spawn(format!("invitectl {args:?}"), command).wait(COMMAND_TIMEOUT)
-}
-
-fn invitectl_ok(server: &Ejabberd, args: &[&str]) -> String {
-    let out = invitectl(server, args);
-    assert!(
-        out.status.success(),
-        "invitectl {args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.diagnostics()
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
 
 /// The one-line error of a command that must fail with `code`.
 fn refused(server: &Ejabberd, args: &[&str], code: i32) -> String {
@@ -47,12 +21,6 @@ fn refused(server: &Ejabberd, args: &[&str], code: i32) -> String {
     assert!(out.stdout.is_empty(), "nothing on stdout: {out:?}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     stderr
-}
-
-fn generate(server: &Ejabberd, args: &[&str]) -> Value {
-    let mut all = vec!["generate", "--json"];
-    all.extend_from_slice(args);
-    serde_json::from_str(invitectl_ok(server, &all).trim()).expect("one JSON invite")
 }
 
 fn listed(server: &Ejabberd) -> Vec<Value> {
