@@ -60,6 +60,7 @@ struct Statements {
     lock: String,
     list: String,
     expired_candidates: String,
+    lock_expired_candidates: String,
     delete_keys: String,
     delete_used: String,
     mark_used: String,
@@ -94,6 +95,9 @@ impl Statements {
             ),
             expired_candidates: format!(
                 "SELECT {COLUMNS} FROM invite_token WHERE {host} AND invitee = '' AND expires < $2::text::timestamp"
+            ),
+            lock_expired_candidates: format!(
+                "SELECT {COLUMNS} FROM invite_token WHERE {host} AND invitee = '' AND expires < $2::text::timestamp FOR UPDATE"
             ),
             delete_keys: format!(
                 "DELETE FROM invite_token WHERE {host} AND token = ANY($2::text[]) RETURNING token::text"
@@ -294,9 +298,11 @@ impl EjabberdPg {
         let h = host.as_str();
         let removed = self.db.write_retrying(host, |tx, name| {
             let error = failed(name);
-            let candidates = format!("{} FOR UPDATE", sql.expired_candidates);
             let expired: Vec<String> = tx
-                .query(&candidates, &[&h, &super::format_time(now)])
+                .query(
+                    &sql.lock_expired_candidates,
+                    &[&h, &super::format_time(now)],
+                )
                 .map_err(&error)?
                 .iter()
                 .map(|row| decode(h, read_row(row)))
